@@ -1,0 +1,52 @@
+"""Exceptions, grouped by what the operator must do about them.
+
+    AiswarmError                 base; never raised directly
+    ├── ConfigError              fix the configuration (file, environment, secret) and restart
+    ├── StoreError               the event store is unreachable or unusable; trading stops
+    ├── ApprovalError            an order's approval did not verify; never retried
+    ├── InvalidTransition        a lifecycle event that the state table forbids; refused, logged
+    └── VenueError               a venue refused or failed a request
+        └── TransientVenueError  a passing venue fault; retried with backoff
+
+Errors become exit codes only in ``cli.py`` and HTTP answers only in ``api/``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AiswarmError",
+    "ApprovalError",
+    "ConfigError",
+    "InvalidTransition",
+    "StoreError",
+    "TransientVenueError",
+    "VenueError",
+]
+
+
+class AiswarmError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigError(AiswarmError):
+    """The configuration is invalid or incomplete: fix it and restart. Nothing trades."""
+
+
+class StoreError(AiswarmError):
+    """The event store cannot be opened, migrated or written: nothing trades."""
+
+
+class ApprovalError(AiswarmError):
+    """An approval failed verification. Never retried: the order is refused."""
+
+
+class InvalidTransition(AiswarmError):  # noqa: N818 - reads as the fact it reports
+    """A state table has no row for (state, trigger); the event is refused, not applied."""
+
+
+class VenueError(AiswarmError):
+    """A venue refused or failed a request; the order's state says what happened."""
+
+
+class TransientVenueError(VenueError):
+    """A passing venue fault (timeout, rate limit): the caller retries with backoff."""
