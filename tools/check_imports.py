@@ -26,7 +26,18 @@ ALLOWED: dict[str, set[str]] = {
     "bus": {"types", "clock"},
     "monitoring": {"types", "clock"},
 }
-TOP = {"config", "runtime", "backtest", "api", "mcp", "cli", "bench", "__init__", "__main__"}
+TOP = {
+    "commands",
+    "config",
+    "runtime",
+    "backtest",
+    "api",
+    "mcp",
+    "cli",
+    "bench",
+    "__init__",
+    "__main__",
+}
 LEAF_FOR_ALL = {"errors"}
 NO_ERRORS_IMPORT = {"types", "indicators"}
 

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "SimulatedClock", "WallClock", "from_ns", "to_ns"]
+__all__ = ["Clock", "ScaledClock", "SimulatedClock", "WallClock", "from_ns", "to_ns"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -113,3 +113,36 @@ class SimulatedClock:
         """Advance by ``seconds`` and yield to the event loop once."""
         self.advance(seconds)
         await asyncio.sleep(0)
+
+
+class ScaledClock:
+    """Wall time sped up by ``speed`` from a chosen start: accelerated paper replay.
+
+    ``now()`` is ``start + speed x (wall time elapsed)``, and ``sleep(s)`` waits ``s / speed``
+    wall seconds, so a 60-second cycle at speed 60 comes round once a wall second.
+    """
+
+    def __init__(self, start: datetime, speed: float, wall: WallClock | None = None) -> None:
+        if speed <= 0:
+            raise ValueError(f"clock speed was {speed}; it must be above 0 (1 is real time)")
+        self._wall = wall or WallClock()
+        self._start_ns = to_ns(start)
+        self._origin_ns = self._wall.monotonic_ns()
+        self._speed = speed
+
+    def now(self) -> datetime:
+        """Return the accelerated instant."""
+        return from_ns(self.now_ns())
+
+    def now_ns(self) -> int:
+        """Return the accelerated instant as epoch nanoseconds."""
+        elapsed = self._wall.monotonic_ns() - self._origin_ns
+        return self._start_ns + round(elapsed * self._speed)
+
+    def monotonic_ns(self) -> int:
+        """Return the accelerated instant; it never goes backwards."""
+        return self.now_ns()
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of accelerated time."""
+        await asyncio.sleep(seconds / self._speed)

@@ -1,0 +1,193 @@
+"""The `aiswarm` command line: thin commands that build config, call the runtime, print.
+
+This is the one place where errors become exit codes: a user mistake or a refusal prints one
+line to stderr and exits non-zero (2 for configuration, 1 otherwise); only a bug shows a
+traceback. Heavy imports happen inside the commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+
+from aiswarm.errors import AiswarmError, ConfigError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="aiswarm: risk-governed multi-agent crypto trading.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+config_app = typer.Typer(help="Inspect and validate configuration.", no_args_is_help=True)
+events_app = typer.Typer(help="Read and verify the event store.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks (figures go in docs/performance.md).", no_args_is_help=True
+)
+app.add_typer(config_app, name="config")
+app.add_typer(events_app, name="events")
+app.add_typer(bench_app, name="bench")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="YAML config file [default: AIS_CONFIG or config/aiswarm.yaml]."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@app.command()
+def version() -> None:
+    """Print the aiswarm version."""
+    from aiswarm import __version__
+
+    out.print(__version__)
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Validate the configuration, reach the store, and print the effective config (secrets
+    redacted). Exits non-zero, naming the key and the fix, when anything is wrong."""
+    from aiswarm.commands.config_check import check_config
+
+    report = asyncio.run(check_config(config))
+    if as_json:
+        _print_json(report)
+        return
+    out.print(f"[green]config OK[/green] ({report['config_file']})")
+    out.print_json(data=report["effective"])
+    for name, source in report["secrets"].items():
+        out.print(f"secret {name}: {source}")
+    out.print(f"store reachable: {report['store']['url']} (head seq {report['store']['head_seq']})")
+
+
+@events_app.command("verify")
+def events_verify(
+    db: Annotated[
+        str | None, typer.Option("--db", help="Store URL [default: store.url from config].")
+    ] = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option("--expect-head", help="Hash the last record must have (pinned earlier)."),
+    ] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Walk the hash chain; exit 1 naming the first bad sequence number."""
+    from aiswarm.commands.events import verify_chain
+
+    report = asyncio.run(verify_chain(db, config, expect_head))
+    if as_json:
+        _print_json(report)
+    elif report["ok"]:
+        out.print(
+            f"[green]chain OK[/green]: {report['checked']} events, head {report['head_hash']}"
+        )
+    else:
+        err.print(
+            f"chain BROKEN at seq {report['first_bad_seq']}: {report['reason']}", markup=False
+        )
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
+@events_app.command("list")
+def events_list(
+    db: Annotated[
+        str | None, typer.Option("--db", help="Store URL [default: from config].")
+    ] = None,
+    event_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
+    ] = None,
+    after_seq: Annotated[int, typer.Option("--after-seq", min=0)] = 0,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print events in sequence order."""
+    from aiswarm.commands.events import list_events
+
+    rows = asyncio.run(list_events(db, config, event_type, after_seq, limit))
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        out.print(f"{row['seq']:>8} {row['time']} {row['type']:<24} {json.dumps(row['payload'])}")
+
+
+@bench_app.command("events")
+def bench_events(
+    events: Annotated[
+        int, typer.Option("--events", min=1000, help="Appends per scenario.")
+    ] = 60_000,
+    pg_url: Annotated[
+        str | None,
+        typer.Option("--pg-url", help="Also measure PostgreSQL at this URL."),
+    ] = "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+    no_pg: Annotated[bool, typer.Option("--no-pg", help="Skip PostgreSQL.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure durable appends per second (SQLite with fsync, and PostgreSQL)."""
+    from aiswarm.commands.bench import bench_event_store
+
+    report = asyncio.run(bench_event_store(events, None if no_pg else pg_url))
+    if as_json:
+        _print_json(report)
+        return
+    out.print_json(data=report)
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="paper or shadow (overrides config).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="API port (overrides config).")] = None,
+    cycles: Annotated[
+        int | None, typer.Option("--cycles", min=1, help="Stop after this many cycles.")
+    ] = None,
+) -> None:
+    """Start the platform: event store, trading loop and API. Ctrl-C stops it cleanly."""
+    from aiswarm.commands.run import run_platform
+
+    asyncio.run(run_platform(config, mode, port, cycles, out))
+
+
+def main() -> None:
+    """Entry point: run the app and turn our errors into one line and an exit code."""
+    try:
+        code = app(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        code = 130
+    except ConfigError as exc:
+        err.print(f"config error: {exc}", markup=False)
+        code = 2
+    except AiswarmError as exc:
+        err.print(f"error: {exc}", markup=False)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""What each `aiswarm` subcommand does, apart from printing (cli.py prints)."""

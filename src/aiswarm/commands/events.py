@@ -1,0 +1,65 @@
+"""`aiswarm events …`: verify the chain and list records."""
+
+from __future__ import annotations
+
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+from aiswarm.clock import WallClock, from_ns
+from aiswarm.config import load_config
+from aiswarm.data import EventStore, open_event_store
+
+__all__ = ["list_events", "verify_chain"]
+
+
+async def _open(db: str | None, config_path: Path | None) -> EventStore:
+    url = db if db is not None else load_config(config_path).store.url
+    return await open_event_store(url, WallClock())
+
+
+async def verify_chain(
+    db: str | None, config_path: Path | None, expect_head: str | None
+) -> dict[str, Any]:
+    """Walk the whole chain and return the report as a mapping."""
+    store = await _open(db, config_path)
+    try:
+        report = await store.verify(expected_head=expect_head)
+    finally:
+        await store.close()
+    return {
+        "ok": report.ok,
+        "checked": report.checked,
+        "first_bad_seq": report.first_bad_seq,
+        "reason": report.reason,
+        "head_hash": report.head_hash,
+    }
+
+
+async def list_events(
+    db: str | None,
+    config_path: Path | None,
+    types: list[str] | None,
+    after_seq: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Return up to ``limit`` records after ``after_seq``, optionally of the given types."""
+    store = await _open(db, config_path)
+    rows: list[dict[str, Any]] = []
+    try:
+        async with aclosing(store.replay(types=types or None, after_seq=after_seq)) as events:
+            async for event in events:
+                rows.append(
+                    {
+                        "seq": event.seq,
+                        "time": from_ns(event.ts_ns).isoformat(),
+                        "type": event.type,
+                        "payload": event.payload,
+                        "hash": event.hash,
+                    }
+                )
+                if len(rows) >= limit:
+                    break
+    finally:
+        await store.close()
+    return rows

@@ -1,0 +1,112 @@
+"""The application's settings: what `config/aiswarm.yaml` and `AIS_…` variables may set.
+
+Every model is frozen and rejects unknown keys, so a typo stops startup instead of silently
+falling back to a default. Secrets never live in YAML: they come from the environment, from a
+file named by `AIS_…_FILE`, or (paper mode only) from the local state directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from aiswarm.types import Mode
+
+__all__ = ["ApiConfig", "AppConfig", "LoopConfig", "StoreConfig"]
+
+ENV_PREFIX = "AIS_"
+NESTED_DELIMITER = "__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StoreConfig(_Section):
+    """Where the append-only event store lives."""
+
+    url: Annotated[
+        str,
+        Field(
+            description=(
+                "SQLAlchemy URL of the event store: sqlite+aiosqlite:///path/file.db (embedded "
+                "default) or postgresql+asyncpg://user@host:5432/db."
+            )
+        ),
+    ] = "sqlite+aiosqlite:///state/aiswarm.db"
+
+
+class ApiConfig(_Section):
+    """Where the control-plane HTTP API listens."""
+
+    host: Annotated[str, Field(description="Interface to bind; keep 127.0.0.1 unless proxied.")] = (
+        "127.0.0.1"
+    )
+    port: Annotated[int, Field(ge=1, le=65535, description="TCP port of the API.")] = 8000
+
+
+class LoopConfig(_Section):
+    """The trading loop's pace."""
+
+    interval_s: Annotated[
+        float, Field(gt=0, le=86_400, description="Seconds of clock time between cycles.")
+    ] = 60.0
+    speed: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=100_000,
+            description=(
+                "Clock speed-up for paper replay: 60 runs a 60-second cycle every wall second. "
+                "Must be 1 in live mode."
+            ),
+        ),
+    ] = 1.0
+
+
+class AppConfig(BaseSettings):
+    """Everything the runtime needs to start; validated once, then frozen."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        case_sensitive=False,
+    )
+
+    mode: Annotated[Mode, Field(description="paper, shadow or live (backtests set their own).")] = (
+        Mode.PAPER
+    )
+    state_dir: Annotated[
+        Path, Field(description="Local state: generated paper-mode secrets, pid, checkpoints.")
+    ] = Path("state")
+    data_dir: Annotated[
+        Path, Field(description="Market data replayed in paper and shadow mode.")
+    ] = Path("backtest_data")
+    store: StoreConfig = StoreConfig()
+    api: ApiConfig = ApiConfig()
+    loop: LoopConfig = LoopConfig()
+    approval_secret: Annotated[
+        SecretStr | None,
+        Field(description="HMAC key that signs risk approvals; at least 32 bytes."),
+    ] = None
+    api_key: Annotated[
+        SecretStr | None,
+        Field(description="Bearer key that operator API calls must present; at least 32 bytes."),
+    ] = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let `AIS_…` variables override the YAML file, which arrives as init values."""
+        return (env_settings, init_settings)

@@ -1,0 +1,28 @@
+"""Data room: the append-only, hash-chained event store (feeds join it later).
+
+Others use ``open_event_store`` to get an ``EventStore``, read ``StoredEvent``s back, and check
+the chain with ``EventStore.verify`` or, without a database, ``verify_records``.
+"""
+
+from __future__ import annotations
+
+from aiswarm.data.event_chain import (
+    ZERO_HASH,
+    ChainReport,
+    StoredEvent,
+    record_hash,
+    to_canonical_json,
+    verify_records,
+)
+from aiswarm.data.event_store import EventStore, open_event_store
+
+__all__ = [
+    "ZERO_HASH",
+    "ChainReport",
+    "EventStore",
+    "StoredEvent",
+    "open_event_store",
+    "record_hash",
+    "to_canonical_json",
+    "verify_records",
+]

@@ -1,0 +1,332 @@
+"""Encode events canonically, chain their hashes, and check a stored chain. No I/O.
+
+This page is the specification an independent verifier needs; nothing else is required to check
+a store with ``sqlite3`` or ``psql`` and ``sha256``.
+
+Record
+    ``seq`` (1, 2, 3, … with no gaps), ``ts_ns`` (integer nanoseconds since the Unix epoch, UTC,
+    from the injected clock when the event was appended), ``type`` (1 to 128 printable characters),
+    ``payload`` (the canonical JSON text of a JSON object, stored verbatim as TEXT) and ``hash``
+    (64 lowercase hex characters).
+
+Canonical payload text
+    ``json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)`` where a finite ``Decimal`` becomes its ``str()`` (a JSON string, so money
+    keeps every digit), a timezone-aware ``datetime`` becomes its ISO-8601 ``isoformat()`` text,
+    and any other non-JSON value (a set, bytes, a naive datetime, NaN) is refused with the key
+    that held it. Decoding the text gives the strings back, not the ``Decimal``: the stored text
+    is the fact, and readers re-parse money from it.
+
+Hash (encoding version 1)
+    ``record_bytes`` is the UTF-8 encoding of the characters ``[1,`` then decimal ``seq``, ``,``,
+    decimal ``ts_ns``, ``,``, ``json.dumps(type, ensure_ascii=False)``, ``,``, the stored payload
+    text verbatim, and ``]``. For example
+    ``[1,1,1700000000000000000,"order.submitted",{"qty":"0.5"}]``.
+    ``hash_n = SHA-256(prev || record_bytes)`` where ``prev`` is the 32 raw bytes of the previous
+    record's hash, and 32 zero bytes for seq 1. The leading ``1`` names the encoding, so a later
+    version can change it without making old records ambiguous.
+
+What the chain can and cannot show
+    Editing any field of a record, deleting a record, inserting one, or swapping two changes a
+    recomputed hash at the first record touched, and ``verify_records`` names that seq. A bare
+    hash chain cannot detect someone who rewrites a record *and every hash after it*, or who
+    appends well-formed records at the end; that is why an operator can pin a head hash they
+    wrote down elsewhere and pass it as ``expected_head``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from hashlib import sha256
+from typing import Any
+
+__all__ = [
+    "ENCODING_VERSION",
+    "ZERO_HASH",
+    "ChainReport",
+    "ChainVerifier",
+    "StoredEvent",
+    "record_hash",
+    "to_canonical_json",
+    "type_json",
+    "verify_records",
+]
+
+ENCODING_VERSION = 1
+ZERO_HASH = "0" * 64
+MAX_TYPE_CHARS = 128
+
+_ALLOWED = "JSON values, finite Decimal and timezone-aware datetime"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One record of the chain, exactly as stored.
+
+    ``payload`` is decoded from ``payload_text`` on each access, so the event ``append`` returns
+    equals the one ``replay`` yields later (a ``Decimal`` comes back as its string). Slotted and
+    frozen because the store builds one per append on its hot path.
+    """
+
+    seq: int
+    ts_ns: int
+    type: str
+    payload_text: str
+    hash: str
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """Return the payload decoded from its stored JSON text (a new dict on each call)."""
+        decoded: dict[str, Any] = json.loads(self.payload_text)
+        return decoded
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """What a walk over the chain found.
+
+    ``checked`` counts the records that verified before the first bad one (all of them when
+    ``ok``); ``head_hash`` is the hash of the last record that verified (``ZERO_HASH`` for an
+    empty chain); ``reason`` says what is wrong at ``first_bad_seq``, or summarises a good chain.
+    """
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    reason: str
+    head_hash: str
+
+
+def _encode_extra(value: object) -> object:
+    """Encode what plain JSON lacks: Decimal, aware datetime, non-dict mappings."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"Decimal {value} is not finite")
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"datetime {value.isoformat()} has no time zone")
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not stored")
+
+
+_ENCODE = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+    default=_encode_extra,
+).encode
+
+
+def to_canonical_json(payload: Mapping[str, Any]) -> str:
+    """Return the canonical JSON text of ``payload`` (see the module docstring).
+
+    Raises ``TypeError`` naming the key whose value cannot be stored, so the caller learns which
+    field to convert, and ``ValueError`` for NaN or infinity.
+    """
+    if type(payload) is not dict:
+        if not isinstance(payload, Mapping):
+            raise TypeError(
+                f"an event payload must be a mapping of str keys, got {type(payload).__name__}; "
+                "wrap the value, e.g. {'value': ...}"
+            )
+        payload = dict(payload)
+    try:
+        text = _ENCODE(payload)
+    except (TypeError, ValueError) as exc:
+        raise _explain(payload, exc) from exc
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"event payload holds text that is not valid Unicode ({exc.reason}); "
+                "store bytes as base64 or hex text"
+            ) from exc
+    return text
+
+
+def _explain(payload: Mapping[str, Any], exc: Exception) -> Exception:
+    """Return an error naming the first key path whose value cannot be stored."""
+    found = _find_bad(payload, "")
+    if found is None:
+        return type(exc)(f"event payload cannot be stored: {exc}")
+    path, value, why = found
+    error: type[Exception] = ValueError if why == "not finite" else TypeError
+    return error(
+        f"event payload key '{path}' holds {type(value).__name__} {value!r} ({why}); "
+        f"only {_ALLOWED} are stored, so convert it first"
+    )
+
+
+def _find_bad(value: object, path: str) -> tuple[str, object, str] | None:
+    """Return (path, value, why) for the first value the encoder refuses, or None."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                return f"{path}.{key!r}" if path else repr(key), key, "key is not text"
+            found = _find_bad(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _find_bad(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value, "not finite"
+    if isinstance(value, Decimal) and not value.is_finite():
+        return path, value, "not finite"
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return path, value, "no time zone"
+    if value is None or isinstance(value, str | int | float | Decimal | datetime):
+        return None
+    return path, value, "not a JSON type"
+
+
+def type_json(event_type: str) -> str:
+    """Return ``event_type`` as the JSON string used in record bytes, after checking it.
+
+    The type is refused early, at append, because a bad one would otherwise fail the whole
+    batch it was committed in.
+    """
+    if not isinstance(event_type, str):
+        raise TypeError(f"an event type must be str, got {type(event_type).__name__}")
+    if not 0 < len(event_type) <= MAX_TYPE_CHARS or not event_type.isprintable():
+        raise ValueError(
+            f"event type {event_type!r} must be 1-{MAX_TYPE_CHARS} printable characters, "
+            "e.g. 'order.submitted'"
+        )
+    return json.dumps(event_type, ensure_ascii=False)
+
+
+def record_bytes(seq: int, ts_ns: int, event_type: str, payload_text: str) -> bytes:
+    """Return the bytes hashed for one record (encoding version 1)."""
+    kind = json.dumps(event_type, ensure_ascii=False)
+    return f"[{ENCODING_VERSION},{seq},{ts_ns},{kind},{payload_text}]".encode()
+
+
+def record_hash(prev_hash: str, seq: int, ts_ns: int, event_type: str, payload_text: str) -> str:
+    """Return the hex hash of a record chained after ``prev_hash`` (hex)."""
+    digest = sha256(bytes.fromhex(prev_hash))
+    digest.update(record_bytes(seq, ts_ns, event_type, payload_text))
+    return digest.hexdigest()
+
+
+class ChainVerifier:
+    """Walk a chain page by page, remembering where it is, and stop at the first bad record.
+
+    Feed rows ``(seq, ts_ns, type, payload_text, hash)`` in ascending seq order; ``report()``
+    says what was found. ``EventStore.verify`` feeds it one database page at a time, which is
+    why this is a class and not only a function.
+    """
+
+    def __init__(self, start_prev: str = ZERO_HASH, start_seq: int = 1) -> None:
+        self._prev = start_prev
+        self._expected = start_seq
+        self._checked = 0
+        self._bad: tuple[int, str] | None = None
+        self._seen: dict[str, int] = {}
+
+    @property
+    def failed(self) -> bool:
+        """Return whether a bad record has been found (later rows are then ignored)."""
+        return self._bad is not None
+
+    def feed(self, rows: Iterable[tuple[int, int, str, str, str]], *, track: str = "") -> None:
+        """Check ``rows`` against the chain so far; ``track`` is a hash whose seq to remember."""
+        if self._bad is not None:
+            return
+        prev = bytes.fromhex(self._prev)
+        expected = self._expected
+        checked = 0
+        try:
+            for seq, ts_ns, event_type, payload_text, stored in rows:
+                if seq != expected:
+                    self._bad = (expected, _seq_problem(expected, seq))
+                    break
+                digest = sha256(prev)
+                digest.update(record_bytes(seq, ts_ns, event_type, payload_text))
+                prev = digest.digest()
+                recomputed = prev.hex()
+                if stored != recomputed:
+                    self._bad = (
+                        seq,
+                        f"seq {seq}: stored hash {stored} does not match recomputed {recomputed}",
+                    )
+                    break
+                if track and recomputed == track:
+                    self._seen[track] = seq
+                expected += 1
+                checked += 1
+                self._prev = recomputed
+        finally:
+            self._expected = expected
+            self._checked += checked
+
+    def seq_of(self, hash_hex: str) -> int | None:
+        """Return the seq whose hash was ``hash_hex`` if it was tracked and seen."""
+        return self._seen.get(hash_hex)
+
+    def report(self) -> ChainReport:
+        """Return what the walk found so far."""
+        if self._bad is not None:
+            seq, reason = self._bad
+            return ChainReport(False, self._checked, seq, reason, self._prev)
+        last = self._expected - 1
+        reason = f"{self._checked} records verified; head is seq {last}"
+        return ChainReport(True, self._checked, None, reason, self._prev)
+
+
+def _seq_problem(expected: int, found: int) -> str:
+    """Describe a row whose seq is not the next one."""
+    if found > expected:
+        return f"seq {expected} is missing (next stored is {found})"
+    return f"seq {expected}: found seq {found} again, out of order"
+
+
+def verify_records(
+    rows: Iterable[tuple[int, int, str, str, str]],
+    start_prev: str = ZERO_HASH,
+    start_seq: int = 1,
+    expected_head: str | None = None,
+) -> ChainReport:
+    """Return a report on ``rows`` (seq, ts_ns, type, payload_text, hash) in seq order.
+
+    ``start_prev``/``start_seq`` let a caller check a tail after a known-good prefix.
+    ``expected_head`` is a head hash the operator pinned elsewhere: a good chain whose last hash
+    differs is reported not ok, because only a pin can catch a rewritten or extended tail.
+    """
+    verifier = ChainVerifier(start_prev, start_seq)
+    verifier.feed(rows, track=expected_head or "")
+    return pin_report(verifier, expected_head)
+
+
+def pin_report(verifier: ChainVerifier, expected_head: str | None) -> ChainReport:
+    """Return the verifier's report, failed if the chain does not end at ``expected_head``."""
+    report = verifier.report()
+    if not report.ok or expected_head is None or report.head_hash == expected_head:
+        return report
+    pinned_at = verifier.seq_of(expected_head)
+    if pinned_at is not None:
+        reason = (
+            f"the pinned head is seq {pinned_at}, but the chain goes on to a different head "
+            f"{report.head_hash}; if the later records are genuine, pin the new head"
+        )
+        return ChainReport(False, report.checked, pinned_at + 1, reason, report.head_hash)
+    reason = (
+        f"pinned head {expected_head} is not in the chain (its head is {report.head_hash}, "
+        f"{report.checked} records checked): records were rewritten, "
+        "or the pin belongs to another store"
+    )
+    return ChainReport(False, report.checked, None, reason, report.head_hash)

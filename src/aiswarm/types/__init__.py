@@ -1,0 +1,82 @@
+"""Frozen domain models: instruments, signals, orders, fills, positions, mandates, events.
+
+Everything here is validated once when built and never changes. Money is ``Decimal`` and
+refuses floats; timestamps are aware UTC. No I/O, and nothing of ours is imported: every other
+room imports this one.
+"""
+
+from __future__ import annotations
+
+from aiswarm.types.enums import (
+    TERMINAL_ORDER_STATUSES,
+    Direction,
+    InstrumentKind,
+    MandateStatus,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradingState,
+)
+from aiswarm.types.events import DomainEvent, EventRecord, EventType, to_payload
+from aiswarm.types.fill import Fill
+from aiswarm.types.ids import (
+    AccountId,
+    AgentId,
+    ClientOrderId,
+    MandateId,
+    Symbol,
+    TradeId,
+    VenueId,
+    VenueOrderId,
+)
+from aiswarm.types.instrument import Instrument, MinimumViolation
+from aiswarm.types.mandate import Mandate
+from aiswarm.types.modes import TRADING_MODES, Mode
+from aiswarm.types.money import Money, NonNegative, Price, Quantity, to_decimal
+from aiswarm.types.orders import OrderIntent, OrderSpec
+from aiswarm.types.portfolio import PortfolioSnapshot
+from aiswarm.types.position import Position
+from aiswarm.types.signal import Signal
+from aiswarm.types.timestamps import UtcDatetime
+
+__all__ = [
+    "TERMINAL_ORDER_STATUSES",
+    "TRADING_MODES",
+    "AccountId",
+    "AgentId",
+    "ClientOrderId",
+    "Direction",
+    "DomainEvent",
+    "EventRecord",
+    "EventType",
+    "Fill",
+    "Instrument",
+    "InstrumentKind",
+    "Mandate",
+    "MandateId",
+    "MandateStatus",
+    "MinimumViolation",
+    "Mode",
+    "Money",
+    "NonNegative",
+    "OrderIntent",
+    "OrderSpec",
+    "OrderStatus",
+    "OrderType",
+    "PortfolioSnapshot",
+    "Position",
+    "Price",
+    "Quantity",
+    "Side",
+    "Signal",
+    "Symbol",
+    "TimeInForce",
+    "TradeId",
+    "TradingState",
+    "UtcDatetime",
+    "VenueId",
+    "VenueOrderId",
+    "to_decimal",
+    "to_payload",
+]

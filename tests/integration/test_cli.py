@@ -1,0 +1,198 @@
+"""The `aiswarm` command as a user runs it: exit codes, one-line errors, a clean run and stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "k" * 40
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("AIS_")}
+    env.update(extra)
+    return env
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "aiswarm.yaml"
+    path.write_text(
+        f"state_dir: {tmp_path}/state\n"
+        f"store:\n  url: sqlite+aiosqlite:///{tmp_path}/events.db\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _aiswarm(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aiswarm.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env or _env(),
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def _assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert text in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["run"],
+        ["config", "check"],
+        ["events", "verify"],
+        ["events", "list"],
+        ["bench", "events"],
+    ],
+)
+def test_help_when_asked_then_every_command_explains_itself(command: list[str]) -> None:
+    result = _aiswarm(*command, "--help")
+
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
+
+
+def test_config_check_when_valid_then_prints_effective_config_with_secrets_redacted(
+    tmp_path: Path,
+) -> None:
+    env = _env(AIS_APPROVAL_SECRET=GOOD_SECRET)
+
+    result = _aiswarm("config", "check", "--config", str(_config(tmp_path)), "--json", env=env)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["effective"]["approval_secret"] == "(redacted)"
+    assert GOOD_SECRET not in result.stdout
+    assert report["store"]["head_seq"] == 0
+
+
+def test_config_check_when_unknown_key_then_exit_2_naming_key(tmp_path: Path) -> None:
+    result = _aiswarm("config", "check", "--config", str(_config(tmp_path, "loop:\n  speeed: 2\n")))
+
+    _assert_one_line_error(result, 2, "`loop.speeed` is not a known setting")
+
+
+def test_config_check_when_live_without_secret_then_exit_2_naming_variable(
+    tmp_path: Path,
+) -> None:
+    result = _aiswarm(
+        "config", "check", "--config", str(_config(tmp_path)), env=_env(AIS_MODE="live")
+    )
+
+    _assert_one_line_error(result, 2, "AIS_APPROVAL_SECRET is not set and live mode needs it")
+
+
+def test_config_check_when_secret_short_then_exit_2(tmp_path: Path) -> None:
+    env = _env(AIS_API_KEY="tiny")
+
+    result = _aiswarm("config", "check", "--config", str(_config(tmp_path)), env=env)
+
+    _assert_one_line_error(result, 2, "AIS_API_KEY is 4 bytes; it must be at least 32")
+
+
+def test_config_check_when_store_unreachable_then_exit_1_naming_store(tmp_path: Path) -> None:
+    env = _env(AIS_STORE__URL="postgresql+asyncpg://postgres:hunter2@127.0.0.1:1/test")
+
+    result = _aiswarm("config", "check", "--config", str(_config(tmp_path)), env=env)
+
+    _assert_one_line_error(result, 1, "127.0.0.1:1")
+    assert "hunter2" not in result.stderr
+
+
+def test_config_check_when_bad_mode_value_then_exit_2(tmp_path: Path) -> None:
+    result = _aiswarm("config", "check", "--config", str(_config(tmp_path, "mode: yolo\n")))
+
+    _assert_one_line_error(result, 2, "`mode` was 'yolo'")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _event_types(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("select type from events order by seq")]
+
+
+def test_run_when_cycle_limit_then_records_cycles_and_stops_cleanly(tmp_path: Path) -> None:
+    config = _config(tmp_path, "loop:\n  interval_s: 60\n  speed: 600\n")
+
+    result = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), "--cycles", "3")
+
+    assert result.returncode == 0, result.stderr
+    assert "NOT TRADING" in result.stdout
+    assert "created a random secret" in result.stdout
+    assert _event_types(tmp_path / "events.db") == [
+        "runtime.started",
+        "cycle.completed",
+        "cycle.completed",
+        "cycle.completed",
+        "runtime.stopped",
+    ]
+    verify = _aiswarm("events", "verify", "--db", f"sqlite:///{tmp_path}/events.db")
+    assert verify.returncode == 0, verify.stderr
+
+
+def test_run_when_sigterm_then_api_served_with_auth_and_stop_recorded(tmp_path: Path) -> None:
+    port = _free_port()
+    config = _config(tmp_path, "loop:\n  interval_s: 60\n  speed: 120\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiswarm.cli", "run", "--config", str(config), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=REPO,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "API did not come up in 30 s"
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.1)
+        key = (tmp_path / "state" / "api_key").read_text(encoding="utf-8").strip()
+
+        anonymous = httpx.get(f"{base}/status", timeout=5)
+        wrong = httpx.get(f"{base}/status", headers={"Authorization": "Bearer nope"}, timeout=5)
+        status = httpx.get(f"{base}/status", headers={"Authorization": f"Bearer {key}"}, timeout=5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=30)
+
+    assert health.json()["status"] == "ok"
+    assert anonymous.status_code == 401
+    assert wrong.status_code == 401
+    assert status.status_code == 200
+    assert status.json()["trading"] is False
+    assert proc.returncode == 0, stderr
+    assert "stopped (signal SIGTERM)" in stdout
+    assert _event_types(tmp_path / "events.db")[-1] == "runtime.stopped"
