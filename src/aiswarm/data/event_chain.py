@@ -156,7 +156,10 @@ def to_canonical_json(payload: Mapping[str, Any]) -> str:
 
 def _explain(payload: Mapping[str, Any], exc: Exception) -> Exception:
     """Return an error naming the first key path whose value cannot be stored."""
-    found = _find_bad(payload, "")
+    try:
+        found = _find_bad(payload, "")
+    except RecursionError:  # a payload that contains itself; the encoder said so already
+        found = None
     if found is None:
         return type(exc)(f"event payload cannot be stored: {exc}")
     path, value, why = found
@@ -256,7 +259,11 @@ class ChainVerifier:
                     self._bad = (expected, _seq_problem(expected, seq))
                     break
                 digest = sha256(prev)
-                digest.update(record_bytes(seq, ts_ns, event_type, payload_text))
+                try:
+                    digest.update(record_bytes(seq, ts_ns, event_type, payload_text))
+                except UnicodeEncodeError:  # only a hand-edited row can hold such text
+                    self._bad = (seq, f"seq {seq}: stored text is not valid Unicode")
+                    break
                 prev = digest.digest()
                 recomputed = prev.hex()
                 if stored != recomputed:

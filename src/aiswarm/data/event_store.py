@@ -6,15 +6,15 @@ PostgreSQL: its default synchronous commit). The encoding and hash are specified
 ``event_chain``.
 
 Group commit. Appends join a queue; one writer task takes everything pending (up to
-``max_batch``), numbers and hashes it in queue order, inserts it with one executemany in one
-transaction, commits, and only then resolves each append. Many concurrent appenders therefore
+``max_batch``), numbers and hashes it in queue order, inserts it in one transaction (see
+``event_writer``), commits, and only then resolves each append. Many concurrent appenders therefore
 share one fsync. If a commit fails, every append of that batch and every append still queued
 gets a ``StoreError``, and the store refuses all later appends: nothing is acknowledged that was
 not committed, and a store that failed once is not trusted again until the process restarts.
 The converse is possible: a commit that reached the disk just before the connection broke is
 reported failed, and replay will still show it.
 
-One chain per database. PostgreSQL: each batch transaction takes an advisory lock and re-reads
+One chain per database. PostgreSQL: each batch transaction takes an advisory lock and checks
 the head inside it, so several processes may append to one database and still form one chain.
 SQLite: one appending process per file. A second one is not silently forked, because the
 primary key refuses a seq that exists, but its first colliding batch fails its store.
@@ -24,30 +24,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Collection, Iterable, Mapping
+from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
 from datetime import datetime
-from hashlib import sha256
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aiswarm.clock import Clock, to_ns
-from aiswarm.data.event_chain import (
-    ZERO_HASH,
-    ChainReport,
-    ChainVerifier,
-    StoredEvent,
-    pin_report,
-    to_canonical_json,
-    type_json,
+from aiswarm.clock import Clock
+from aiswarm.data.event_chain import ChainReport, StoredEvent, to_canonical_json, type_json
+from aiswarm.data.event_reader import (
+    count_events,
+    head_of,
+    read_head,
+    replay_events,
+    verify_chain,
 )
-from aiswarm.data.event_schema import ADVISORY_LOCK_KEY, events
+from aiswarm.data.event_schema import ADVISORY_LOCK_KEY
+from aiswarm.data.event_writer import BatchWriter, Queued, open_batch_writer
 from aiswarm.data.store_url import StoreUrl, describe_failure, parse_store_url
 from aiswarm.errors import StoreError
 
@@ -56,14 +54,7 @@ __all__ = ["EventStore", "open_event_store"]
 _log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
-_HEAD_QUERY = sa.select(events.c.seq, events.c.hash).order_by(events.c.seq.desc()).limit(1)
 _LOCK_SQL = f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})"
-_INSERT_SQLITE = "INSERT INTO events (seq, ts_ns, type, payload, hash) VALUES (?, ?, ?, ?, ?)"
-_INSERT_PG = "INSERT INTO events (seq, ts_ns, type, payload, hash) VALUES ($1, $2, $3, $4, $5)"
-_VERIFY_PAGE = 10_000
-
-# One queued append: type, type as JSON, ts_ns, payload text, the future its caller awaits.
-_Pending = tuple[str, str, int, str, "asyncio.Future[StoredEvent]"]
 
 
 async def open_event_store(url: str, clock: Clock, *, max_batch: int = 4096) -> EventStore:
@@ -86,12 +77,13 @@ async def open_event_store(url: str, clock: Clock, *, max_batch: int = 4096) -> 
     try:
         async with engine.begin() as conn:
             await conn.run_sync(_upgrade, target.is_postgres)
-            head = await _read_head(conn)
+            head = await read_head(conn)
+        writer = await open_batch_writer(engine, target.is_postgres)
     except Exception as exc:
         await engine.dispose()
         raise target.unusable(exc) from exc
     _log.info("event store opened", extra={"store_url": target.shown, "head_seq": head[0]})
-    return EventStore(engine, target, clock, head, max_batch)
+    return EventStore(engine, writer, target, clock, head, max_batch)
 
 
 def _upgrade(connection: Connection, is_postgres: bool) -> None:
@@ -105,33 +97,26 @@ def _upgrade(connection: Connection, is_postgres: bool) -> None:
     command.upgrade(config, "head")
 
 
-async def _read_head(conn: AsyncConnection) -> tuple[int, str]:
-    """Return (last seq, last hash), or (0, ZERO_HASH) for an empty store."""
-    row = (await conn.execute(_HEAD_QUERY)).first()
-    if row is None:
-        return 0, ZERO_HASH
-    return int(row[0]), str(row[1])
-
-
 class EventStore:
     """The append-only, hash-chained event log. Build it with ``open_event_store``."""
 
     def __init__(
         self,
         engine: AsyncEngine,
+        writer: BatchWriter,
         target: StoreUrl,
         clock: Clock,
         head: tuple[int, str],
         max_batch: int,
     ) -> None:
         self._engine = engine
+        self._batch_writer = writer
         self._target = target
         self._clock = clock
         self._head = head
         self._max_batch = max_batch
-        self._insert_sql = _INSERT_PG if target.is_postgres else _INSERT_SQLITE
         self._loop = asyncio.get_running_loop()
-        self._pending: list[_Pending] = []
+        self._pending: list[Queued] = []
         self._wakeup = asyncio.Event()
         self._types: dict[str, str] = {}
         self._failure: str | None = None
@@ -139,16 +124,9 @@ class EventStore:
         self._writer = asyncio.create_task(self._write_forever(), name="event-store-writer")
 
     @property
-    def url(self) -> str:
+    def url_for_display(self) -> str:
         """Return the store URL with any password hidden, for messages and logs."""
         return self._target.shown
-
-    def head(self) -> tuple[int, str]:
-        """Return (seq, hash) of the last record this store committed or read.
-
-        On PostgreSQL another process may have appended since; ``verify`` reads the database.
-        """
-        return self._head
 
     def submit(self, event_type: str, payload: Mapping[str, Any]) -> asyncio.Future[StoredEvent]:
         """Queue one event and return the future that resolves once it is committed.
@@ -200,7 +178,9 @@ class EventStore:
         if self._failure is not None:
             raise StoreError(self._failure)
         if self._closing:
-            raise StoreError(f"event store {self.url} is closed; open it again to append")
+            raise StoreError(
+                f"event store {self.url_for_display} is closed; open it again to append"
+            )
 
     async def _write_forever(self) -> None:
         """Commit whatever is pending, batch after batch, until closed or failed."""
@@ -216,27 +196,28 @@ class EventStore:
                 del self._pending[: self._max_batch]
                 await self._commit(batch)
         except BaseException as exc:
-            self._fail(f"its writer stopped ({describe_failure(exc)})", exc, [])
+            self._mark_failed(f"its writer stopped ({describe_failure(exc)})")
+            self._reject_queued(exc, [])
             raise
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    async def _commit(self, batch: list[Queued]) -> None:
         """Number, hash, insert and commit one batch, then resolve its futures."""
         live = [item for item in batch if not item[4].cancelled()]
         if not live:
             return
         try:
-            async with self._engine.begin() as conn:
-                if self._target.is_postgres:
-                    await conn.exec_driver_sql(_LOCK_SQL)
-                    seq, prev_hex = await _read_head(conn)
-                else:
-                    seq, prev_hex = self._head
-                rows = _chain_rows(live, seq, prev_hex)
-                await conn.exec_driver_sql(self._insert_sql, rows)
+            rows = await self._batch_writer.write(live, self._head)
         except Exception as exc:  # noqa: BLE001 - every failure must reach the appenders
-            self._fail(f"a commit failed ({describe_failure(exc)})", exc, live)
+            # Refuse new appends at once; fail the waiting ones after the head is re-read, so a
+            # caller that sees the error also sees the head as the database has it.
+            self._mark_failed(f"a commit failed ({describe_failure(exc)})")
             await self._reread_head()
+            self._reject_queued(exc, live)
             return
+        except BaseException as exc:
+            self._mark_failed("its writer was cancelled mid-commit")
+            self._reject_queued(exc, live)
+            raise
         last = rows[-1]
         self._head = (last[0], last[4])
         for (seq, ts_ns, kind, text, hash_hex), item in zip(rows, live, strict=True):
@@ -244,14 +225,19 @@ class EventStore:
             if not future.done():
                 future.set_result(StoredEvent(seq, ts_ns, kind, text, hash_hex))
 
-    def _fail(self, why: str, exc: BaseException, batch: list[_Pending]) -> None:
-        """Refuse every later append and fail ``batch`` and everything still queued."""
+    def _mark_failed(self, why: str) -> None:
+        """Refuse every later append, for good: a store that failed once is not trusted."""
         if self._failure is None:
             self._failure = (
-                f"event store {self.url} refuses appends: {why}; nothing after the last "
-                "acknowledged event was stored. Fix the store and restart the process"
+                f"event store {self.url_for_display} refuses appends: {why}; events that were not "
+                "acknowledged may be missing. Fix the store and restart the process"
             )
-            _log.error("event store failed", extra={"store_url": self.url, "reason": why})
+            _log.error(
+                "event store failed", extra={"store_url": self.url_for_display, "reason": why}
+            )
+
+    def _reject_queued(self, exc: BaseException, batch: list[Queued]) -> None:
+        """Fail the appends of ``batch`` and every append still queued."""
         queued, self._pending = batch + self._pending, []
         for item in queued:
             future = item[4]
@@ -264,48 +250,25 @@ class EventStore:
         """Refresh the cached head from the database after a failed commit, if it answers."""
         try:
             async with self._engine.connect() as conn:
-                self._head = await _read_head(conn)
+                self._head = await read_head(conn)
         except Exception as exc:  # noqa: BLE001 - the store has failed already; keep the head
             _log.warning("event store head unreadable", extra={"reason": describe_failure(exc)})
 
-    async def replay(
+    def replay(
         self,
         types: Collection[str] | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
         after_seq: int = 0,
         batch: int = 5000,
-    ) -> AsyncIterator[StoredEvent]:
-        """Yield committed events in seq order, filtered by type and by ts in [start, end).
+    ) -> AsyncGenerator[StoredEvent, None]:
+        """Yield committed events after ``after_seq`` in seq order, by type and ts in [start, end).
 
-        Reads page by page (keyset on seq), holding no connection between pages, so a caller
-        may stop early or take its time.
+        Reads ``batch`` rows a page (keyset on seq) and holds no connection between pages, so a
+        caller may stop early or take its time. ``types=None`` means every type.
         """
-        if isinstance(types, str):
-            raise TypeError(f"types was the string {types!r}; pass a collection, e.g. [{types!r}]")
-        if types is not None and not types:
-            return
-        if batch < 1:
-            raise ValueError(f"batch was {batch}; it must be at least 1")
-        query = sa.select(
-            events.c.seq, events.c.ts_ns, events.c.type, events.c.payload, events.c.hash
-        )
-        if types is not None:
-            query = query.where(events.c.type.in_(sorted(types)))
-        if start is not None:
-            query = query.where(events.c.ts_ns >= to_ns(start))
-        if end is not None:
-            query = query.where(events.c.ts_ns < to_ns(end))
-        query = query.order_by(events.c.seq).limit(batch)
-        last = after_seq
-        while True:
-            async with self._engine.connect() as conn:
-                rows = (await conn.execute(query.where(events.c.seq > last))).all()
-            for seq, ts_ns, kind, text, hash_hex in rows:
-                yield StoredEvent(seq, ts_ns, kind, text, hash_hex)
-            if len(rows) < batch:
-                return
-            last = rows[-1][0]
+        shown = self.url_for_display
+        return replay_events(self._engine, shown, types, start, end, after_seq, batch)
 
     async def verify(self, expected_head: str | None = None) -> ChainReport:
         """Walk the whole chain in seq order, recomputing every hash; return what was found.
@@ -313,26 +276,18 @@ class EventStore:
         ``expected_head`` is a head hash pinned elsewhere: without it, a rewritten tail whose
         hashes were all recomputed cannot be told from the real one (see ``event_chain``).
         """
-        verifier = ChainVerifier()
-        last = 0
-        query = sa.text(
-            "SELECT seq, ts_ns, type, payload, hash FROM events "
-            "WHERE seq > :last ORDER BY seq LIMIT :page"
-        )
-        while not verifier.failed:
-            async with self._engine.connect() as conn:
-                result = await conn.execute(query, {"last": last, "page": _VERIFY_PAGE})
-                rows = [tuple(row) for row in result]
-            verifier.feed(rows, track=expected_head or "")
-            if len(rows) < _VERIFY_PAGE:
-                break
-            last = rows[-1][0]
-        return pin_report(verifier, expected_head)
+        return await verify_chain(self._engine, self.url_for_display, expected_head)
+
+    async def head(self) -> tuple[int, str]:
+        """Return (seq, hash) of the last stored record, read from the database now.
+
+        ``(0, ZERO_HASH)`` when empty. On PostgreSQL this includes other processes' appends.
+        """
+        return await head_of(self._engine, self.url_for_display)
 
     async def count(self) -> int:
         """Return how many events are stored."""
-        async with self._engine.connect() as conn:
-            return int((await conn.exec_driver_sql("SELECT count(*) FROM events")).scalar_one())
+        return await count_events(self._engine, self.url_for_display)
 
     async def close(self) -> None:
         """Commit every queued append, then release the database. Safe to call twice."""
@@ -342,8 +297,11 @@ class EventStore:
             try:
                 await self._writer
             finally:
-                await self._engine.dispose()
-                _log.info("event store closed", extra={"store_url": self.url})
+                try:
+                    await self._batch_writer.close(broken=self._failure is not None)
+                finally:
+                    await self._engine.dispose()
+                _log.info("event store closed", extra={"store_url": self.url_for_display})
 
     async def __aenter__(self) -> Self:
         return self
@@ -355,22 +313,3 @@ class EventStore:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
-
-
-def _chain_rows(
-    batch: list[_Pending], seq: int, prev_hex: str
-) -> list[tuple[int, int, str, str, str]]:
-    """Return insert rows (seq, ts_ns, type, payload, hash) chaining ``batch`` after the head.
-
-    The hot loop of every append: one f-string, one encode and one SHA-256 per event.
-    """
-    prev = bytes.fromhex(prev_hex)
-    rows: list[tuple[int, int, str, str, str]] = []
-    append = rows.append
-    for kind, kind_json, ts_ns, text, _future in batch:
-        seq += 1
-        digest = sha256(prev)
-        digest.update(f"[1,{seq},{ts_ns},{kind_json},{text}]".encode())
-        prev = digest.digest()
-        append((seq, ts_ns, kind, text, prev.hex()))
-    return rows

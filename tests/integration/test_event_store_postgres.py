@@ -1,0 +1,156 @@
+"""The event store on a real PostgreSQL server, one fresh schema per test.
+
+The server must be running (CI starts it): an unreachable server fails these tests, it does not
+skip them. Set AIS_TEST_PG_URL to use another server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from aiswarm.clock import SimulatedClock
+from aiswarm.data import EventStore, open_event_store
+from aiswarm.errors import StoreError
+
+pytestmark = pytest.mark.integration
+
+PG_URL = os.environ.get("AIS_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+START = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def schema_url() -> AsyncIterator[str]:
+    """Yield a store URL whose search_path is a new, empty schema; drop it afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    try:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        separator = "&" if "?" in PG_URL else "?"
+        yield f"{PG_URL}{separator}search_path={schema}"
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(START)
+
+
+async def test_append_when_events_given_then_replay_filters_by_type_and_time(
+    schema_url: str, clock: SimulatedClock
+) -> None:
+    async with await open_event_store(schema_url, clock) as store:
+        for minute in range(6):
+            kind = "order.submitted" if minute % 2 == 0 else "fill"
+            await store.append(kind, {"minute": minute, "px": Decimal("100.5")})
+            clock.advance(60)
+        fills = [event.payload["minute"] async for event in store.replay(types=["fill"])]
+        window = [
+            event.seq
+            async for event in store.replay(
+                start=START + timedelta(minutes=2), end=START + timedelta(minutes=4)
+            )
+        ]
+
+    assert fills == [1, 3, 5]
+    assert window == [3, 4]
+
+
+async def test_append_when_200_concurrent_then_contiguous_and_chain_verifies(
+    schema_url: str, clock: SimulatedClock
+) -> None:
+    async with await open_event_store(schema_url, clock, max_batch=64) as store:
+        results = await asyncio.gather(*(store.append("tick", {"i": i}) for i in range(200)))
+        report = await store.verify()
+        replayed = [event async for event in store.replay(batch=33)]
+
+    assert [event.seq for event in results] == list(range(1, 201))
+    assert replayed == list(results)
+    assert report.ok
+    assert report.checked == 200
+    assert report.head_hash == results[-1].hash
+
+
+async def test_open_when_reopened_then_chain_continues(
+    schema_url: str, clock: SimulatedClock
+) -> None:
+    async with await open_event_store(schema_url, clock) as store:
+        await store.append_many([("tick", {"i": i}) for i in range(20)])
+        first_head = await store.head()
+    async with await open_event_store(schema_url, clock) as store:
+        assert await store.head() == first_head
+        event = await store.append("tick", {"i": 20})
+        report = await store.verify(expected_head=event.hash)
+
+    assert event.seq == 21
+    assert report.ok
+    assert report.checked == 21
+
+
+async def test_append_when_two_stores_share_database_then_one_valid_chain(
+    schema_url: str, clock: SimulatedClock
+) -> None:
+    first = await open_event_store(schema_url, clock, max_batch=16)
+    second = await open_event_store(schema_url, clock, max_batch=16)
+    try:
+
+        async def writer(store: EventStore, name: str) -> list[int]:
+            seqs = []
+            for i in range(150):
+                seqs.append((await store.append("tick", {"writer": name, "i": i})).seq)
+            return seqs
+
+        burst = [first.submit("burst", {"i": i}) for i in range(100)]
+        burst += [second.submit("burst", {"i": i}) for i in range(100)]
+        seqs_a, seqs_b, burst_events = await asyncio.gather(
+            writer(first, "a"), writer(second, "b"), asyncio.gather(*burst)
+        )
+        report = await first.verify()
+        count = await second.count()
+    finally:
+        await first.close()
+        await second.close()
+
+    all_seqs = seqs_a + seqs_b + [event.seq for event in burst_events]
+    assert sorted(all_seqs) == list(range(1, 501))
+    assert report.ok
+    assert report.checked == 500
+    assert count == 500
+
+
+async def test_store_when_row_updated_directly_then_database_refuses(
+    schema_url: str, clock: SimulatedClock
+) -> None:
+    async with await open_event_store(schema_url, clock) as store:
+        await store.append("tick", {"i": 0})
+    schema = schema_url.rsplit("search_path=", 1)[1]
+    connection = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    try:
+        for statement in ("UPDATE {}.events SET payload = '{{}}'", "DELETE FROM {}.events"):
+            with pytest.raises(asyncpg.RaiseError, match="append-only"):
+                await connection.execute(statement.format(schema))
+    finally:
+        await connection.close()
+
+
+async def test_open_when_server_unreachable_then_store_error_hides_password(
+    clock: SimulatedClock,
+) -> None:
+    url = "postgresql://app:s3cret@127.0.0.1:1/aiswarm"
+
+    with pytest.raises(StoreError, match="is unreachable") as caught:
+        await open_event_store(url, clock)
+
+    message = str(caught.value)
+    assert "s3cret" not in message
+    assert "postgresql+asyncpg://app:***@127.0.0.1:1/aiswarm" in message
+    assert "start the server" in message
