@@ -1,0 +1,25 @@
+"""Keep each account's books exactly: positions, cash, PnL, fees, funding, NAV, drawdown.
+
+``Portfolio`` is fed fills (deduplicated by venue trade id), funding, deposits and marks, and
+hands out frozen ``Position`` and ``PortfolioSnapshot`` values; risk reads it through its own
+read-only ``PortfolioView`` protocol. ``replay`` rebuilds a portfolio from logged events after
+a crash. Every amount is an exact ``Decimal``; an unmarked open position makes NAV unknown
+(``MissingMarkError``), never guessed. No I/O.
+"""
+
+from __future__ import annotations
+
+from aiswarm.portfolio.errors import AccountingError, MissingMarkError
+from aiswarm.portfolio.ledger import Portfolio
+from aiswarm.portfolio.replay import Deposit, Funding, LedgerEvent, MarkPrice, replay
+
+__all__ = [
+    "AccountingError",
+    "Deposit",
+    "Funding",
+    "LedgerEvent",
+    "MarkPrice",
+    "MissingMarkError",
+    "Portfolio",
+    "replay",
+]

@@ -1,0 +1,345 @@
+"""Keep one account's books: cash, positions, marks, NAV, peak, drawdown and daily PnL. No I/O.
+
+``Portfolio`` is mutable and has a single owner (the runtime's portfolio task); everyone else
+reads frozen ``Position`` and ``PortfolioSnapshot`` values from it. It is fed by four inputs:
+
+* ``deposit(amount)``: collateral and spot quote cash, in quote units (USD-equivalent);
+* ``apply_fill(fill, instrument)``: deduplicated by (venue, trade id), so a fill delivered twice
+  (a reconnect, a replay, the fills stream and a query both reporting it) is booked once;
+* ``apply_funding(venue, symbol, rate=, mark=, ts=)``: perpetual funding, deduplicated by
+  (venue, symbol, funding time); longs pay when the rate is positive;
+* ``mark(venue, symbol, price)``: the prices positions are valued at.
+
+All arithmetic is exact (``exact``); how fills fold into a position is in ``position_book``.
+
+Valuation fails closed. NAV is cash + market value of spot holdings + unrealised PnL of
+perpetuals; an open position without a mark would need an invented price, so ``snapshot`` and
+``nav`` raise ``MissingMarkError`` naming every such position, and ``missing_marks()`` lets a
+caller ask first. Risk never sees a made-up NAV.
+
+Peak NAV is the highest NAV observed, at every ``mark`` that leaves every open position marked
+and at every ``snapshot``. Daily PnL is NAV minus the NAV of the first snapshot of the UTC day
+that the snapshot's ``now`` falls in. A deposit is not profit: it raises the peak and the day's
+opening NAV by the amount deposited, so drawdown and daily PnL do not move. Leverage is
+``PortfolioSnapshot.leverage`` (gross exposure / NAV, divided once).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+
+from aiswarm.portfolio.errors import AccountingError, MissingMarkError
+from aiswarm.portfolio.exact import add, subtract
+from aiswarm.portfolio.position_book import PositionBook, book_fill, book_funding
+from aiswarm.types import (
+    AccountId,
+    Fill,
+    Instrument,
+    InstrumentKind,
+    PortfolioSnapshot,
+    Position,
+    Symbol,
+    TradeId,
+    VenueId,
+    to_decimal,
+)
+
+__all__ = ["Portfolio"]
+
+_ZERO = Decimal(0)
+
+_Key = tuple[VenueId, Symbol]
+
+
+class _Valuation(NamedTuple):
+    """NAV and exposures at the current marks, in quote units."""
+
+    nav: Decimal
+    gross_exposure: Decimal
+    net_exposure: Decimal
+
+
+def _trade_terms(fill: Fill) -> tuple[object, ...]:
+    """Return the fields that must agree when a trade id is reported again.
+
+    Timestamps and order ids are left out: a re-delivered fill may carry a later ``ts_init``.
+    """
+    return (
+        fill.account,
+        fill.symbol,
+        fill.side,
+        fill.quantity,
+        fill.price,
+        fill.fee,
+        fill.fee_currency.upper(),
+    )
+
+
+def _positive(value: Decimal, name: str) -> Decimal:
+    """Return ``value`` as an exact Decimal, or raise ValueError when it is not above 0."""
+    number = to_decimal(value, name)
+    if number <= 0:
+        raise ValueError(f"{name}={number} is not positive: pass a price or amount above 0")
+    return number
+
+
+class Portfolio:
+    """One account's cash and positions, keyed by (venue, symbol); see the module docstring."""
+
+    __slots__ = (
+        "_account",
+        "_books",
+        "_cash",
+        "_day",
+        "_day_open_nav",
+        "_fills_seen",
+        "_funding_seen",
+        "_marks",
+        "_peak_nav",
+        "_positions",
+    )
+
+    def __init__(self, account: AccountId) -> None:
+        self._account = account
+        self._cash = _ZERO
+        self._books: dict[_Key, PositionBook] = {}
+        self._positions: dict[_Key, Position] = {}  # built lazily from the books
+        self._marks: dict[_Key, Decimal] = {}
+        self._fills_seen: dict[tuple[VenueId, TradeId], tuple[object, ...]] = {}
+        self._funding_seen: set[tuple[VenueId, Symbol, datetime]] = set()
+        self._peak_nav: Decimal | None = None
+        self._day: date | None = None
+        self._day_open_nav: Decimal | None = None
+
+    @property
+    def account(self) -> AccountId:
+        """Return the account these books belong to."""
+        return self._account
+
+    @property
+    def cash(self) -> Decimal:
+        """Return cash in quote units: spot quote balance plus perpetual collateral."""
+        return self._cash
+
+    @property
+    def total_fees(self) -> Decimal:
+        """Return all fees paid across positions, net of rebates (quote units)."""
+        total = _ZERO
+        for book in self._books.values():
+            total = add(total, book.fees_paid)
+        return total
+
+    def deposit(self, amount: Decimal) -> None:
+        """Add ``amount`` (quote units, > 0) to cash; the peak and day's opening NAV move too."""
+        value = _positive(amount, "amount")
+        self._cash = add(self._cash, value)
+        if self._peak_nav is not None:
+            self._peak_nav = add(self._peak_nav, value)
+        if self._day_open_nav is not None:
+            self._day_open_nav = add(self._day_open_nav, value)
+
+    def apply_fill(self, fill: Fill, instrument: Instrument) -> bool:
+        """Book ``fill`` on ``instrument``; return False when its trade id was already booked.
+
+        Raises ``AccountingError``, leaving everything unchanged, when the fill belongs to
+        another account or instrument, when its trade id was booked before with different
+        terms, when its fee is in a currency other than the instrument's quote, or when it
+        sells more spot than is held.
+        """
+        trade_key = (fill.venue, fill.trade_id)
+        terms = _trade_terms(fill)
+        booked = self._fills_seen.get(trade_key)
+        if booked is not None:
+            if booked != terms:
+                raise AccountingError(
+                    f"trade_id={fill.trade_id} at {fill.venue} was already booked as {booked} "
+                    f"and is now reported as {terms}: the venue reused a trade id or a fill "
+                    "was altered; reconcile with the venue before trading"
+                )
+            return False
+        key = self._check_fill(fill, instrument)
+        book = self._books.get(key) or PositionBook(fill.venue, fill.symbol, instrument.kind)
+        updated, cash_change = book_fill(book, fill.side, fill.quantity, fill.price, fill.fee)
+        new_cash = add(self._cash, cash_change)
+        self._books[key] = updated
+        self._positions.pop(key, None)
+        self._cash = new_cash
+        self._fills_seen[trade_key] = terms
+        return True
+
+    def _check_fill(self, fill: Fill, instrument: Instrument) -> _Key:
+        """Return the fill's position key, or raise when the fill cannot be booked as given."""
+        if fill.account != self._account:
+            raise AccountingError(
+                f"fill trade_id={fill.trade_id} is for account={fill.account}, not "
+                f"{self._account}: route fills to their own account's portfolio"
+            )
+        if (fill.venue, fill.symbol) != (instrument.venue, instrument.symbol):
+            raise AccountingError(
+                f"fill trade_id={fill.trade_id} is for {fill.symbol} at {fill.venue} but the "
+                f"instrument is {instrument.symbol} at {instrument.venue}: pass the fill's own "
+                "instrument"
+            )
+        if fill.fee != 0 and fill.fee_currency.upper() != instrument.quote.upper():
+            raise AccountingError(
+                f"fill trade_id={fill.trade_id} charges fee={fill.fee} {fill.fee_currency}, "
+                f"not in the quote currency {instrument.quote}: convert the fee to "
+                f"{instrument.quote} before booking it"
+            )
+        key = (fill.venue, fill.symbol)
+        book = self._books.get(key)
+        if book is not None and book.kind is not instrument.kind:
+            raise AccountingError(
+                f"{fill.symbol} at {fill.venue} is booked as {book.kind.value} but the fill's "
+                f"instrument says {instrument.kind.value}: fix the instrument configuration"
+            )
+        return key
+
+    def apply_funding(
+        self, venue: VenueId, symbol: Symbol, *, rate: Decimal, mark: Decimal, ts: datetime
+    ) -> bool:
+        """Book one perpetual funding payment; return False when (venue, symbol, ts) was booked.
+
+        The payment is ``position quantity x mark x rate`` (quote units). Positive means we pay:
+        with a positive rate longs pay and shorts receive. It is taken from cash and added to
+        the position's ``funding_paid``. With no position the payment is 0. Raises
+        ``AccountingError`` for a spot position and ValueError for a naive ``ts``.
+        """
+        funding_rate = to_decimal(rate, "rate")
+        funding_mark = _positive(mark, "mark")
+        if ts.tzinfo is None:
+            raise ValueError(f"ts={ts.isoformat()} has no time zone: pass an aware UTC datetime")
+        funding_key = (venue, symbol, ts.astimezone(UTC))
+        if funding_key in self._funding_seen:
+            return False
+        key = (venue, symbol)
+        book = self._books.get(key)
+        if book is not None:
+            updated, cash_change = book_funding(book, funding_rate, funding_mark)
+            new_cash = add(self._cash, cash_change)
+            self._books[key] = updated
+            self._positions.pop(key, None)
+            self._cash = new_cash
+        self._funding_seen.add(funding_key)
+        return True
+
+    def mark(self, venue: VenueId, symbol: Symbol, price: Decimal) -> None:
+        """Set the mark price of (venue, symbol); raise the peak when every position is marked."""
+        self._marks[(venue, symbol)] = _positive(price, "price")
+        if not self.missing_marks():
+            self._observe_peak(self._value().nav)
+
+    def mark_price(self, venue: VenueId, symbol: Symbol) -> Decimal | None:
+        """Return the last mark price of (venue, symbol), or None when none was given."""
+        return self._marks.get((venue, symbol))
+
+    def position(self, venue: VenueId, symbol: Symbol) -> Position | None:
+        """Return the position in (venue, symbol), flat if it was closed; None if never traded."""
+        key = (venue, symbol)
+        book = self._books.get(key)
+        return None if book is None else self._position_of(key, book)
+
+    def _position_of(self, key: _Key, book: PositionBook) -> Position:
+        """Return the frozen ``Position`` for ``book``, built once per change of the book."""
+        cached = self._positions.get(key)
+        if cached is None:
+            cached = self._positions[key] = book.to_position(self._account)
+        return cached
+
+    def unrealised_pnl(self, venue: VenueId, symbol: Symbol) -> Decimal:
+        """Return ``quantity x mark - cost basis`` for (venue, symbol); 0 when flat.
+
+        Raises ``MissingMarkError`` for an open position without a mark.
+        """
+        book = self._books.get((venue, symbol))
+        if book is None or book.is_flat:
+            return _ZERO
+        mark = self._marks.get((venue, symbol))
+        if mark is None:
+            raise MissingMarkError(((venue, symbol),))
+        return book.unrealised_pnl(mark)
+
+    def missing_marks(self) -> tuple[_Key, ...]:
+        """Return the open positions that have no mark price, sorted; empty when NAV is known."""
+        return tuple(
+            sorted(
+                key
+                for key, book in self._books.items()
+                if not book.is_flat and key not in self._marks
+            )
+        )
+
+    def nav(self) -> Decimal:
+        """Return NAV at the current marks; raise ``MissingMarkError`` when one is missing."""
+        return self._value().nav
+
+    def snapshot(self, now: datetime) -> PortfolioSnapshot:
+        """Return the account at ``now`` (UTC) and record it as an observation of NAV.
+
+        Raises the peak to NAV if NAV is higher, and starts a new trading day at the first
+        snapshot whose ``now`` falls on a later UTC date. Open positions only; flat ones stay
+        readable through ``position``. Raises ``MissingMarkError`` for an unmarked open
+        position and ValueError for a naive ``now`` or one on a UTC date before the current
+        trading day; nothing is recorded then.
+        """
+        if now.tzinfo is None:
+            raise ValueError(f"now={now.isoformat()} has no time zone: pass an aware UTC datetime")
+        moment = now.astimezone(UTC)
+        value = self._value()
+        today = moment.date()
+        if self._day is not None and today < self._day:
+            raise ValueError(
+                f"now={moment.isoformat()} falls before the current trading day {self._day}: "
+                "snapshots must not go back in time; check the clock passed in"
+            )
+        self._observe_peak(value.nav)
+        peak_nav = value.nav if self._peak_nav is None else self._peak_nav
+        day_open_nav = self._day_open_nav
+        if day_open_nav is None or self._day is None or today > self._day:
+            self._day = today
+            self._day_open_nav = day_open_nav = value.nav
+        positions = tuple(
+            self._position_of(key, self._books[key])
+            for key in sorted(self._books)
+            if not self._books[key].is_flat
+        )
+        return PortfolioSnapshot(
+            ts=moment,
+            account=self._account,
+            cash=self._cash,
+            positions=positions,
+            nav=value.nav,
+            peak_nav=peak_nav,
+            gross_exposure=value.gross_exposure,
+            net_exposure=value.net_exposure,
+            daily_pnl=subtract(value.nav, day_open_nav),
+        )
+
+    def _value(self) -> _Valuation:
+        """Return NAV and exposures at the current marks, or raise ``MissingMarkError``."""
+        missing = self.missing_marks()
+        if missing:
+            raise MissingMarkError(missing)
+        nav = self._cash
+        gross = net = _ZERO
+        for key, book in self._books.items():
+            if book.is_flat:
+                continue
+            mark = self._marks[key]
+            market_value = book.market_value(mark)
+            gross = add(gross, market_value.copy_abs())
+            net = add(net, market_value)
+            # Spot holdings are worth their market value; a perpetual only its unrealised PnL,
+            # because its notional was never paid out of cash.
+            if book.kind is InstrumentKind.SPOT:
+                nav = add(nav, market_value)
+            else:
+                nav = add(nav, book.unrealised_pnl(mark))
+        return _Valuation(nav, gross, net)
+
+    def _observe_peak(self, nav: Decimal) -> None:
+        """Raise the peak NAV to ``nav`` when it is higher (or set it the first time)."""
+        if self._peak_nav is None or nav > self._peak_nav:
+            self._peak_nav = nav

@@ -1,0 +1,103 @@
+"""Rebuild a portfolio from its events, as crash recovery does. No I/O.
+
+After a restart the books are rebuilt from the event store alone: the fills, funding payments,
+deposits and marks it holds, in log order. ``replay`` folds them into a fresh ``Portfolio``
+through the same methods the live path calls, so folding a log equals applying its events one
+by one, and a fill logged twice is booked once.
+
+The order matters and is the caller's: funding is owed on the position held at funding time,
+so fills and funding must come interleaved as they happened (log order), not merged by their
+venue timestamps. Peak NAV and the day's opening NAV are observations, not facts derived from
+fills: a replay observes them only at the ``MarkPrice`` events it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from aiswarm.portfolio.errors import AccountingError
+from aiswarm.portfolio.ledger import Portfolio
+from aiswarm.types import (
+    AccountId,
+    DomainEvent,
+    Fill,
+    Instrument,
+    Money,
+    Price,
+    Symbol,
+    VenueId,
+)
+
+__all__ = ["Deposit", "Funding", "LedgerEvent", "MarkPrice", "replay"]
+
+
+class Funding(DomainEvent):
+    """A perpetual's funding at ``ts_event``: ``rate`` (a fraction, 0.0001 = 1 bp) at ``mark``.
+
+    The payment is position quantity x mark x rate, paid by us when positive (longs pay when
+    the rate is positive).
+    """
+
+    venue: VenueId
+    symbol: Symbol
+    rate: Money
+    mark: Price
+
+
+class MarkPrice(DomainEvent):
+    """The mark price of (venue, symbol) at ``ts_event``, in quote units per base unit."""
+
+    venue: VenueId
+    symbol: Symbol
+    price: Price
+
+
+class Deposit(DomainEvent):
+    """Cash added to the account at ``ts_event``, in quote units (USD-equivalent)."""
+
+    amount: Price
+
+
+LedgerEvent = Fill | Funding | MarkPrice | Deposit
+"""Every event a portfolio folds."""
+
+
+def _apply(
+    portfolio: Portfolio,
+    event: LedgerEvent,
+    instruments: Mapping[tuple[VenueId, Symbol], Instrument],
+) -> None:
+    """Apply one event to ``portfolio`` through its public methods."""
+    if isinstance(event, Fill):
+        instrument = instruments.get((event.venue, event.symbol))
+        if instrument is None:
+            raise AccountingError(
+                f"fill trade_id={event.trade_id} is for {event.symbol} at {event.venue}, which "
+                "is not among the instruments given: add it to the instrument configuration"
+            )
+        portfolio.apply_fill(event, instrument)
+    elif isinstance(event, Funding):
+        portfolio.apply_funding(
+            event.venue, event.symbol, rate=event.rate, mark=event.mark, ts=event.ts_event
+        )
+    elif isinstance(event, MarkPrice):
+        portfolio.mark(event.venue, event.symbol, event.price)
+    else:
+        portfolio.deposit(event.amount)
+
+
+def replay(
+    account: AccountId,
+    events: Iterable[LedgerEvent],
+    instruments: Mapping[tuple[VenueId, Symbol], Instrument],
+) -> Portfolio:
+    """Return a new portfolio for ``account`` with ``events`` applied in order.
+
+    ``instruments`` maps (venue, symbol) to the instrument each fill trades. Raises
+    ``AccountingError`` for an event that cannot be booked (see ``Portfolio``); a duplicate
+    fill or funding event is skipped, as it would be live.
+    """
+    portfolio = Portfolio(account)
+    for event in events:
+        _apply(portfolio, event, instruments)
+    return portfolio
