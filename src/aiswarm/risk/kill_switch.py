@@ -1,0 +1,335 @@
+"""Hold the trading state (ACTIVE, REDUCING, HALTED) and the latched kill switch. No I/O.
+
+The state moves only through ``TRANSITIONS``, one row per legal move, and only in two steps so
+the event store stays ahead of the state (write ahead):
+
+    change = switch.propose(trigger, ...)   # or switch.evaluate(snapshot, limits, ...)
+    store.append(change)                    # the caller records the change first
+    switch.apply(change)                    # then it takes effect
+
+``from_changes`` rebuilds the switch after a restart by applying the stored changes in order.
+
+Rules beyond the table:
+
+* The switch starts HALTED and unlatched: nothing trades until config or an operator ENABLEs.
+* TRIP (daily loss, drawdown, circuit breaker, manual) always lands in HALTED and latches.
+  While latched, ENABLE and REDUCE are refused and ``evaluate`` proposes nothing: a recovering
+  PnL never un-trips the switch.
+* RESET clears the latch and leaves the state HALTED; trading resumes only with a separate,
+  recorded ENABLE. RESET needs an ``Authorisation`` from an operator in
+  ``authorised_operators`` with a non-empty reason; anything else raises ``UnauthorisedReset``.
+  An empty ``authorised_operators`` means nobody can reset (fail closed).
+
+What a trip sets off (cancel resting orders; when ``RiskLimits.flatten_on_trip`` is set, close
+positions with reduce-only orders that still pass the guard chain and are signed) is the OMS's
+and the runtime's job; each of those steps is recorded as its own event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aiswarm.errors import InvalidTransition
+from aiswarm.risk.limits import RiskLimits
+from aiswarm.risk.refusals import plain, ratio
+from aiswarm.types import PortfolioSnapshot, TradingState
+
+__all__ = [
+    "TRANSITIONS",
+    "Authorisation",
+    "KillSwitch",
+    "KillSwitchChange",
+    "KillTrigger",
+    "TripCause",
+    "UnauthorisedReset",
+]
+
+_ACTIVE = TradingState.ACTIVE
+_REDUCING = TradingState.REDUCING
+_HALTED = TradingState.HALTED
+_ZERO = Decimal(0)
+
+
+class KillTrigger(StrEnum):
+    """What moves the trading state."""
+
+    ENABLE = "enable"  # config at start-up or an operator: trade freely
+    REDUCE = "reduce"  # an operator: only orders that shrink positions
+    TRIP = "trip"  # a breached limit or an operator's stop: halt and latch
+    RESET = "reset"  # an authorised operator, with a reason: clear the latch
+
+
+class TripCause(StrEnum):
+    """Why the kill switch tripped."""
+
+    DAILY_LOSS = "daily_loss"
+    DRAWDOWN = "drawdown"
+    CIRCUIT_BREAKER = "circuit_breaker"
+    MANUAL = "manual"
+
+
+TRANSITIONS: Mapping[tuple[TradingState, KillTrigger], TradingState] = MappingProxyType(
+    {
+        (_HALTED, KillTrigger.ENABLE): _ACTIVE,  # refused while latched
+        (_REDUCING, KillTrigger.ENABLE): _ACTIVE,
+        (_ACTIVE, KillTrigger.REDUCE): _REDUCING,
+        (_HALTED, KillTrigger.REDUCE): _REDUCING,  # unwind after a halt; refused while latched
+        (_ACTIVE, KillTrigger.TRIP): _HALTED,
+        (_REDUCING, KillTrigger.TRIP): _HALTED,
+        (_HALTED, KillTrigger.TRIP): _HALTED,  # halted at boot and a limit breaks: latch it
+        (_HALTED, KillTrigger.RESET): _HALTED,  # clears the latch only; ENABLE is its own step
+    }
+)
+"""Every legal move: (state, trigger) -> next state. A pair not listed is refused."""
+
+
+class UnauthorisedReset(InvalidTransition):
+    """A RESET without an authorised operator and a reason; the latch stays on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Authorisation:
+    """Who resets the kill switch, and why. Checked by ``KillSwitch.propose``."""
+
+    operator_id: str
+    reason: str
+
+
+class KillSwitchChange(BaseModel):
+    """One recorded move of the kill switch: an event, appended before it takes effect.
+
+    ``latched`` is the latch after the move. ``reason`` says why, with the numbers for an
+    automatic trip (e.g. ``daily_loss=0.03 daily_pnl=-3000 start_of_day_nav=100000
+    limit=0.02``). ``operator_id`` names who asked, for operator triggers. ``ts_ns`` is when it
+    was decided, in nanoseconds since the Unix epoch (UTC).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    from_state: TradingState
+    to_state: TradingState
+    trigger: KillTrigger
+    latched: bool
+    cause: TripCause | None = None
+    reason: str = Field(min_length=1)
+    operator_id: str | None = None
+    ts_ns: int = Field(ge=0)
+
+
+def _breaches(
+    snapshot: PortfolioSnapshot, limits: RiskLimits, consecutive_rejections: int
+) -> list[tuple[TripCause, str]]:
+    """Return every trip condition that holds, with the numbers that decided it."""
+    found: list[tuple[TripCause, str]] = []
+    pnl = snapshot.daily_pnl
+    if pnl < _ZERO:
+        # daily_pnl is the change in NAV since 00:00 UTC, so the day opened at nav - daily_pnl.
+        opening = snapshot.nav - pnl
+        limit = limits.max_daily_loss_frac
+        if opening <= _ZERO:
+            found.append(
+                (
+                    TripCause.DAILY_LOSS,
+                    f"daily_pnl={plain(pnl)} start_of_day_nav={plain(opening)} "
+                    "daily_loss=undefined",
+                )
+            )
+        elif -pnl >= opening * limit:
+            found.append(
+                (
+                    TripCause.DAILY_LOSS,
+                    f"daily_loss={ratio(-pnl / opening)} daily_pnl={plain(pnl)} "
+                    f"start_of_day_nav={plain(opening)} limit={plain(limit)}",
+                )
+            )
+    peak = snapshot.peak_nav
+    if peak > _ZERO:
+        fall = peak - snapshot.nav
+        limit = limits.max_drawdown_frac
+        if fall >= peak * limit:
+            found.append(
+                (
+                    TripCause.DRAWDOWN,
+                    f"drawdown={ratio(fall / peak)} nav={plain(snapshot.nav)} "
+                    f"peak_nav={plain(peak)} limit={plain(limit)}",
+                )
+            )
+    if consecutive_rejections >= limits.kill_switch_rejections:
+        found.append(
+            (
+                TripCause.CIRCUIT_BREAKER,
+                f"rejections={consecutive_rejections} limit={limits.kill_switch_rejections}",
+            )
+        )
+    return found
+
+
+class KillSwitch:
+    """The trading state and its latch. Starts HALTED and unlatched.
+
+    Not thread-safe: one owner (the risk engine) proposes and applies changes in order.
+    """
+
+    def __init__(self, authorised_operators: Collection[str] = ()) -> None:
+        self._authorised = frozenset(authorised_operators)
+        self._state = _HALTED
+        self._latched = False
+
+    @property
+    def state(self) -> TradingState:
+        """Return the current trading state."""
+        return self._state
+
+    def is_latched(self) -> bool:
+        """Return whether the switch has tripped and not yet been reset."""
+        return self._latched
+
+    @classmethod
+    def from_changes(
+        cls, changes: Iterable[KillSwitchChange], authorised_operators: Collection[str] = ()
+    ) -> KillSwitch:
+        """Return the switch as the recorded ``changes``, applied in order, left it.
+
+        Raises InvalidTransition when the record is not a legal sequence (a change that does
+        not start from the state the previous one left), which means a corrupted or
+        reordered log.
+        """
+        switch = cls(authorised_operators)
+        for change in changes:
+            switch.apply(change)
+        return switch
+
+    def propose(
+        self,
+        trigger: KillTrigger,
+        *,
+        reason: str,
+        ts_ns: int,
+        cause: TripCause | None = None,
+        authorisation: Authorisation | None = None,
+    ) -> KillSwitchChange:
+        """Return the change ``trigger`` would make now, without making it.
+
+        Record the change, then ``apply`` it. TRIP needs a ``cause`` (MANUAL for an operator's
+        stop); RESET needs an ``authorisation`` from an authorised operator with a reason.
+
+        Raises:
+            InvalidTransition: the table has no row for (state, trigger), or the latch forbids
+                it (ENABLE or REDUCE while latched, RESET while not latched).
+            UnauthorisedReset: RESET without an authorised operator and a reason.
+        """
+        if not reason.strip():
+            raise ValueError(f"{trigger} needs a reason: say why the trading state changes")
+        operator_id: str | None = None
+        if trigger is KillTrigger.RESET:
+            operator_id = self._check_authorisation(authorisation)
+        elif authorisation is not None:
+            operator_id = authorisation.operator_id
+        if trigger is KillTrigger.TRIP and cause is None:
+            raise ValueError("TRIP needs a cause: pass TripCause.MANUAL for an operator's stop")
+        if trigger is not KillTrigger.TRIP and cause is not None:
+            raise ValueError(f"cause={cause} is only for TRIP, not {trigger}")
+        to_state, latched = self._next(trigger)
+        return KillSwitchChange(
+            from_state=self._state,
+            to_state=to_state,
+            trigger=trigger,
+            latched=latched,
+            cause=cause,
+            reason=reason,
+            operator_id=operator_id,
+            ts_ns=ts_ns,
+        )
+
+    def apply(self, change: KillSwitchChange) -> None:
+        """Make a recorded ``change`` take effect.
+
+        Refuses (InvalidTransition) a change that does not start from the current state or
+        that the table and latch rules would not produce from it: a stale proposal, or a
+        record out of order. A RESET must name its operator.
+        """
+        if change.from_state is not self._state:
+            raise InvalidTransition(
+                f"{change.from_state} -> {change.trigger}: the kill switch is {self._state}; "
+                "propose the change again from the current state"
+            )
+        to_state, latched = self._next(change.trigger)
+        if (change.to_state, change.latched) != (to_state, latched):
+            raise InvalidTransition(
+                f"{self._state} -> {change.trigger} leads to {to_state} latched={latched}, "
+                f"but the change says {change.to_state} latched={change.latched}"
+            )
+        if change.trigger is KillTrigger.RESET and not change.operator_id:
+            raise UnauthorisedReset("a recorded RESET names no operator; it is not applied")
+        self._state = to_state
+        self._latched = latched
+
+    def evaluate(
+        self,
+        snapshot: PortfolioSnapshot,
+        limits: RiskLimits,
+        consecutive_rejections: int,
+        now_ns: int,
+    ) -> KillSwitchChange | None:
+        """Return the TRIP to record when a limit is breached, or None.
+
+        Trips when today's loss reaches ``max_daily_loss_frac`` of the NAV at 00:00 UTC
+        (``nav - daily_pnl``; a loss on a non-positive opening NAV trips too), when NAV has
+        fallen ``max_drawdown_frac`` or more from ``peak_nav``, or when the venue has
+        rejected ``kill_switch_rejections`` orders in a row. Returns None while latched:
+        tripping again adds nothing, and a recovery never un-trips.
+        """
+        if self._latched:
+            return None
+        breaches = _breaches(snapshot, limits, consecutive_rejections)
+        if not breaches:
+            return None
+        return self.propose(
+            KillTrigger.TRIP,
+            reason="; ".join(f"{cause} {detail}" for cause, detail in breaches),
+            ts_ns=now_ns,
+            cause=breaches[0][0],
+        )
+
+    def _check_authorisation(self, authorisation: Authorisation | None) -> str:
+        """Return the operator id of a valid reset authorisation, or raise UnauthorisedReset."""
+        if authorisation is None:
+            raise UnauthorisedReset(
+                "RESET needs an Authorisation(operator_id, reason) from an authorised operator"
+            )
+        operator_id = authorisation.operator_id.strip()
+        if not operator_id or not authorisation.reason.strip():
+            raise UnauthorisedReset(
+                f"RESET by operator_id={authorisation.operator_id!r} with "
+                f"reason={authorisation.reason!r}: both must be non-empty"
+            )
+        if operator_id not in self._authorised:
+            raise UnauthorisedReset(
+                f"operator_id={operator_id!r} may not reset the kill switch: add it to the "
+                "authorised operators in the risk config"
+            )
+        return operator_id
+
+    def _next(self, trigger: KillTrigger) -> tuple[TradingState, bool]:
+        """Return (next state, latched after) for ``trigger``, or raise InvalidTransition."""
+        to_state = TRANSITIONS.get((self._state, trigger))
+        if to_state is None:
+            raise InvalidTransition(f"{self._state} -> {trigger}: no such move")
+        if self._latched and trigger in (KillTrigger.ENABLE, KillTrigger.REDUCE):
+            raise InvalidTransition(
+                f"{self._state} -> {trigger}: the kill switch is latched; an authorised "
+                "operator must RESET it with a reason first"
+            )
+        if trigger is KillTrigger.RESET and not self._latched:
+            raise InvalidTransition(f"{self._state} -> {trigger}: the kill switch is not latched")
+        if trigger is KillTrigger.TRIP:
+            return to_state, True
+        if trigger is KillTrigger.RESET:
+            return to_state, False
+        return to_state, self._latched
