@@ -32,6 +32,7 @@ from aiswarm.types.ids import (
 )
 from aiswarm.types.instrument import Instrument, MinimumViolation
 from aiswarm.types.mandate import Mandate
+from aiswarm.types.market import Bar, FundingRate
 from aiswarm.types.modes import TRADING_MODES, Mode
 from aiswarm.types.money import Money, NonNegative, Price, Quantity, to_decimal
 from aiswarm.types.orders import OrderIntent, OrderSpec
@@ -45,12 +46,14 @@ __all__ = [
     "TRADING_MODES",
     "AccountId",
     "AgentId",
+    "Bar",
     "ClientOrderId",
     "Direction",
     "DomainEvent",
     "EventRecord",
     "EventType",
     "Fill",
+    "FundingRate",
     "Instrument",
     "InstrumentKind",
     "Mandate",

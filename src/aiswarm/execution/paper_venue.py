@@ -1,0 +1,464 @@
+"""Simulate a venue: match orders against bars, charge fees and funding, report like a real one.
+
+``PaperVenue`` implements ``Venue`` (the OMS cannot tell it from a live adapter) and
+``MarketDataSink`` (the runtime feeds it bars and funding). It is what backtest and paper
+mode trade against, so it must never flatter a strategy:
+
+* no fill without data: a market order waits for the first bar that reaches it, and never
+  fills at price 0;
+* no fill before the order could have arrived: an order submitted at ``t`` matches only on
+  bars with ``ts_ns >= t + latency_ns``, and cancels take effect after the same latency;
+* no fill larger than the market traded: all our orders on a bar share
+  ``max_participation_frac x bar.volume``, and the rest waits (GTC) or expires (IOC);
+* takers pay the taker fee and a seeded chance of whole-tick slippage; makers the maker fee.
+
+The price rules are in ``paper_matching.py``; docs/venues.md states them all. Given the same
+instruments, calls and slippage seed, the reports are identical run after run: ids come from
+counters, orders match in submission order, and nothing reads the wall clock. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from aiswarm.clock import Clock
+from aiswarm.execution.fill_models import EXACT, FeeModel, NoSlippage, SlippageModel
+from aiswarm.execution.paper_matching import Match, decide, refusal, slipped_price
+from aiswarm.execution.venue import (
+    ExecutionReport,
+    RejectCode,
+    ReportKind,
+    VenueAck,
+    VenueOrder,
+    reused_id_ack,
+)
+from aiswarm.types import (
+    AccountId,
+    Bar,
+    ClientOrderId,
+    FundingRate,
+    Instrument,
+    InstrumentKind,
+    OrderSpec,
+    OrderStatus,
+    Side,
+    Symbol,
+    TradeId,
+    VenueId,
+    VenueOrderId,
+    to_decimal,
+)
+
+__all__ = ["PaperVenue"]
+
+_ZERO = Decimal(0)
+_OPEN = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
+
+
+class _Order:
+    """One order inside the paper venue; mutable, never handed out (``VenueOrder`` is)."""
+
+    __slots__ = (
+        "ack",
+        "arrived",
+        "cancel_at_ns",
+        "eligible_ns",
+        "filled",
+        "spec",
+        "status",
+        "triggered",
+        "ts_ns",
+        "venue_order_id",
+    )
+
+    def __init__(
+        self,
+        spec: OrderSpec,
+        ack: VenueAck,
+        status: OrderStatus,
+        eligible_ns: int,
+    ) -> None:
+        self.spec = spec
+        self.ack = ack
+        self.venue_order_id = ack.venue_order_id
+        self.status = status
+        self.eligible_ns = eligible_ns
+        self.ts_ns = ack.ts_ns
+        self.filled = _ZERO
+        self.arrived = False
+        self.triggered = False
+        self.cancel_at_ns: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in _OPEN
+
+    def view(self) -> VenueOrder:
+        return VenueOrder(self.spec, self.venue_order_id, self.status, self.filled, self.ts_ns)
+
+
+class PaperVenue:
+    """A simulated venue that matches against bars; see the module docstring for its rules.
+
+    ``instruments`` are the markets it lists (each must belong to ``venue_id``).
+    ``latency_ns`` is the one-way delay from submit or cancel to the matching engine.
+    ``max_participation_frac`` (0 < frac <= 1) is the share of a bar's traded volume our
+    orders may take, all together.
+    """
+
+    def __init__(
+        self,
+        venue_id: VenueId,
+        instruments: Mapping[Symbol, Instrument],
+        clock: Clock,
+        *,
+        fee_model: FeeModel | None = None,
+        slippage: SlippageModel | None = None,
+        latency_ns: int = 0,
+        max_participation_frac: Decimal = Decimal("0.1"),
+    ) -> None:
+        for symbol, instrument in instruments.items():
+            if instrument.symbol != symbol or instrument.venue != venue_id:
+                raise ValueError(
+                    f"instrument {instrument.venue}:{instrument.symbol} is listed as "
+                    f"{venue_id}:{symbol}: key each instrument by its own symbol at this venue"
+                )
+        if latency_ns < 0:
+            raise ValueError(f"latency_ns={latency_ns} is negative: pass 0 for no latency")
+        frac = to_decimal(max_participation_frac, "max_participation_frac")
+        if not _ZERO < frac <= 1:
+            raise ValueError(
+                f"max_participation_frac={frac} must be above 0 and at most 1 "
+                "(0.1 means 10% of a bar's traded volume)"
+            )
+        self._venue_id = venue_id
+        self._instruments = dict(instruments)
+        self._clock = clock
+        self._fees = fee_model or FeeModel()
+        self._slippage = slippage or NoSlippage()
+        self._latency_ns = latency_ns
+        self._participation = frac
+        self._orders: dict[ClientOrderId, _Order] = {}
+        self._resting: dict[Symbol, list[_Order]] = {}
+        self._pending_cancels: list[_Order] = []
+        self._last_bar_ns: dict[Symbol, int] = {}
+        self._last_close: dict[Symbol, Decimal] = {}
+        self._positions: dict[tuple[AccountId, Symbol], Decimal] = {}
+        self._reports: list[ExecutionReport] = []
+        self._order_count = 0
+        self._trade_count = 0
+
+    @property
+    def venue_id(self) -> VenueId:
+        """Return the venue this simulation stands in for."""
+        return self._venue_id
+
+    # ----------------------------------------------------------------- Venue protocol
+
+    async def submit(self, spec: OrderSpec) -> VenueAck:
+        """Accept or refuse ``spec``; a repeat of a used client order id creates nothing."""
+        cid = spec.client_order_id
+        now = self._clock.now_ns()
+        known = self._orders.get(cid)
+        if known is not None:
+            if known.spec == spec:
+                return known.ack
+            return reused_id_ack(cid, now)
+        refused = self._refusal(spec)
+        if refused is not None:
+            code, reason = refused
+            ack = VenueAck(client_order_id=cid, accepted=False, ts_ns=now, code=code, reason=reason)
+            self._orders[cid] = _Order(spec, ack, OrderStatus.REJECTED, now)
+            self._report(ReportKind.REJECTED, spec, None, now, code=code, reason=reason)
+            return ack
+        self._order_count += 1
+        venue_order_id = VenueOrderId(f"{self._venue_id}-{self._order_count}")
+        ack = VenueAck(client_order_id=cid, accepted=True, ts_ns=now, venue_order_id=venue_order_id)
+        order = _Order(spec, ack, OrderStatus.ACCEPTED, now + self._latency_ns)
+        self._orders[cid] = order
+        self._resting.setdefault(spec.symbol, []).append(order)
+        self._report(ReportKind.ACCEPTED, spec, venue_order_id, now)
+        return ack
+
+    async def cancel(self, client_order_id: ClientOrderId) -> VenueAck:
+        """Ask to cancel; it takes effect ``latency_ns`` later, and fills may come first.
+
+        The ack says whether the request was taken. The outcome is reported: CANCELED, or
+        CANCEL_REJECTED when the order filled before the cancel reached it. A cancel of an
+        order already canceled or expired is refused in the ack alone; that order's own
+        report already closed it.
+        """
+        now = self._clock.now_ns()
+        order = self._orders.get(client_order_id)
+        if order is None or order.venue_order_id is None:
+            return VenueAck(
+                client_order_id=client_order_id,
+                accepted=False,
+                ts_ns=now,
+                code=RejectCode.UNKNOWN_ORDER,
+                reason=f"client_order_id={client_order_id!r} is not an order this venue holds",
+            )
+        if not order.is_open:
+            reason = f"order is {order.status.value}; nothing left to cancel"
+            if order.status is OrderStatus.FILLED:
+                self._report(
+                    ReportKind.CANCEL_REJECTED,
+                    order.spec,
+                    order.venue_order_id,
+                    now,
+                    code=RejectCode.ORDER_CLOSED,
+                    reason=reason,
+                )
+            return VenueAck(
+                client_order_id=client_order_id,
+                accepted=False,
+                ts_ns=now,
+                venue_order_id=order.venue_order_id,
+                code=RejectCode.ORDER_CLOSED,
+                reason=reason,
+            )
+        if order.cancel_at_ns is None:
+            order.cancel_at_ns = now + self._latency_ns
+            self._pending_cancels.append(order)
+        self._settle_cancels(now)
+        return VenueAck(
+            client_order_id=client_order_id,
+            accepted=True,
+            ts_ns=now,
+            venue_order_id=order.venue_order_id,
+        )
+
+    async def query(self, client_order_id: ClientOrderId) -> VenueOrder | None:
+        """Return the venue's view of the order, or None for an id it never saw."""
+        order = self._orders.get(client_order_id)
+        return None if order is None else order.view()
+
+    async def open_orders(self) -> list[VenueOrder]:
+        """Return the orders that can still fill, in submission order."""
+        return [order.view() for order in self._orders.values() if order.is_open]
+
+    def drain_reports(self) -> list[ExecutionReport]:
+        """Return and forget the reports so far, oldest first; settle cancels that are due."""
+        self._settle_cancels(self._clock.now_ns())
+        reports, self._reports = self._reports, []
+        return reports
+
+    # ----------------------------------------------------------------- market data
+
+    def on_bar(self, bar: Bar) -> None:
+        """Match the eligible resting orders of ``bar.symbol`` against ``bar``.
+
+        Orders match in submission order and share the bar's participation budget. Bars of a
+        symbol must arrive in time order; a bar for a symbol not listed here is ignored.
+        """
+        if bar.venue != self._venue_id:
+            raise ValueError(
+                f"bar for venue={bar.venue} fed to paper venue {self._venue_id}: "
+                "route each venue's feed to its own venue"
+            )
+        symbol = bar.symbol
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            return
+        last = self._last_bar_ns.get(symbol)
+        if last is not None and bar.ts_ns <= last:
+            raise ValueError(
+                f"bar {symbol}@{bar.ts_ns} is not after the last bar @{last}: "
+                "feed bars of a symbol once each, in time order"
+            )
+        self._last_bar_ns[symbol] = bar.ts_ns
+        self._settle_cancels(bar.ts_ns)
+        resting = self._resting.get(symbol)
+        if resting:
+            budget = EXACT.multiply(self._participation, bar.volume)
+            capacity = instrument.quantize_quantity(budget)
+            for order in resting:
+                if order.is_open and order.eligible_ns <= bar.ts_ns:
+                    capacity -= self._match(order, bar, instrument, capacity)
+            self._resting[symbol] = [order for order in resting if order.is_open]
+        self._last_close[symbol] = bar.close
+
+    def on_funding(self, rate: FundingRate, mark: Decimal) -> None:
+        """Charge or pay funding on every open position in a perpetual, at ``mark``.
+
+        The amount is ``quantity x mark x rate`` with the position's sign: a long pays when
+        the rate is positive, a short receives. Spot and unlisted symbols have no funding.
+        """
+        if rate.venue != self._venue_id:
+            raise ValueError(
+                f"funding for venue={rate.venue} fed to paper venue {self._venue_id}: "
+                "route each venue's feed to its own venue"
+            )
+        price = to_decimal(mark, "mark")
+        if price <= 0:
+            raise ValueError(f"mark={price} is not positive: pass the mark price at settlement")
+        instrument = self._instruments.get(rate.symbol)
+        if instrument is None or instrument.kind is not InstrumentKind.PERPETUAL:
+            return
+        for (account, symbol), quantity in self._positions.items():
+            if symbol != rate.symbol or quantity == 0:
+                continue
+            amount = EXACT.multiply(EXACT.multiply(quantity, price), rate.rate)
+            self._reports.append(
+                ExecutionReport(
+                    kind=ReportKind.FUNDING,
+                    venue=self._venue_id,
+                    ts_ns=rate.ts_ns,
+                    symbol=symbol,
+                    account=account,
+                    amount=amount,
+                )
+            )
+
+    def position(self, account: AccountId, symbol: Symbol) -> Decimal:
+        """Return the signed quantity this venue holds for ``account`` (base units)."""
+        return self._positions.get((account, symbol), _ZERO)
+
+    # ----------------------------------------------------------------- internals
+
+    def _refusal(self, spec: OrderSpec) -> tuple[RejectCode, str] | None:
+        """Return why this venue refuses ``spec`` on arrival, or None when it takes it."""
+        if spec.venue != self._venue_id:
+            return RejectCode.WRONG_VENUE, (
+                f"venue={spec.venue} but this is {self._venue_id}: send it to its own venue"
+            )
+        instrument = self._instruments.get(spec.symbol)
+        if instrument is None:
+            listed = ", ".join(sorted(self._instruments)) or "none"
+            return RejectCode.UNKNOWN_SYMBOL, (
+                f"symbol={spec.symbol} is not listed at {self._venue_id} (listed: {listed})"
+            )
+        return refusal(
+            spec,
+            instrument,
+            last_close=self._last_close.get(spec.symbol),
+            reducible=self._reducible(spec),
+        )
+
+    def _match(self, order: _Order, bar: Bar, instrument: Instrument, capacity: Decimal) -> Decimal:
+        """Apply ``order``'s outcome on ``bar`` (fill, expiry); return the quantity filled."""
+        arriving = not order.arrived
+        order.arrived = True
+        outcome = decide(
+            order.spec,
+            bar,
+            filled=order.filled,
+            arriving=arriving,
+            triggered=order.triggered,
+            capacity=capacity,
+            reducible=self._reducible(order.spec),
+        )
+        order.triggered = outcome.triggered
+        if outcome.match is not None:
+            self._fill(order, instrument, outcome.match, outcome.quantity, bar.ts_ns)
+        if outcome.end is not None:
+            code, reason = outcome.end
+            self._close(order, OrderStatus.EXPIRED, bar.ts_ns, code, reason)
+        return outcome.quantity
+
+    def _fill(
+        self, order: _Order, instrument: Instrument, match: Match, quantity: Decimal, ts_ns: int
+    ) -> None:
+        """Record one fill of ``quantity`` at the matched price, with fee and slippage."""
+        spec = order.spec
+        side = spec.side
+        # Bar prices need not sit on the tick; round against us so no price is flattering.
+        rounding = ROUND_CEILING if side is Side.BUY else ROUND_FLOOR
+        on_tick = instrument.round_price_to_tick(match.price, rounding)
+        ticks = 0 if match.is_maker else self._slippage.slip_ticks()
+        price = slipped_price(on_tick, match, side, ticks, instrument.tick_size)
+        fee = self._fees.fee(EXACT.multiply(quantity, price), is_maker=match.is_maker)
+        order.filled = EXACT.add(order.filled, quantity)
+        order.status = (
+            OrderStatus.FILLED if order.filled == spec.quantity else OrderStatus.PARTIALLY_FILLED
+        )
+        order.ts_ns = ts_ns
+        key = (spec.account, spec.symbol)
+        signed = quantity if side is Side.BUY else -quantity
+        self._positions[key] = EXACT.add(self._positions.get(key, _ZERO), signed)
+        self._trade_count += 1
+        self._reports.append(
+            ExecutionReport(
+                kind=ReportKind.FILL,
+                venue=self._venue_id,
+                ts_ns=ts_ns,
+                client_order_id=spec.client_order_id,
+                venue_order_id=order.venue_order_id,
+                symbol=spec.symbol,
+                trade_id=TradeId(f"{self._venue_id}-t{self._trade_count}"),
+                side=side,
+                quantity=quantity,
+                price=price,
+                fee=fee,
+                fee_currency=instrument.quote,
+                is_maker=match.is_maker,
+                leaves_quantity=spec.quantity - order.filled,
+            )
+        )
+
+    def _reducible(self, spec: OrderSpec) -> Decimal:
+        """Return how much of the position ``spec`` could close (0 when it would grow it)."""
+        held = self._positions.get((spec.account, spec.symbol), _ZERO)
+        opposite = held < 0 if spec.side is Side.BUY else held > 0
+        return abs(held) if opposite else _ZERO
+
+    def _settle_cancels(self, now_ns: int) -> None:
+        """Apply every cancel request that has reached the matching engine by ``now_ns``."""
+        if not self._pending_cancels:
+            return
+        waiting: list[_Order] = []
+        for order in self._pending_cancels:
+            assert order.cancel_at_ns is not None
+            if order.cancel_at_ns > now_ns:
+                waiting.append(order)
+            elif order.is_open:
+                self._close(order, OrderStatus.CANCELED, order.cancel_at_ns, None, "canceled")
+            elif order.status is OrderStatus.FILLED:
+                self._report(
+                    ReportKind.CANCEL_REJECTED,
+                    order.spec,
+                    order.venue_order_id,
+                    order.cancel_at_ns,
+                    code=RejectCode.ORDER_CLOSED,
+                    reason="the order filled before the cancel reached the venue",
+                )
+        self._pending_cancels = waiting
+
+    def _close(
+        self,
+        order: _Order,
+        status: OrderStatus,
+        ts_ns: int,
+        code: RejectCode | None,
+        reason: str,
+    ) -> None:
+        """End ``order`` as CANCELED or EXPIRED and report it."""
+        order.status = status
+        order.ts_ns = ts_ns
+        kind = ReportKind.CANCELED if status is OrderStatus.CANCELED else ReportKind.EXPIRED
+        self._report(kind, order.spec, order.venue_order_id, ts_ns, code=code, reason=reason)
+
+    def _report(
+        self,
+        kind: ReportKind,
+        spec: OrderSpec,
+        venue_order_id: VenueOrderId | None,
+        ts_ns: int,
+        *,
+        code: RejectCode | None = None,
+        reason: str = "",
+    ) -> None:
+        """Append a report about ``spec``'s order that carries no fill."""
+        self._reports.append(
+            ExecutionReport(
+                kind=kind,
+                venue=self._venue_id,
+                ts_ns=ts_ns,
+                client_order_id=spec.client_order_id,
+                venue_order_id=venue_order_id,
+                symbol=spec.symbol,
+                code=code,
+                reason=reason,
+            )
+        )
