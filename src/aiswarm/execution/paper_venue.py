@@ -146,6 +146,7 @@ class PaperVenue:
         self._last_close: dict[Symbol, Decimal] = {}
         self._positions: dict[tuple[AccountId, Symbol], Decimal] = {}
         self._reports: list[ExecutionReport] = []
+        self._fills: dict[ClientOrderId, list[ExecutionReport]] = {}
         self._order_count = 0
         self._trade_count = 0
 
@@ -237,6 +238,10 @@ class PaperVenue:
     async def open_orders(self) -> list[VenueOrder]:
         """Return the orders that can still fill, in submission order."""
         return [order.view() for order in self._orders.values() if order.is_open]
+
+    async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:
+        """Return every fill of the order so far, oldest first (empty for an unknown id)."""
+        return list(self._fills.get(client_order_id, ()))
 
     def drain_reports(self) -> list[ExecutionReport]:
         """Return and forget the reports so far, oldest first; settle cancels that are due."""
@@ -378,24 +383,24 @@ class PaperVenue:
         signed = quantity if side is Side.BUY else -quantity
         self._positions[key] = EXACT.add(self._positions.get(key, _ZERO), signed)
         self._trade_count += 1
-        self._reports.append(
-            ExecutionReport(
-                kind=ReportKind.FILL,
-                venue=self._venue_id,
-                ts_ns=ts_ns,
-                client_order_id=spec.client_order_id,
-                venue_order_id=order.venue_order_id,
-                symbol=spec.symbol,
-                trade_id=TradeId(f"{self._venue_id}-t{self._trade_count}"),
-                side=side,
-                quantity=quantity,
-                price=price,
-                fee=fee,
-                fee_currency=instrument.quote,
-                is_maker=match.is_maker,
-                leaves_quantity=spec.quantity - order.filled,
-            )
+        report = ExecutionReport(
+            kind=ReportKind.FILL,
+            venue=self._venue_id,
+            ts_ns=ts_ns,
+            client_order_id=spec.client_order_id,
+            venue_order_id=order.venue_order_id,
+            symbol=spec.symbol,
+            trade_id=TradeId(f"{self._venue_id}-t{self._trade_count}"),
+            side=side,
+            quantity=quantity,
+            price=price,
+            fee=fee,
+            fee_currency=instrument.quote,
+            is_maker=match.is_maker,
+            leaves_quantity=spec.quantity - order.filled,
         )
+        self._reports.append(report)
+        self._fills.setdefault(spec.client_order_id, []).append(report)
 
     def _reducible(self, spec: OrderSpec) -> Decimal:
         """Return how much of the position ``spec`` could close (0 when it would grow it)."""

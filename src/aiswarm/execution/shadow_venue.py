@@ -166,6 +166,10 @@ class ShadowVenue:
         """Return the shadow orders not canceled, in submission order."""
         return [order for _, order in self._orders.values() if order.is_open]
 
+    async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:
+        """Return no fills: shadow mode never fills an order."""
+        return []
+
     def drain_reports(self) -> list[ExecutionReport]:
         """Return and forget the reports so far (ACCEPTED, REJECTED, CANCELED), oldest first."""
         reports, self._reports = self._reports, []

@@ -243,6 +243,15 @@ class Venue(Protocol):
         """Return every order that can still fill, oldest first."""
         ...
 
+    async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:
+        """Return every FILL report of the order so far (empty for an unknown id).
+
+        Recovery uses it after a restart: fills the venue made while we were down, or that we
+        drained but never recorded, are found here by trade id (a live adapter asks the
+        venue's trade history for the order).
+        """
+        ...
+
     def drain_reports(self) -> list[ExecutionReport]:
         """Return and forget every report since the last call, oldest first."""
         ...

@@ -1,0 +1,70 @@
+"""Risk: the pure guard chain, the engine that signs what passes, approvals and the kill switch.
+
+Other rooms use: ``RiskEngine`` (judge and sign), ``ApprovalVerifier`` and ``NonceLedger`` (the
+OMS's verify-only side), ``Approved``/``Refused`` (the two verdicts), ``KillSwitch``, and the
+views the guards read (``MarketView``, ``ActivityView``, ``PortfolioView``).
+"""
+
+from aiswarm.risk.approval import (
+    Approval,
+    ApprovalRefusal,
+    ApprovalRejected,
+    ApprovalSigner,
+    ApprovalVerifier,
+    Approved,
+    order_fields,
+)
+from aiswarm.risk.engine import Decision, Refused, RiskEngine, decision_payload
+from aiswarm.risk.keyring import Ed25519KeySigner, Ed25519Verifier, HmacKeyring
+from aiswarm.risk.kill_switch import (
+    Authorisation,
+    KillSwitch,
+    KillSwitchChange,
+    KillTrigger,
+    TripCause,
+)
+from aiswarm.risk.limits import RiskLimits
+from aiswarm.risk.nonce_ledger import NonceLedger
+from aiswarm.risk.refusals import Reason, Refusal
+from aiswarm.risk.views import (
+    ActivitySnapshot,
+    ActivityView,
+    LiquiditySource,
+    MarketView,
+    OrderFingerprint,
+    PortfolioView,
+    order_fingerprint,
+)
+
+__all__ = [
+    "ActivitySnapshot",
+    "ActivityView",
+    "Approval",
+    "ApprovalRefusal",
+    "ApprovalRejected",
+    "ApprovalSigner",
+    "ApprovalVerifier",
+    "Approved",
+    "Authorisation",
+    "Decision",
+    "Ed25519KeySigner",
+    "Ed25519Verifier",
+    "HmacKeyring",
+    "KillSwitch",
+    "KillSwitchChange",
+    "KillTrigger",
+    "LiquiditySource",
+    "MarketView",
+    "NonceLedger",
+    "OrderFingerprint",
+    "PortfolioView",
+    "Reason",
+    "Refusal",
+    "Refused",
+    "RiskEngine",
+    "RiskLimits",
+    "TripCause",
+    "decision_payload",
+    "order_fields",
+    "order_fingerprint",
+]
