@@ -153,6 +153,25 @@ def bench_events(
     out.print_json(data=report)
 
 
+@bench_app.command("risk")
+def bench_risk(
+    orders: Annotated[int, typer.Option("--orders", min=1, help="Orders per run.")] = 20_000,
+    repeats: Annotated[
+        int, typer.Option("--repeats", min=1, help="Runs to take the median of.")
+    ] = 7,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure µs per order: guard chain with signing, and OMS verification with nonce check."""
+    from aiswarm.bench.risk import run_risk_bench
+    from aiswarm.clock import WallClock
+
+    report = run_risk_bench(orders=orders, repeats=repeats, timer=WallClock())
+    if as_json:
+        _print_json(report)
+        return
+    out.print_json(data=report)
+
+
 @app.command()
 def run(
     config: ConfigOption = None,

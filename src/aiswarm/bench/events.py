@@ -18,10 +18,7 @@ module, like all of src/ but clock.py, never reads the time itself.
 from __future__ import annotations
 
 import asyncio
-import os
-import platform
 import statistics
-import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +27,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from aiswarm.bench.machine import machine_info
 from aiswarm.clock import Clock
 from aiswarm.data import EventStore, open_event_store
 
@@ -182,9 +180,5 @@ async def run_event_bench(
         "target_per_s": TARGET_PER_S,
         "scenarios": scenarios,
         "durability": durability,
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": sys.version.split()[0],
-        },
+        "machine": machine_info(),
     }
