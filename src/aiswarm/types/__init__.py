@@ -33,6 +33,7 @@ from aiswarm.types.ids import (
 from aiswarm.types.instrument import Instrument, MinimumViolation
 from aiswarm.types.mandate import Mandate
 from aiswarm.types.market import Bar, FundingRate
+from aiswarm.types.market_frame import BarSeries, MarketFrame, SymbolFrame
 from aiswarm.types.modes import TRADING_MODES, Mode
 from aiswarm.types.money import Money, NonNegative, Price, Quantity, to_decimal
 from aiswarm.types.orders import OrderIntent, OrderSpec
@@ -47,6 +48,7 @@ __all__ = [
     "AccountId",
     "AgentId",
     "Bar",
+    "BarSeries",
     "ClientOrderId",
     "Direction",
     "DomainEvent",
@@ -57,6 +59,7 @@ __all__ = [
     "Instrument",
     "InstrumentKind",
     "Mandate",
+    "MarketFrame",
     "MandateId",
     "MandateStatus",
     "MinimumViolation",
@@ -74,6 +77,7 @@ __all__ = [
     "Side",
     "Signal",
     "Symbol",
+    "SymbolFrame",
     "TimeInForce",
     "TradeId",
     "TradingState",

@@ -1,0 +1,225 @@
+"""The OMS on its own: gates, idempotency, cancels, anomalies, shadow routing.
+
+Journals here are an in-memory list that keeps appends in order: the store itself is tested
+elsewhere, and these tests are about what the OMS records and refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from aiswarm.clock import SimulatedClock
+from aiswarm.execution import OrderManager, PaperVenue, ShadowVenue
+from aiswarm.execution.venue import ExecutionReport, ReportKind
+from aiswarm.risk import (
+    ApprovalSigner,
+    ApprovalVerifier,
+    Approved,
+    HmacKeyring,
+    KillSwitch,
+    KillTrigger,
+    NonceLedger,
+)
+from aiswarm.types import (
+    Bar,
+    ClientOrderId,
+    OrderSpec,
+    OrderStatus,
+    OrderType,
+    TradingState,
+    VenueId,
+    VenueOrderId,
+)
+from kit.builders import SYMBOL, T0, VENUE, instrument, order_spec
+
+KEYRING = HmacKeyring({"k1": b"k" * 32}, "k1")
+
+
+class ListJournal:
+    """Keeps (type, payload) in append order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Mapping[str, Any]]] = []
+
+    async def append(self, event_type: str, payload: Mapping[str, Any]) -> None:
+        self.events.append((event_type, payload))
+
+    async def append_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        self.events.extend(items)
+
+    def types(self) -> list[str]:
+        return [event_type for event_type, _ in self.events]
+
+
+def _switch(state: TradingState) -> KillSwitch:
+    switch = KillSwitch(("ops",))
+    switch.apply(switch.propose(KillTrigger.ENABLE, reason="test", ts_ns=0))
+    if state is TradingState.REDUCING:
+        switch.apply(switch.propose(KillTrigger.REDUCE, reason="test", ts_ns=0))
+    return switch
+
+
+def _oms(
+    venue: Any,
+    clock: SimulatedClock,
+    state: TradingState = TradingState.ACTIVE,
+    on_fill: Any = None,
+) -> tuple[OrderManager, ListJournal]:
+    journal = ListJournal()
+    oms = OrderManager(
+        venue=venue,
+        verifier=ApprovalVerifier(KEYRING, max_skew_ns=10**9),
+        nonces=NonceLedger(),
+        journal=journal,
+        clock=clock,
+        gate=_switch(state),
+        on_fill=on_fill,
+    )
+    return oms, journal
+
+
+def _approve(spec: OrderSpec, clock: SimulatedClock) -> Approved[OrderSpec]:
+    return ApprovalSigner(KEYRING.signer(), ttl_ns=5 * 10**9).approve(spec, clock.now_ns())
+
+
+def _bar(clock: SimulatedClock, price: str = "50000") -> Bar:
+    value = Decimal(price)
+    return Bar(
+        venue=VENUE,
+        symbol=SYMBOL,
+        ts_ns=clock.now_ns(),
+        interval_s=60,
+        open=value,
+        high=value,
+        low=value,
+        close=value,
+        volume=Decimal("100"),
+    )
+
+
+async def test_submit_when_reducing_and_not_reduce_only_then_refused_and_recorded() -> None:
+    # Arrange
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
+    oms, journal = _oms(venue, clock, TradingState.REDUCING)
+
+    # Act
+    result = await oms.submit(_approve(order_spec(), clock))
+
+    # Assert
+    assert result.code == "TRADING_REDUCING_ONLY"
+    assert journal.types() == ["order.refused"]
+    assert await venue.open_orders() == []
+
+
+async def test_submit_when_spec_for_other_venue_then_refused() -> None:
+    # Arrange
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VenueId("other"), {}, clock)
+    oms, journal = _oms(venue, clock)
+
+    # Act
+    result = await oms.submit(_approve(order_spec(), clock))
+
+    # Assert
+    assert result.code == "WRONG_VENUE"
+    assert journal.types() == ["order.refused"]
+
+
+async def test_cancel_when_limit_rests_then_canceled_and_every_step_recorded() -> None:
+    # Arrange: a buy limit far below the market rests
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
+    oms, journal = _oms(venue, clock)
+    spec = order_spec(order_type=OrderType.LIMIT, limit_price=Decimal("40000"))
+    await oms.submit(_approve(spec, clock))
+    clock.advance(60)
+    venue.on_bar(_bar(clock))
+    await oms.process_reports()
+
+    # Act
+    asked = await oms.cancel(spec.client_order_id, "operator")
+
+    # Assert
+    assert asked
+    assert oms.orders[spec.client_order_id].status is OrderStatus.CANCELED
+    triggers = [p.get("trigger") for t, p in journal.events if t == "order.event"]
+    assert triggers == ["accept", "cancel_request", "cancel_ack"]
+    assert journal.types()[0] == "order.submitted"
+    assert oms.activity.open_orders_count == 0
+
+
+async def test_cancel_all_when_orders_rest_then_every_one_canceled() -> None:
+    # Arrange
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
+    oms, _ = _oms(venue, clock)
+    specs = [
+        order_spec(
+            client_order_id=ClientOrderId(f"c-{i}"),
+            order_type=OrderType.LIMIT,
+            limit_price=Decimal(40000 + i),
+        )
+        for i in range(3)
+    ]
+    for spec in specs:
+        await oms.submit(_approve(spec, clock))
+    await oms.process_reports()
+
+    # Act
+    asked = await oms.cancel_all("kill switch")
+
+    # Assert
+    assert asked == 3
+    assert all(oms.orders[s.client_order_id].status is OrderStatus.CANCELED for s in specs)
+
+
+class _UnsolicitedVenue(PaperVenue):
+    """A paper venue that also reports a fill for an order we never sent."""
+
+    def drain_reports(self) -> list[ExecutionReport]:
+        stray = ExecutionReport(
+            kind=ReportKind.CANCELED,
+            venue=VENUE,
+            ts_ns=0,
+            client_order_id=ClientOrderId("not-ours"),
+            venue_order_id=VenueOrderId("v-x"),
+            symbol=SYMBOL,
+        )
+        return [*super().drain_reports(), stray]
+
+
+async def test_reports_when_venue_reports_unknown_order_then_anomaly_recorded_not_applied() -> None:
+    # Arrange
+    clock = SimulatedClock(T0)
+    venue = _UnsolicitedVenue(VENUE, {SYMBOL: instrument()}, clock)
+    oms, journal = _oms(venue, clock)
+
+    # Act
+    await oms.process_reports()
+
+    # Assert
+    assert journal.types() == ["order.anomaly"]
+    assert oms.orders == {}
+
+
+async def test_submit_when_shadow_venue_then_recorded_accepted_never_filled() -> None:
+    # Arrange
+    clock = SimulatedClock(T0)
+    venue = ShadowVenue(VENUE, clock)
+    fills: list[object] = []
+    oms, journal = _oms(venue, clock, on_fill=fills.append)
+    spec = order_spec(order_type=OrderType.MARKET, limit_price=None)
+
+    # Act
+    result = await oms.submit(_approve(spec, clock))
+    await oms.process_reports()
+
+    # Assert
+    assert result.accepted
+    assert oms.orders[spec.client_order_id].status is OrderStatus.ACCEPTED
+    assert [sent.spec for sent in venue.sent] == [spec]
+    assert fills == []
+    assert journal.types()[0] == "order.submitted"
