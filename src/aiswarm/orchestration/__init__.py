@@ -1,5 +1,12 @@
 """Orchestration: the paths that combine agents, portfolio, risk and execution."""
 
+from aiswarm.orchestration.arbitration import (
+    AgentWeights,
+    ArbitrationConfig,
+    ArbitrationDecision,
+    arbitrate,
+)
+from aiswarm.orchestration.coordinator import Coordinator, CycleOutcome, TradingContext
 from aiswarm.orchestration.kill_switch_control import (
     KILL_SWITCH_CHANGED,
     FlattenInputs,
@@ -15,9 +22,16 @@ from aiswarm.orchestration.order_pipeline import (
 __all__ = [
     "KILL_SWITCH_CHANGED",
     "RISK_DECISION",
+    "AgentWeights",
+    "ArbitrationConfig",
+    "ArbitrationDecision",
+    "Coordinator",
+    "CycleOutcome",
     "FlattenInputs",
     "KillSwitchControl",
     "OrderPipeline",
     "Placement",
+    "TradingContext",
+    "arbitrate",
     "client_order_id_for",
 ]

@@ -1,0 +1,336 @@
+"""One coordinator cycle: agents, arbitration, allocation, then the safety spine for each order.
+
+A cycle takes a ``MarketFrame`` and asks every agent for signals. An agent that raises (or, in
+paper and live mode, overruns its timeout) is isolated: its failure is recorded and the cycle
+goes on without it. When there are signals, the cycle builds the trading context (portfolio
+snapshot, market views, instruments, mandate) once, arbitrates per symbol, sizes each decision
+with the allocator, and places each resulting intent through the ``OrderPipeline`` (guard
+chain, signed approval, OMS). Every step is recorded in the journal: the signals (and the
+rejected ones), each symbol's decision with its contributions, each sizing outcome, and — by the
+pipeline — every risk decision. A cycle with no signals records nothing and costs little, which
+is what lets a backtest run the same cycle on every bar.
+
+Backtest and paper/live differ only in how agents are run: inline in a backtest (the clock is
+simulated, so a wall-clock timeout means nothing and the result must be deterministic), on
+worker threads with a timeout in paper and live mode. A timed-out agent is skipped until its
+thread returns, so two cycles never run one agent's state at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from aiswarm.agents import Agent, Proposal
+from aiswarm.clock import Clock, from_ns
+from aiswarm.execution import EventJournal, OrderManager
+from aiswarm.orchestration.arbitration import (
+    AgentWeights,
+    ArbitrationConfig,
+    ArbitrationDecision,
+    arbitrate,
+)
+from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement
+from aiswarm.portfolio import AllocatorConfig, NoOrder, NoOrderReason, size
+from aiswarm.risk import MarketView
+from aiswarm.types import (
+    AccountId,
+    AgentId,
+    Instrument,
+    Mandate,
+    MarketFrame,
+    OrderIntent,
+    PortfolioSnapshot,
+    Signal,
+    Symbol,
+)
+
+__all__ = [
+    "AGENT_FAILED",
+    "ALLOCATION",
+    "ARBITRATION",
+    "SIGNALS",
+    "Coordinator",
+    "CycleOutcome",
+    "TradingContext",
+]
+
+_log = logging.getLogger(__name__)
+
+SIGNALS = "cycle.signals"
+AGENT_FAILED = "agent.failed"
+ARBITRATION = "arbitration.decision"
+ALLOCATION = "allocation"
+
+
+@dataclass(frozen=True, slots=True)
+class TradingContext:
+    """What one cycle's orders are sized and judged against, built only when needed."""
+
+    portfolio: PortfolioSnapshot
+    markets: Mapping[Symbol, MarketView]
+    instruments: Mapping[Symbol, Instrument]
+    mandate: Mandate
+    mandate_exposure_usd: Decimal
+    limit_position_notional_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CycleOutcome:
+    """What a cycle did; counts feed the status line and the cycle record."""
+
+    signals: tuple[Signal, ...] = ()
+    failures: tuple[tuple[AgentId, str], ...] = ()
+    decisions: tuple[ArbitrationDecision, ...] = ()
+    intents: tuple[OrderIntent, ...] = ()
+    no_orders: tuple[tuple[Symbol, NoOrder], ...] = ()
+    placements: tuple[Placement, ...] = ()
+
+    @property
+    def orders_placed(self) -> int:
+        """Return how many intents the OMS accepted (new or already held)."""
+        return sum(1 for placement in self.placements if placement.is_live)
+
+
+_EMPTY = CycleOutcome()
+
+
+class Coordinator:
+    """Run cycles for one account and mandate; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        agents: Sequence[Agent],
+        weights: AgentWeights,
+        arbitration: ArbitrationConfig,
+        allocator: AllocatorConfig,
+        pipeline: OrderPipeline,
+        oms: OrderManager,
+        journal: EventJournal,
+        clock: Clock,
+        account: AccountId,
+    ) -> None:
+        self._agents = tuple(agents)
+        self._weights = weights
+        self._arbitration = arbitration
+        self._allocator = allocator
+        self._pipeline = pipeline
+        self._oms = oms
+        self._journal = journal
+        self._clock = clock
+        self._account = account
+        self._busy: dict[AgentId, asyncio.Future[Proposal]] = {}
+
+    @property
+    def agents(self) -> tuple[Agent, ...]:
+        """Return the agents this coordinator asks, in order."""
+        return self._agents
+
+    # ----------------------------------------------------------------- agents
+
+    def collect(
+        self, frame: MarketFrame
+    ) -> tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]:
+        """Ask every agent inline; return signals, rejected signals and failures."""
+        signals: list[Signal] = []
+        rejected: list[Any] = []
+        failures: list[tuple[AgentId, str]] = []
+        for agent in self._agents:
+            try:
+                proposal = agent.propose(frame)
+            except Exception as exc:  # noqa: BLE001 - one agent's bug must not stop the cycle
+                failures.append((agent.agent_id, f"{type(exc).__name__}: {exc}"))
+                continue
+            if proposal.signals:
+                signals.extend(proposal.signals)
+            if proposal.rejected:
+                rejected.extend(proposal.rejected)
+        return signals, rejected, failures
+
+    async def collect_concurrently(
+        self, frame: MarketFrame, timeout_s: float
+    ) -> tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]:
+        """Ask every agent on its own thread, each bounded by ``timeout_s`` wall seconds."""
+        signals: list[Signal] = []
+        rejected: list[Any] = []
+        failures: list[tuple[AgentId, str]] = []
+        running: dict[AgentId, asyncio.Future[Proposal]] = {}
+        for agent in self._agents:
+            previous = self._busy.get(agent.agent_id)
+            if previous is not None and not previous.done():
+                failures.append((agent.agent_id, "still running its previous cycle; skipped"))
+                continue
+            running[agent.agent_id] = asyncio.ensure_future(asyncio.to_thread(agent.propose, frame))
+        if running:
+            await asyncio.wait(running.values(), timeout=timeout_s)
+        for agent_id, future in running.items():
+            if not future.done():
+                self._busy[agent_id] = future
+                failures.append((agent_id, f"timed out after {timeout_s:g}s; result discarded"))
+                continue
+            self._busy.pop(agent_id, None)
+            error = future.exception()
+            if error is not None:
+                failures.append((agent_id, f"{type(error).__name__}: {error}"))
+                continue
+            proposal = future.result()
+            signals.extend(proposal.signals)
+            rejected.extend(proposal.rejected)
+        return signals, rejected, failures
+
+    # ----------------------------------------------------------------- decide
+
+    async def cycle(
+        self,
+        frame: MarketFrame,
+        context: Callable[[], TradingContext],
+        *,
+        agent_timeout_s: float | None = None,
+    ) -> CycleOutcome:
+        """Run one cycle; ``context`` is called only when there is something to decide."""
+        if agent_timeout_s is None:
+            signals, rejected, failures = self.collect(frame)
+        else:
+            signals, rejected, failures = await self.collect_concurrently(frame, agent_timeout_s)
+        if failures:
+            await self._journal.append_many(
+                (AGENT_FAILED, {"agent_id": agent_id, "error": error})
+                for agent_id, error in failures
+            )
+            for agent_id, error in failures:
+                _log.warning("agent isolated: %s: %s", agent_id, error)
+        if not signals and not rejected:
+            return _EMPTY if not failures else CycleOutcome(failures=tuple(failures))
+        await self._journal.append(SIGNALS, _signals_payload(signals, rejected))
+        if not signals:
+            return CycleOutcome(failures=tuple(failures))
+        return await self._decide(frame, signals, failures, context())
+
+    async def _decide(
+        self,
+        frame: MarketFrame,
+        signals: list[Signal],
+        failures: list[tuple[AgentId, str]],
+        context: TradingContext,
+    ) -> CycleOutcome:
+        decisions = arbitrate(signals, self._weights, self._arbitration)
+        await self._journal.append_many(
+            (ARBITRATION, _decision_payload(decision)) for decision in decisions.values()
+        )
+        intents: list[OrderIntent] = []
+        no_orders: list[tuple[Symbol, NoOrder]] = []
+        placements: list[Placement] = []
+        ts_event = from_ns(frame.now_ns)
+        for symbol, decision in decisions.items():
+            outcome = self._size(symbol, decision, context, ts_event)
+            if isinstance(outcome, NoOrder):
+                no_orders.append((symbol, outcome))
+                await self._journal.append(
+                    ALLOCATION,
+                    {
+                        "symbol": symbol,
+                        "order": None,
+                        "reason": outcome.reason.value,
+                        "detail": outcome.detail,
+                    },
+                )
+                continue
+            intents.append(outcome)
+            await self._journal.append(
+                ALLOCATION, {"symbol": symbol, "order": outcome.model_dump(mode="json")}
+            )
+            placements.append(
+                await self._pipeline.place(
+                    outcome,
+                    instrument=context.instruments.get(symbol),
+                    portfolio=context.portfolio,
+                    mandate=context.mandate,
+                    market=context.markets.get(symbol),
+                    mandate_exposure_usd=context.mandate_exposure_usd,
+                )
+            )
+        return CycleOutcome(
+            signals=tuple(signals),
+            failures=tuple(failures),
+            decisions=tuple(decisions.values()),
+            intents=tuple(intents),
+            no_orders=tuple(no_orders),
+            placements=tuple(placements),
+        )
+
+    def _size(
+        self,
+        symbol: Symbol,
+        decision: ArbitrationDecision,
+        context: TradingContext,
+        ts_event: datetime,
+    ) -> OrderIntent | NoOrder:
+        instrument = context.instruments.get(symbol)
+        market = context.markets.get(symbol)
+        if instrument is None:
+            return NoOrder(
+                NoOrderReason.NO_PRICE, f"{symbol} has no instrument here, so no price: not traded"
+            )
+        held = context.portfolio.position(symbol, instrument.venue)
+        working = _open_quantity(self._oms, symbol)
+        return size(
+            decision,
+            mark=market.mark if market is not None else None,
+            position=held.quantity if held is not None else Decimal(0),
+            open_order_quantity=working,
+            nav=context.portfolio.nav,
+            instrument=instrument,
+            mandate=context.mandate,
+            limit_position_notional_usd=context.limit_position_notional_usd,
+            config=self._allocator,
+            ts_event=ts_event,
+            account=self._account,
+            reason=decision.explanation,
+        )
+
+
+def _open_quantity(oms: OrderManager, symbol: Symbol) -> Decimal:
+    total = Decimal(0)
+    for order in oms.open_orders():
+        if order.spec.symbol == symbol:
+            total += order.remaining_quantity * order.spec.side.sign
+    return total
+
+
+def _signals_payload(signals: Iterable[Signal], rejected: Iterable[Any]) -> dict[str, Any]:
+    return {
+        "signals": [signal.model_dump(mode="json") for signal in signals],
+        "rejected": [
+            {"signal": signal.model_dump(mode="json"), "problems": list(problems)}
+            for signal, problems in rejected
+        ],
+    }
+
+
+def _decision_payload(decision: ArbitrationDecision) -> dict[str, Any]:
+    return {
+        "symbol": decision.symbol,
+        "direction": decision.direction.value if decision.direction is not None else None,
+        "score": decision.score,
+        "regime": decision.regime,
+        "explanation": decision.explanation,
+        "contributions": [
+            {
+                "agent_id": c.agent_id,
+                "direction": c.direction.value,
+                "weight": c.weight,
+                "score": c.score,
+            }
+            for c in decision.contributions
+        ],
+        "filtered": [
+            {"agent_id": f.signal.agent_id, "reason": f.reason.value, "detail": f.detail}
+            for f in decision.filtered
+        ],
+    }

@@ -1,0 +1,374 @@
+"""Turn an arbitration decision into the order that moves a position towards its target. No I/O.
+
+The allocator sizes a *target* position, then orders the difference from what is already
+committed (the position plus working orders). Its rules, all derived in ``docs/allocation.md``:
+
+* **Kelly.** For win probability ``p`` (the winning signal's confidence) and payoff ratio ``b``
+  (its ``payoff_ratio`` evidence: average win / average loss), the full Kelly fraction is
+  ``f* = p - (1 - p) / b``; the target commits ``kelly_fraction x f*`` of NAV. No payoff ratio,
+  or ``f* <= 0``, is no edge: nothing is opened or added.
+* **Fixed.** FIXED_QUANTITY targets a constant base quantity, FIXED_NOTIONAL a constant USD
+  notional at the mark; both ignore score and edge.
+* **Caps.** The target's notional never exceeds the smallest of ``max_position_frac_of_nav`` x
+  NAV, the mandate's ``max_position_usd`` and ``max_notional_usd``, and the risk limit passed in.
+* **Only FLAT or a flip shrinks a position.** A LONG (SHORT) decision only adds; it never trims
+  a long (short) that is above its new target, because the edge shrinking is not an exit. FLAT,
+  and SHORT on a long-only account or a spot instrument, target 0.
+* **No price, no order.** Without a positive mark there is no order, never a default price.
+* **Rounding never breaches a cap.** The Kelly float becomes a Decimal rounded half-even to 12
+  decimal places (absorbing float noise) *before* the caps, which are exact; divisions round
+  towards zero, and the order quantity is quantized DOWN to the instrument's step. Orders below
+  the venue minimums are not placed.
+
+``size`` is called once per actionable decision. It reads no clock (``ts_event`` is passed in).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
+from enum import StrEnum
+from typing import Protocol, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from aiswarm.portfolio.exact import add, multiply, subtract
+from aiswarm.types import (
+    AccountId,
+    Direction,
+    Instrument,
+    InstrumentKind,
+    Mandate,
+    OrderIntent,
+    OrderType,
+    Side,
+    Signal,
+    Symbol,
+    to_decimal,
+)
+
+__all__ = [
+    "PAYOFF_RATIO_KEY",
+    "AllocationMode",
+    "AllocatorConfig",
+    "NoOrder",
+    "NoOrderReason",
+    "SizingDecision",
+    "full_kelly",
+    "size",
+]
+
+PAYOFF_RATIO_KEY = "payoff_ratio"
+"""Evidence key of the average win / average loss ratio; agents omit it until a loss is seen."""
+
+_KELLY_QUANTUM = Decimal("1e-12")
+_ZERO = Decimal(0)
+# Positive quotients only, so FLOOR is "towards zero": a sized quantity never exceeds a cap.
+_DIVIDE_DOWN = Context(prec=40, rounding=ROUND_FLOOR)
+
+
+class AllocationMode(StrEnum):
+    """How a directional decision becomes a target size."""
+
+    KELLY = "kelly"
+    FIXED_QUANTITY = "fixed_quantity"
+    FIXED_NOTIONAL = "fixed_notional"
+
+
+class NoOrderReason(StrEnum):
+    """Why the allocator placed nothing."""
+
+    NO_DECISION = "no_decision"
+    NO_PRICE = "no_price"
+    NO_EDGE = "no_edge"
+    AT_TARGET = "at_target"
+    BELOW_MINIMUM = "below_minimum"
+
+
+@dataclass(frozen=True, slots=True)
+class NoOrder:
+    """The allocator's answer when it places nothing: a reason code and the numbers behind it."""
+
+    reason: NoOrderReason
+    detail: str
+
+    def __str__(self) -> str:
+        """Return e.g. ``NO_PRICE no price: mark=None for BTC/USDT``."""
+        return f"{self.reason.name} {self.detail}"
+
+
+class SizingDecision(Protocol):
+    """What the allocator reads from an arbitration decision (declared here, where it is used)."""
+
+    @property
+    def symbol(self) -> Symbol:
+        """The symbol decided on."""
+
+    @property
+    def direction(self) -> Direction | None:
+        """LONG, SHORT, FLAT ("go flat"), or None (no decision)."""
+
+    @property
+    def winning_signal(self) -> Signal | None:
+        """The strongest signal on the chosen side: Kelly reads its confidence and evidence."""
+
+
+class AllocatorConfig(BaseModel):
+    """How targets are sized and orders shaped. Fractions are 0..1; amounts in USD or base units."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    mode: AllocationMode = Field(
+        default=AllocationMode.KELLY,
+        description="'kelly', 'fixed_quantity' (needs fixed_quantity) or 'fixed_notional' "
+        "(needs fixed_notional_usd).",
+    )
+    kelly_fraction: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="Share of the full Kelly fraction committed (0.25 is quarter Kelly).",
+    )
+    max_position_frac_of_nav: Decimal | None = Field(
+        default=Decimal("0.2"),
+        gt=0,
+        description="Largest position notional as a fraction of NAV (0.2 means 20%); null "
+        "removes this cap (the mandate and risk limits still cap). Never above 1: no leverage.",
+    )
+    fixed_quantity: Decimal | None = Field(
+        default=None, gt=0, description="Target size in base units for mode fixed_quantity."
+    )
+    fixed_notional_usd: Decimal | None = Field(
+        default=None, gt=0, description="Target notional in USD at the mark for fixed_notional."
+    )
+    long_only: bool = Field(
+        default=False,
+        description="Never hold a short: SHORT decisions target 0. Spot instruments are always "
+        "long-only, whatever this says.",
+    )
+    order_type: OrderType = Field(
+        default=OrderType.MARKET, description="'market', or 'limit' priced off the mark."
+    )
+    limit_offset_ticks: int = Field(
+        default=0,
+        ge=0,
+        description="For limit orders: ticks away from the mark on the passive side (a buy "
+        "below, a sell above). 0 prices at the mark.",
+    )
+
+    @field_validator("max_position_frac_of_nav")
+    @classmethod
+    def _refuse_percent(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        """Refuse a fraction above 1: it is almost certainly a percent."""
+        if value is not None and value > 1:
+            raise ValueError(
+                f"{info.field_name} was {value}; expected a fraction of NAV at most 1 "
+                "(0.2 means 20%). Fix the allocator config."
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_mode(self) -> Self:
+        """Refuse a mode without its amount, and settings the chosen mode would ignore."""
+        errors: list[str] = []
+        needed = {
+            AllocationMode.FIXED_QUANTITY: ("fixed_quantity", self.fixed_quantity),
+            AllocationMode.FIXED_NOTIONAL: ("fixed_notional_usd", self.fixed_notional_usd),
+        }
+        for mode, (name, value) in needed.items():
+            if self.mode is mode and value is None:
+                errors.append(f"mode={mode} needs {name}")
+            if self.mode is not mode and value is not None:
+                errors.append(f"{name}={value} is set but mode={self.mode} ignores it")
+        if self.order_type not in (OrderType.MARKET, OrderType.LIMIT):
+            errors.append(f"order_type={self.order_type}: the allocator places market or limit")
+        if self.order_type is OrderType.MARKET and self.limit_offset_ticks:
+            errors.append(f"limit_offset_ticks={self.limit_offset_ticks} needs order_type=limit")
+        if errors:
+            raise ValueError("; ".join(errors) + ". Fix the allocator config.")
+        return self
+
+
+def full_kelly(win_probability: float, payoff_ratio: float) -> float:
+    """Return the full Kelly fraction ``p - (1 - p) / b`` of wealth to stake on a binary bet.
+
+    ``win_probability`` is ``p`` in [0, 1]; ``payoff_ratio`` is ``b`` > 0, what a win pays per
+    unit lost on a loss. The result maximises ``p log(1 + b f) + (1 - p) log(1 - f)``; it is at
+    most ``p`` and is negative when the bet has no edge (``b p < 1 - p``).
+    """
+    if not 0.0 <= win_probability <= 1.0:
+        raise ValueError(f"win_probability={win_probability!r}: expected a probability in [0, 1]")
+    if not (math.isfinite(payoff_ratio) and payoff_ratio > 0):
+        raise ValueError(f"payoff_ratio={payoff_ratio!r}: expected average win / loss above 0")
+    return win_probability - (1.0 - win_probability) / payoff_ratio
+
+
+@dataclass(frozen=True, slots=True)
+class _Sizing:
+    """A target magnitude in base units, whether it is zero for lack of edge, and why."""
+
+    quantity: Decimal
+    no_edge: bool
+    text: str
+
+
+def size(
+    decision: SizingDecision,
+    *,
+    mark: Decimal | None,
+    position: Decimal,
+    open_order_quantity: Decimal,
+    nav: Decimal,
+    instrument: Instrument,
+    mandate: Mandate,
+    limit_position_notional_usd: Decimal,
+    config: AllocatorConfig,
+    ts_event: datetime,
+    account: AccountId,
+    reason: str,
+) -> OrderIntent | NoOrder:
+    """Return the order that moves the committed position to the decision's target, or why not.
+
+    ``position`` and ``open_order_quantity`` are signed base units (+ long / buying); their sum
+    is the committed position. ``mark`` is the current mark price (quote per base unit), ``nav``
+    the account's NAV and ``limit_position_notional_usd`` the risk limit on one symbol's
+    notional, both USD. ``ts_event`` (an aware UTC datetime) becomes the intent's decision time.
+    """
+    if instrument.symbol != decision.symbol:
+        raise ValueError(
+            f"instrument.symbol={instrument.symbol} but decision.symbol={decision.symbol}: "
+            "pass the instrument of the symbol decided on"
+        )
+    direction = decision.direction
+    if direction is None:
+        return NoOrder(
+            NoOrderReason.NO_DECISION, f"arbitration made no decision on {decision.symbol}"
+        )
+    if mark is None:
+        return NoOrder(NoOrderReason.NO_PRICE, f"no price: mark=None for {decision.symbol}")
+    price = to_decimal(mark, "mark")
+    if price <= 0:
+        return NoOrder(NoOrderReason.NO_PRICE, f"no price: mark={price} for {decision.symbol}")
+    held = to_decimal(position, "position")
+    working = to_decimal(open_order_quantity, "open_order_quantity")
+    committed = add(held, working)
+    long_only = config.long_only or instrument.kind is InstrumentKind.SPOT
+    if direction is Direction.FLAT or (direction is Direction.SHORT and long_only):
+        why = "flat" if direction is Direction.FLAT else "short on a long-only account"
+        sizing = _Sizing(_ZERO, no_edge=False, text=f"{why}: target 0")
+        target = _ZERO
+    else:
+        sizing = _desired(
+            decision, price, to_decimal(nav, "nav"), mandate, limit_position_notional_usd, config
+        )
+        target = _target(direction, sizing.quantity, committed)
+    change = subtract(target, committed)
+    if long_only and change < 0:
+        change = max(change, -max(held, _ZERO))  # never sell what is not held
+    quantity = instrument.quantize_quantity(abs(change))
+    numbers = f"target={target} position={held} open={working}; {sizing.text}"
+    if quantity == 0:
+        code = NoOrderReason.NO_EDGE if sizing.no_edge else NoOrderReason.AT_TARGET
+        return NoOrder(code, numbers)
+    side = Side.BUY if change > 0 else Side.SELL
+    limit_price: Decimal | None = None
+    if config.order_type is OrderType.LIMIT:
+        limit_price = _limit_price(instrument, price, side, config.limit_offset_ticks)
+        if limit_price is None:
+            detail = (
+                f"no price: mark={price} less {config.limit_offset_ticks} ticks is below one tick"
+            )
+            return NoOrder(NoOrderReason.NO_PRICE, detail)
+    violations = instrument.check_minimums(quantity, price if limit_price is None else limit_price)
+    if violations:
+        return NoOrder(NoOrderReason.BELOW_MINIMUM, "; ".join(str(v) for v in violations))
+    return OrderIntent(
+        mandate_id=mandate.mandate_id,
+        account=account,
+        venue=instrument.venue,
+        symbol=instrument.symbol,
+        side=side,
+        order_type=config.order_type,
+        quantity=quantity,
+        limit_price=limit_price,
+        reduce_only=held != 0 and side.sign * held < 0 and quantity <= abs(held),
+        reason=f"{reason}; {direction} {numbers}",
+        ts_event=ts_event,
+    )
+
+
+def _desired(
+    decision: SizingDecision,
+    price: Decimal,
+    nav: Decimal,
+    mandate: Mandate,
+    limit_usd: Decimal,
+    config: AllocatorConfig,
+) -> _Sizing:
+    """Return the target magnitude for a LONG or SHORT decision, capped, in base units."""
+    caps = [
+        ("mandate max_position_usd", mandate.max_position_usd),
+        ("mandate max_notional_usd", mandate.max_notional_usd),
+        ("risk max_position_notional_usd", to_decimal(limit_usd, "limit_position_notional_usd")),
+    ]
+    if config.max_position_frac_of_nav is not None:
+        nav_cap = multiply(config.max_position_frac_of_nav, max(nav, _ZERO))
+        caps.append(("max_position_frac_of_nav x nav", nav_cap))
+    cap_name, cap_usd = min(caps, key=lambda named: named[1])
+    cap_quantity = _DIVIDE_DOWN.divide(max(cap_usd, _ZERO), price)
+    cap_text = f"cap {cap_usd} usd ({cap_name}) = {cap_quantity} at {price}"
+    if config.mode is AllocationMode.FIXED_QUANTITY:
+        assert config.fixed_quantity is not None  # the config validator guarantees it
+        wanted, text = config.fixed_quantity, f"fixed quantity {config.fixed_quantity}"
+    elif config.mode is AllocationMode.FIXED_NOTIONAL:
+        assert config.fixed_notional_usd is not None  # the config validator guarantees it
+        wanted = _DIVIDE_DOWN.divide(config.fixed_notional_usd, price)
+        text = f"fixed notional {config.fixed_notional_usd} usd = {wanted}"
+    else:
+        commitment, text = _kelly_commitment(decision.winning_signal, config.kelly_fraction)
+        if commitment is None:
+            return _Sizing(_ZERO, no_edge=True, text=text)
+        notional = multiply(commitment, max(nav, _ZERO))
+        wanted = _DIVIDE_DOWN.divide(notional, price)
+        text = f"{text} of nav {nav} = {notional} usd = {wanted}"
+    return _Sizing(min(wanted, cap_quantity), no_edge=False, text=f"{text}; {cap_text}")
+
+
+def _kelly_commitment(signal: Signal | None, kelly_fraction: float) -> tuple[Decimal | None, str]:
+    """Return the fraction of NAV to commit (None: no edge) and the numbers behind it."""
+    if signal is None:
+        return None, "no edge: no winning signal to read p and b from"
+    payoff = signal.evidence.get(PAYOFF_RATIO_KEY)
+    if payoff is None:
+        return None, f"no edge: no {PAYOFF_RATIO_KEY} in evidence of {signal.agent_id} yet"
+    if isinstance(payoff, str | bool) or not (math.isfinite(payoff) and payoff > 0):
+        return None, f"no edge: {PAYOFF_RATIO_KEY}={payoff!r} is not a number above 0"
+    p = signal.confidence
+    f_star = full_kelly(p, float(payoff))
+    kelly_text = f"kelly p={p:g} b={payoff:g} f*={f_star:.6g}"
+    # Rounding to 12 places absorbs float noise (0.6 - 0.4 / 1 is 0.19999999999999996); the
+    # caps are applied afterwards in exact Decimal, so this rounding can never breach one.
+    commitment = Decimal(kelly_fraction * f_star).quantize(_KELLY_QUANTUM, ROUND_HALF_EVEN)
+    if commitment <= 0:
+        return None, f"no edge: {kelly_text}"
+    return commitment, f"{kelly_text} x {kelly_fraction:g} = {commitment.normalize()}"
+
+
+def _target(direction: Direction, wanted: Decimal, committed: Decimal) -> Decimal:
+    """Return the signed target: only adds on the decision's side, flips from the other side."""
+    if direction is Direction.LONG:
+        return max(wanted, committed) if committed >= 0 else wanted
+    return min(-wanted, committed) if committed <= 0 else -wanted
+
+
+def _limit_price(
+    instrument: Instrument, mark: Decimal, side: Side, offset_ticks: int
+) -> Decimal | None:
+    """Return the limit price ``offset_ticks`` on the passive side of the mark, or None if <= 0."""
+    offset = multiply(instrument.tick_size, Decimal(offset_ticks))
+    raw = subtract(mark, offset) if side is Side.BUY else add(mark, offset)
+    if raw < instrument.tick_size and side is Side.BUY:
+        return None
+    return instrument.quantize_price(raw, side)
