@@ -33,6 +33,7 @@ from aiswarm.types.ids import (
 from aiswarm.types.instrument import Instrument, MinimumViolation
 from aiswarm.types.mandate import Mandate
 from aiswarm.types.market import Bar, FundingRate
+from aiswarm.types.market_data import BookLevel, OpenInterest, OrderBookSnapshot, Trade
 from aiswarm.types.market_frame import BarSeries, MarketFrame, SymbolFrame
 from aiswarm.types.modes import TRADING_MODES, Mode
 from aiswarm.types.money import Money, NonNegative, Price, Quantity, to_decimal
@@ -49,6 +50,7 @@ __all__ = [
     "AgentId",
     "Bar",
     "BarSeries",
+    "BookLevel",
     "ClientOrderId",
     "Direction",
     "DomainEvent",
@@ -59,13 +61,15 @@ __all__ = [
     "Instrument",
     "InstrumentKind",
     "Mandate",
-    "MarketFrame",
     "MandateId",
     "MandateStatus",
+    "MarketFrame",
     "MinimumViolation",
     "Mode",
     "Money",
     "NonNegative",
+    "OpenInterest",
+    "OrderBookSnapshot",
     "OrderIntent",
     "OrderSpec",
     "OrderStatus",
@@ -79,6 +83,7 @@ __all__ = [
     "Symbol",
     "SymbolFrame",
     "TimeInForce",
+    "Trade",
     "TradeId",
     "TradingState",
     "UtcDatetime",
