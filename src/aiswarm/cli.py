@@ -172,6 +172,98 @@ def bench_risk(
     out.print_json(data=report)
 
 
+@bench_app.command("backtest")
+def bench_backtest(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="OHLCV CSV (timestamp,open,high,low,close,volume)."),
+    ] = None,
+    bars: Annotated[
+        int, typer.Option("--bars", min=100, help="Synthetic bars when --data is not given.")
+    ] = 500_000,
+    repeats: Annotated[
+        int, typer.Option("--repeats", min=1, help="Fresh runs to take the median of.")
+    ] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the EMA(9/21) cross through the full pipeline; print orders and bars per second."""
+    from aiswarm.bench.backtest import run_backtest_bench
+    from aiswarm.clock import WallClock
+
+    report = asyncio.run(
+        run_backtest_bench(data=data, bars=bars, repeats=repeats, timer=WallClock())
+    )
+    if as_json:
+        _print_json(report)
+        return
+    out.print_json(data=report)
+
+
+@app.command()
+def backtest(
+    data: Annotated[Path, typer.Option("--data", help="OHLCV CSV, ccxt JSON or Lean zip.")],
+    agent: Annotated[str, typer.Option("--agent", help="Agent name, e.g. ema_cross.")],
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Agent parameter name=value (repeatable).")
+    ] = None,
+    symbol: Annotated[str, typer.Option("--symbol", help="Symbol the data is for.")] = "BTC/USDT",
+    venue: Annotated[str, typer.Option("--venue", help="Venue id for the simulation.")] = "paper",
+    cash: Annotated[str, typer.Option("--cash", help="Starting cash (quote units).")] = "100000",
+    fee: Annotated[
+        str, typer.Option("--fee", help="Fee fraction per fill (0.001 = 0.1%).")
+    ] = "0.001",
+    sizing: Annotated[
+        str, typer.Option("--sizing", help="fixed_notional, fixed_quantity or kelly.")
+    ] = "fixed_notional",
+    notional: Annotated[
+        str, typer.Option("--notional", help="Position size for fixed_notional.")
+    ] = "10000",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write report.html, PNG plots and JSON here.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Backtest one agent on one data file through the full trading pipeline."""
+    from decimal import Decimal, InvalidOperation
+
+    from rich.progress import Progress
+
+    from aiswarm.commands.backtest import parse_params, run_backtest_command
+
+    try:
+        amounts = {
+            name: Decimal(text)
+            for name, text in (("cash", cash), ("fee", fee), ("notional", notional))
+        }
+    except InvalidOperation:
+        raise ConfigError("--cash, --fee and --notional take numbers, e.g. --fee 0.001") from None
+    with Progress(console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("backtest", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = asyncio.run(
+            run_backtest_command(
+                data,
+                agent=agent,
+                params=parse_params(param or []),
+                symbol=symbol,
+                venue=venue,
+                cash=amounts["cash"],
+                fee=amounts["fee"],
+                sizing=sizing,
+                notional=amounts["notional"],
+                report_dir=report,
+                progress=progress,
+            )
+        )
+    if as_json:
+        _print_json(summary)
+        return
+    out.print_json(data=summary)
+
+
 @app.command()
 def run(
     config: ConfigOption = None,

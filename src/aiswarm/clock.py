@@ -109,6 +109,12 @@ class SimulatedClock:
             raise ValueError(f"a clock moves forward only; {moment.isoformat()} is in its past")
         self._ns = target
 
+    def set_ns(self, ns: int) -> None:
+        """Jump to ``ns`` epoch nanoseconds, which must not be earlier than now (hot loops)."""
+        if ns < self._ns:
+            raise ValueError(f"a clock moves forward only; {ns} ns is in its past ({self._ns})")
+        self._ns = ns
+
     async def sleep(self, seconds: float) -> None:
         """Advance by ``seconds`` and yield to the event loop once."""
         self.advance(seconds)

@@ -73,4 +73,6 @@ def write_csv(bars: SyntheticBars, path: Path) -> None:
             strict=True,
         )
         for stamp, o, h, lo, c, v in columns:
-            out.write(f"{stamp.replace('T', ' ')}:00+00:00,{o:.3f},{h:.3f},{lo:.3f},{c:.3f},{v:.3f}\n")
+            out.write(
+                f"{stamp.replace('T', ' ')}:00+00:00,{o:.3f},{h:.3f},{lo:.3f},{c:.3f},{v:.3f}\n"
+            )

@@ -141,6 +141,7 @@ class OrderManager:
         self._on_fill = on_fill
         self._on_funding = on_funding
         self._orders: dict[ClientOrderId, OrderState] = {}
+        self._open: dict[ClientOrderId, None] = {}  # insertion-ordered set of live orders
         self.activity = OrderActivity()
 
     @property
@@ -153,8 +154,9 @@ class OrderManager:
         return self._nonces.is_used(nonce)
 
     def open_orders(self) -> list[OrderState]:
-        """Return the orders that are not in a terminal state."""
-        return [order for order in self._orders.values() if not order.is_terminal]
+        """Return the orders that are not in a terminal state, oldest first."""
+        orders = self._orders
+        return [orders[client_order_id] for client_order_id in self._open]
 
     # ----------------------------------------------------------------- submit
 
@@ -200,6 +202,7 @@ class OrderManager:
         )
         self._nonces.mark_used(approval.nonce)
         self._orders[client_order_id] = apply(new_order(spec, now_ns), OrderEvent.submitted(now_ns))
+        self._open[client_order_id] = None
         self.activity.record_sent(spec, now_ns, mark)
         return await self._send(spec)
 
@@ -331,6 +334,7 @@ class OrderManager:
         elif trigger is Trigger.REJECT:
             self.activity.record_rejected(event.ts_ns)
         if after.is_terminal:
+            self._open.pop(client_order_id, None)
             self.activity.record_closed(client_order_id)
         elif fill is not None:
             price = after.spec.limit_price or fill.price
@@ -357,6 +361,7 @@ class OrderManager:
                 ts_ns = approval.issued_at_ns
                 order = apply(new_order(spec, ts_ns), OrderEvent.submitted(ts_ns))
                 self._orders[spec.client_order_id] = order
+                self._open[spec.client_order_id] = None
                 self.activity.record_sent(spec, ts_ns, None)
             elif event_type == ORDER_EVENT:
                 client_order_id = ClientOrderId(payload["client_order_id"])

@@ -53,6 +53,7 @@ from aiswarm.types import (
 __all__ = ["PaperVenue"]
 
 _ZERO = Decimal(0)
+_UNCAPPED = Decimal("Infinity")
 _OPEN = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
 
 
@@ -104,7 +105,8 @@ class PaperVenue:
     ``instruments`` are the markets it lists (each must belong to ``venue_id``).
     ``latency_ns`` is the one-way delay from submit or cancel to the matching engine.
     ``max_participation_frac`` (0 < frac <= 1) is the share of a bar's traded volume our
-    orders may take, all together.
+    orders may take, all together; None removes the cap (every eligible order fills in full,
+    as the shared benchmark's peers assume).
     """
 
     def __init__(
@@ -116,7 +118,7 @@ class PaperVenue:
         fee_model: FeeModel | None = None,
         slippage: SlippageModel | None = None,
         latency_ns: int = 0,
-        max_participation_frac: Decimal = Decimal("0.1"),
+        max_participation_frac: Decimal | None = Decimal("0.1"),
     ) -> None:
         for symbol, instrument in instruments.items():
             if instrument.symbol != symbol or instrument.venue != venue_id:
@@ -126,12 +128,14 @@ class PaperVenue:
                 )
         if latency_ns < 0:
             raise ValueError(f"latency_ns={latency_ns} is negative: pass 0 for no latency")
-        frac = to_decimal(max_participation_frac, "max_participation_frac")
-        if not _ZERO < frac <= 1:
-            raise ValueError(
-                f"max_participation_frac={frac} must be above 0 and at most 1 "
-                "(0.1 means 10% of a bar's traded volume)"
-            )
+        frac: Decimal | None = None
+        if max_participation_frac is not None:
+            frac = to_decimal(max_participation_frac, "max_participation_frac")
+            if not _ZERO < frac <= 1:
+                raise ValueError(
+                    f"max_participation_frac={frac} must be above 0 and at most 1 "
+                    "(0.1 means 10% of a bar's traded volume), or None for no volume cap"
+                )
         self._venue_id = venue_id
         self._instruments = dict(instruments)
         self._clock = clock
@@ -276,8 +280,11 @@ class PaperVenue:
         self._settle_cancels(bar.ts_ns)
         resting = self._resting.get(symbol)
         if resting:
-            budget = EXACT.multiply(self._participation, bar.volume)
-            capacity = instrument.quantize_quantity(budget)
+            if self._participation is None:
+                capacity = _UNCAPPED
+            else:
+                budget = EXACT.multiply(self._participation, bar.volume)
+                capacity = instrument.quantize_quantity(budget)
             for order in resting:
                 if order.is_open and order.eligible_ns <= bar.ts_ns:
                     capacity -= self._match(order, bar, instrument, capacity)

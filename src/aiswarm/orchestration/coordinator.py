@@ -55,6 +55,7 @@ __all__ = [
     "ALLOCATION",
     "ARBITRATION",
     "SIGNALS",
+    "Collected",
     "Coordinator",
     "CycleOutcome",
     "TradingContext",
@@ -98,6 +99,9 @@ class CycleOutcome:
 
 
 _EMPTY = CycleOutcome()
+
+Collected = tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]
+"""What the agents said this cycle: valid signals, rejected ones with problems, failures."""
 
 
 class Coordinator:
@@ -153,9 +157,7 @@ class Coordinator:
                 rejected.extend(proposal.rejected)
         return signals, rejected, failures
 
-    async def collect_concurrently(
-        self, frame: MarketFrame, timeout_s: float
-    ) -> tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]:
+    async def collect_concurrently(self, frame: MarketFrame, timeout_s: float) -> Collected:
         """Ask every agent on its own thread, each bounded by ``timeout_s`` wall seconds."""
         signals: list[Signal] = []
         rejected: list[Any] = []
@@ -195,9 +197,16 @@ class Coordinator:
     ) -> CycleOutcome:
         """Run one cycle; ``context`` is called only when there is something to decide."""
         if agent_timeout_s is None:
-            signals, rejected, failures = self.collect(frame)
+            collected = self.collect(frame)
         else:
-            signals, rejected, failures = await self.collect_concurrently(frame, agent_timeout_s)
+            collected = await self.collect_concurrently(frame, agent_timeout_s)
+        return await self.act(frame, collected, context)
+
+    async def act(
+        self, frame: MarketFrame, collected: Collected, context: Callable[[], TradingContext]
+    ) -> CycleOutcome:
+        """Record what the agents said and, if they signalled, decide and place orders."""
+        signals, rejected, failures = collected
         if failures:
             await self._journal.append_many(
                 (AGENT_FAILED, {"agent_id": agent_id, "error": error})

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiswarm.clock import Clock
 from aiswarm.data import EventStore
-from aiswarm.execution import OrderManager, Venue
+from aiswarm.execution import EventJournal, OrderManager, Venue
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
 from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
@@ -31,7 +31,7 @@ from aiswarm.risk import (
 )
 from aiswarm.types import AccountId, Fill, Instrument, Symbol, VenueId
 
-__all__ = ["DEPOSIT", "Spine", "open_spine"]
+__all__ = ["DEPOSIT", "Spine", "assemble_spine", "open_spine"]
 
 DEPOSIT = "portfolio.deposit"
 _NS = 1_000_000_000
@@ -46,12 +46,53 @@ class Spine:
     pipeline: OrderPipeline
     kill_switch: KillSwitchControl
     portfolio: Portfolio
-    store: EventStore
+    journal: EventJournal
 
     async def deposit(self, amount: Decimal) -> None:
         """Record a deposit of quote currency, then credit it (paper and backtest funding)."""
-        await self.store.append(DEPOSIT, {"amount": str(amount)})
+        await self.journal.append(DEPOSIT, {"amount": str(amount)})
         self.portfolio.deposit(amount)
+
+
+def assemble_spine(
+    *,
+    journal: EventJournal,
+    venue: Venue,
+    clock: Clock,
+    account: AccountId,
+    instruments: Mapping[Symbol, Instrument],
+    approval_secret: bytes,
+    limits: RiskLimits,
+    switch: KillSwitch,
+    key_id: str = "approval-1",
+    approval_ttl_s: float = 5.0,
+    max_skew_s: float = 1.0,
+) -> Spine:
+    """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed."""
+    keyring = HmacKeyring({key_id: approval_secret}, key_id)
+    signer = ApprovalSigner(keyring.signer(), ttl_ns=round(approval_ttl_s * _NS))
+    verifier = ApprovalVerifier(keyring, max_skew_ns=round(max_skew_s * _NS))
+    engine = RiskEngine(signer, limits, switch, clock)
+    portfolio = Portfolio(account)
+    by_key: dict[tuple[VenueId, Symbol], Instrument] = {
+        (instrument.venue, instrument.symbol): instrument for instrument in instruments.values()
+    }
+
+    def book(fill: Fill) -> None:
+        portfolio.apply_fill(fill, by_key[(fill.venue, fill.symbol)])
+
+    oms = OrderManager(
+        venue=venue,
+        verifier=verifier,
+        nonces=NonceLedger(),
+        journal=journal,
+        clock=clock,
+        gate=switch,
+        on_fill=book,
+    )
+    pipeline = OrderPipeline(engine, oms, journal)
+    control = KillSwitchControl(switch, limits, oms, pipeline, journal, clock)
+    return Spine(engine, oms, pipeline, control, portfolio, journal)
 
 
 async def open_spine(
@@ -74,34 +115,22 @@ async def open_spine(
         records.append((event.type, event.payload))
 
     changes = [KillSwitchChange.model_validate(p) for t, p in records if t == KILL_SWITCH_CHANGED]
-    switch = KillSwitch.from_changes(changes, operators)
-    keyring = HmacKeyring({key_id: approval_secret}, key_id)
-    signer = ApprovalSigner(keyring.signer(), ttl_ns=round(approval_ttl_s * _NS))
-    verifier = ApprovalVerifier(keyring, max_skew_ns=round(max_skew_s * _NS))
-    engine = RiskEngine(signer, limits, switch, clock)
-
-    portfolio = Portfolio(account)
-    by_key: dict[tuple[VenueId, Symbol], Instrument] = {
-        (instrument.venue, instrument.symbol): instrument for instrument in instruments.values()
-    }
-
-    def book(fill: Fill) -> None:
-        portfolio.apply_fill(fill, by_key[(fill.venue, fill.symbol)])
-
-    oms = OrderManager(
-        venue=venue,
-        verifier=verifier,
-        nonces=NonceLedger(),
+    spine = assemble_spine(
         journal=store,
+        venue=venue,
         clock=clock,
-        gate=switch,
-        on_fill=book,
+        account=account,
+        instruments=instruments,
+        approval_secret=approval_secret,
+        limits=limits,
+        switch=KillSwitch.from_changes(changes, operators),
+        key_id=key_id,
+        approval_ttl_s=approval_ttl_s,
+        max_skew_s=max_skew_s,
     )
     for event_type, payload in records:
         if event_type == DEPOSIT:
-            portfolio.deposit(Decimal(payload["amount"]))
-    oms.restore(records)
-    await oms.reconcile()
-    pipeline = OrderPipeline(engine, oms, store)
-    control = KillSwitchControl(switch, limits, oms, pipeline, store, clock)
-    return Spine(engine, oms, pipeline, control, portfolio, store)
+            spine.portfolio.deposit(Decimal(payload["amount"]))
+    spine.oms.restore(records)
+    await spine.oms.reconcile()
+    return spine

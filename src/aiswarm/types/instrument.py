@@ -14,10 +14,8 @@ context precision is involved).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
-from fractions import Fraction
 from typing import Literal
 
 from aiswarm.types._model import FrozenModel
@@ -27,11 +25,34 @@ from aiswarm.types.money import NonNegative, Price, Quantity, to_decimal
 
 __all__ = ["Instrument", "MinimumViolation"]
 
-_ROUNDERS: Mapping[str, Callable[[Fraction], int]] = {
-    ROUND_FLOOR: math.floor,
-    ROUND_CEILING: math.ceil,
-    ROUND_DOWN: math.trunc,
-    ROUND_HALF_EVEN: round,
+
+def _floor(numerator: int, denominator: int) -> int:
+    return numerator // denominator
+
+
+def _ceiling(numerator: int, denominator: int) -> int:
+    return -((-numerator) // denominator)
+
+
+def _toward_zero(numerator: int, denominator: int) -> int:
+    quotient = abs(numerator) // denominator
+    return quotient if numerator >= 0 else -quotient
+
+
+def _half_even(numerator: int, denominator: int) -> int:
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient % 2 == 1):
+        return quotient + 1
+    return quotient
+
+
+# Integer rounding of numerator / denominator (denominator > 0), exact at any size.
+_ROUNDERS: Mapping[str, Callable[[int, int], int]] = {
+    ROUND_FLOOR: _floor,
+    ROUND_CEILING: _ceiling,
+    ROUND_DOWN: _toward_zero,
+    ROUND_HALF_EVEN: _half_even,
 }
 
 
@@ -50,9 +71,21 @@ def _split(value: Decimal) -> tuple[int, int]:
     return (-coefficient if sign else coefficient), exponent
 
 
+def _as_integers(value: Decimal, increment: Decimal) -> tuple[int, int]:
+    """Return integers ``(v, s)`` with ``value / increment == v / s`` and ``s > 0``."""
+    value_coefficient, value_exponent = _split(value)
+    step_coefficient, step_exponent = _split(increment)
+    common = min(value_exponent, step_exponent)
+    return (
+        value_coefficient * 10 ** (value_exponent - common),
+        step_coefficient * 10 ** (step_exponent - common),
+    )
+
+
 def _round_to_multiple(value: Decimal, increment: Decimal, rounding: str) -> Decimal:
     """Return ``value`` rounded to a whole multiple of ``increment``, with its exponent."""
-    count = _ROUNDERS[rounding](Fraction(value) / Fraction(increment))
+    numerator, denominator = _as_integers(value, increment)
+    count = _ROUNDERS[rounding](numerator, denominator)
     coefficient, exponent = _split(increment)
     return _build(count * coefficient, exponent)
 
@@ -66,7 +99,8 @@ def _multiply(left: Decimal, right: Decimal) -> Decimal:
 
 def _is_multiple(value: Decimal, increment: Decimal) -> bool:
     """Return whether ``value`` is an exact whole multiple of ``increment``."""
-    return (Fraction(value) / Fraction(increment)).denominator == 1
+    numerator, denominator = _as_integers(value, increment)
+    return numerator % denominator == 0
 
 
 class MinimumViolation(FrozenModel):

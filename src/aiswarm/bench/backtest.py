@@ -1,0 +1,192 @@
+"""The headline benchmark: EMA(9/21) long-only cross over 500,000 bars through the full pipeline.
+
+Workload (shared BENCHMARKS.md): the synthetic bars of ``synthetic_bars`` (or any OHLCV CSV
+given with ``--data``), BTC/USDT spot with tick 0.01 and step 0.000001, 10,000,000 USDT, 0.1 %
+taker fee, one bar of latency (decided at a bar's close, filled at the next bar's open), 1 BTC
+market orders: buy on a cross up while flat, sell on a cross down while long. Every order goes
+through arbitration, the allocator (fixed quantity), the guard chain, a signed approval, OMS
+verification, the paper venue, the portfolio and the hash-chained journal.
+
+The risk limits are set wide enough for this strategy (1 BTC orders, drawdown and daily loss
+that a 0.1 % fee on 23,162 orders produces), because the peers ran it without limits; every
+guard still runs on every order. Reported: orders, fills, bars/s end-to-end (setup, loop,
+result building and sealing the journal's hash chain) and loop only, final cash and position.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aiswarm.agents import AgentConfig
+from aiswarm.agents.registry import build_agent
+from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
+from aiswarm.bench.machine import machine_info
+from aiswarm.bench.synthetic_bars import make_bars
+from aiswarm.clock import Clock, from_ns
+from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.execution.fill_models import FeeModel
+from aiswarm.orchestration import ArbitrationConfig
+from aiswarm.portfolio import AllocationMode, AllocatorConfig
+from aiswarm.risk import RiskLimits
+from aiswarm.types import (
+    Instrument,
+    InstrumentKind,
+    Mandate,
+    MandateId,
+    MandateStatus,
+    Side,
+    Symbol,
+    VenueId,
+)
+
+__all__ = ["REFERENCE_ORDERS", "benchmark_setup", "run_backtest_bench", "synthetic_arrays"]
+
+REFERENCE_ORDERS = {500_000: 23_162, 50_000: 2_347, 10_000: 453}
+"""Orders the EMA(9/21) long-only cross must make on the first N synthetic bars."""
+TARGET_BARS_PER_S = 300_000
+_VENUE = VenueId("binance")
+_SYMBOL = Symbol("BTC/USDT")
+
+
+def synthetic_arrays(count: int = 500_000) -> BarArrays:
+    """Return the first ``count`` synthetic benchmark bars as columns."""
+    bars = make_bars(count)
+    return BarArrays(
+        venue=_VENUE,
+        symbol=_SYMBOL,
+        interval_s=60,
+        ts_ns=bars.ts_ns,
+        open=bars.open,
+        high=bars.high,
+        low=bars.low,
+        close=bars.close,
+        volume=bars.volume,
+        price_decimals=2,
+        volume_decimals=3,
+    )
+
+
+def benchmark_setup(bars: BarArrays) -> BacktestSetup:
+    """Return the benchmark's venue, strategy, sizing and (wide) limits over ``bars``."""
+    instrument = Instrument(
+        venue=bars.venue,
+        symbol=bars.symbol,
+        base="BTC",
+        quote="USDT",
+        kind=InstrumentKind.SPOT,
+        tick_size=Decimal("0.01"),
+        step_size=Decimal("0.000001"),
+        min_quantity=Decimal("0.000001"),
+        min_notional=Decimal("1"),
+    )
+    start = from_ns(int(bars.ts_ns[0]))
+    mandate = Mandate(
+        mandate_id=MandateId("bench-ema-cross"),
+        owner="benchmark",
+        description="EMA(9/21) long-only cross, 1 BTC",
+        venues=(bars.venue,),
+        symbols=(bars.symbol,),
+        max_notional_usd=Decimal("10000000"),
+        max_position_usd=Decimal("10000000"),
+        allowed_sides=(Side.BUY, Side.SELL),
+        strategy_template="ema_cross",
+        params={"fast": 9, "slow": 21},
+        valid_from=start - timedelta(days=1),
+        valid_until=from_ns(int(bars.ts_ns[-1])) + timedelta(days=1),
+        status=MandateStatus.ACTIVE,
+    )
+    limits = RiskLimits(
+        max_order_notional_usd=Decimal("10000000"),
+        max_position_notional_usd=Decimal("10000000"),
+        max_gross_exposure_usd=Decimal("10000000"),
+        max_net_exposure_usd=Decimal("10000000"),
+        max_leverage=Decimal("2"),
+        max_drawdown_frac=Decimal("0.9"),
+        max_daily_loss_frac=Decimal("0.5"),
+        max_participation_frac=Decimal("1"),
+        max_orders_per_day=100_000,
+        max_market_data_age_s=3600.0,
+    )
+    agent = build_agent(
+        AgentConfig(
+            name="ema_cross", id="ema-cross", symbols=(bars.symbol,), params={"fast": 9, "slow": 21}
+        )
+    )
+    return BacktestSetup(
+        bars=bars,
+        instrument=instrument,
+        agents=[agent],
+        arbitration=ArbitrationConfig(),
+        allocator=AllocatorConfig(
+            mode=AllocationMode.FIXED_QUANTITY, fixed_quantity=Decimal("1"), long_only=True
+        ),
+        limits=limits,
+        mandate=mandate,
+        starting_cash=Decimal("10000000"),
+        fee_model=FeeModel(maker_fee_frac=Decimal("0.001"), taker_fee_frac=Decimal("0.001")),
+        max_participation_frac=None,
+        params={"fast": 9, "slow": 21},
+    )
+
+
+def _once(run: BacktestRun) -> dict[str, Any]:
+    bars = run.bars
+    position = run.result.final_positions
+    return {
+        "orders": run.orders,
+        "fills": run.fills,
+        "bars": bars,
+        "bars_per_s_end_to_end": round(bars / (run.total_ns / 1e9)),
+        "bars_per_s_loop_only": round(bars / (run.loop_ns / 1e9)),
+        "final_cash": str(run.result.final_cash),
+        "final_position": {symbol: str(qty) for symbol, qty in position.items()},
+        "journal_events": len(run.journal),
+        "chain_ok": run.journal.verify().ok,
+    }
+
+
+async def run_backtest_bench(
+    *, data: Path | None, bars: int, repeats: int, timer: Clock
+) -> dict[str, Any]:
+    """Run the workload ``repeats`` times, each on a fresh pipeline; report medians."""
+    arrays = load_bar_arrays(data, _VENUE, _SYMBOL) if data is not None else synthetic_arrays(bars)
+    runs = [_once(await run_backtest(benchmark_setup(arrays), timer=timer)) for _ in range(repeats)]
+    orders = {run["orders"] for run in runs}
+    if len(orders) != 1:
+        raise RuntimeError(f"runs disagree on the order count: {sorted(orders)}")
+    reference = None if data is not None else REFERENCE_ORDERS.get(len(arrays))
+    end_to_end = [run["bars_per_s_end_to_end"] for run in runs]
+    loop_only = [run["bars_per_s_loop_only"] for run in runs]
+    return {
+        "benchmark": "EMA(9/21) long-only cross, full pipeline",
+        "data": str(data) if data is not None else f"synthetic seed 42, {len(arrays)} bars",
+        "orders": runs[0]["orders"],
+        "reference_orders": reference,
+        "matches_reference": reference is None or runs[0]["orders"] == reference,
+        "fills": runs[0]["fills"],
+        "bars": len(arrays),
+        "bars_per_s_end_to_end": {
+            "median": round(statistics.median(end_to_end)),
+            "min": min(end_to_end),
+            "max": max(end_to_end),
+        },
+        "bars_per_s_loop_only": {
+            "median": round(statistics.median(loop_only)),
+            "min": min(loop_only),
+            "max": max(loop_only),
+        },
+        "target_bars_per_s": TARGET_BARS_PER_S,
+        "final_cash": runs[0]["final_cash"],
+        "final_position": runs[0]["final_position"],
+        "journal_events": runs[0]["journal_events"],
+        "chain_ok": all(run["chain_ok"] for run in runs),
+        "repeats": repeats,
+        "first_close": float(np.asarray(arrays.close)[0]),
+        "machine": machine_info(),
+    }

@@ -1,0 +1,189 @@
+"""`aiswarm backtest`: one agent over one OHLCV file, through the full pipeline, with a report.
+
+The instrument's tick and step default to the file's own precision (the smallest price and
+volume increments it records); the venue charges ``--fee`` as both maker and taker fee. Sizing
+is a fixed notional per position unless ``--sizing kelly`` asks the allocator to size from the
+agent's measured edge (which needs some realised history before it trades). Risk limits are the
+defaults of ``RiskLimits`` scaled to the starting cash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aiswarm.agents import AgentConfig
+from aiswarm.agents.registry import build_agent
+from aiswarm.backtest.metrics import metrics_of
+from aiswarm.backtest.monte_carlo import monte_carlo
+from aiswarm.backtest.report import write_report
+from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
+from aiswarm.clock import from_ns
+from aiswarm.data.bar_arrays import load_bar_arrays
+from aiswarm.errors import ConfigError
+from aiswarm.execution.fill_models import FeeModel
+from aiswarm.orchestration import ArbitrationConfig
+from aiswarm.portfolio import AllocationMode, AllocatorConfig
+from aiswarm.risk import RiskLimits
+from aiswarm.types import (
+    Instrument,
+    InstrumentKind,
+    Mandate,
+    MandateId,
+    MandateStatus,
+    Side,
+    Symbol,
+    VenueId,
+)
+
+__all__ = ["parse_params", "run_backtest_command"]
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """Turn ``["fast=9", "atr_filter=true"]`` into typed values (YAML scalars)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--param {pair!r} is not name=value; write e.g. --param fast=9")
+        params[name.strip()] = yaml.safe_load(text)
+    return params
+
+
+def _setup(
+    data: Path,
+    *,
+    agent: str,
+    params: dict[str, Any],
+    symbol: str,
+    venue: str,
+    cash: Decimal,
+    fee: Decimal,
+    sizing: str,
+    notional: Decimal,
+) -> BacktestSetup:
+    bars = load_bar_arrays(data, VenueId(venue), Symbol(symbol))
+    base, _, quote = symbol.partition("/")
+    instrument = Instrument(
+        venue=bars.venue,
+        symbol=bars.symbol,
+        base=base or symbol,
+        quote=quote or "USD",
+        kind=InstrumentKind.SPOT,
+        tick_size=Decimal(1).scaleb(-bars.price_decimals),
+        step_size=Decimal(1).scaleb(-max(bars.volume_decimals, 6)),
+        min_quantity=Decimal(1).scaleb(-max(bars.volume_decimals, 6)),
+        min_notional=Decimal(1),
+    )
+    mandate = Mandate(
+        mandate_id=MandateId(f"backtest-{agent}"),
+        owner="backtest",
+        description=f"backtest of {agent} on {data.name}",
+        venues=(bars.venue,),
+        symbols=(bars.symbol,),
+        max_notional_usd=cash,
+        max_position_usd=cash,
+        allowed_sides=(Side.BUY, Side.SELL),
+        strategy_template=agent,
+        params=params,
+        valid_from=from_ns(int(bars.ts_ns[0])) - timedelta(days=1),
+        valid_until=from_ns(int(bars.ts_ns[-1])) + timedelta(days=2),
+        status=MandateStatus.ACTIVE,
+    )
+    try:
+        mode = AllocationMode(sizing)
+    except ValueError:
+        raise ConfigError(
+            f"--sizing was {sizing!r}; use {', '.join(m.value for m in AllocationMode)}"
+        ) from None
+    allocator = AllocatorConfig(
+        mode=mode,
+        fixed_notional_usd=notional if mode is AllocationMode.FIXED_NOTIONAL else None,
+        long_only=True,
+    )
+    limits = RiskLimits(
+        max_order_notional_usd=cash,
+        max_position_notional_usd=cash,
+        max_gross_exposure_usd=cash * 2,
+        max_net_exposure_usd=cash * 2,
+        max_market_data_age_s=float(bars.interval_s) * 2,
+        max_orders_per_day=100_000,
+    )
+    built = build_agent(
+        AgentConfig(name=agent, id=agent, symbols=(bars.symbol,), params=params), "--param"
+    )
+    return BacktestSetup(
+        bars=bars,
+        instrument=instrument,
+        agents=[built],
+        arbitration=ArbitrationConfig(),
+        allocator=allocator,
+        limits=limits,
+        mandate=mandate,
+        starting_cash=cash,
+        fee_model=FeeModel(maker_fee_frac=fee, taker_fee_frac=fee),
+        max_participation_frac=None,
+        params={k: v for k, v in params.items() if isinstance(v, int | float | str)},
+    )
+
+
+async def run_backtest_command(
+    data: Path,
+    *,
+    agent: str,
+    params: dict[str, Any],
+    symbol: str,
+    venue: str,
+    cash: Decimal,
+    fee: Decimal,
+    sizing: str,
+    notional: Decimal,
+    report_dir: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, Any]:
+    """Run the backtest and return its summary (and write the report when asked)."""
+    setup = _setup(
+        data,
+        agent=agent,
+        params=params,
+        symbol=symbol,
+        venue=venue,
+        cash=cash,
+        fee=fee,
+        sizing=sizing,
+        notional=notional,
+    )
+    run: BacktestRun = await run_backtest(setup, progress=progress)
+    metrics = metrics_of(run.result)
+    summary: dict[str, Any] = {
+        "data": str(data),
+        "agent": agent,
+        "params": params,
+        "bars": run.bars,
+        "orders": run.orders,
+        "fills": run.fills,
+        "final_cash": str(run.result.final_cash),
+        "final_positions": {k: str(v) for k, v in run.result.final_positions.items()},
+        "metrics": metrics.to_dict(),
+        "journal": {"events": len(run.journal), "chain_ok": run.journal.verify().ok},
+    }
+    if report_dir is not None:
+        simulations = None
+        if run.result.trades:
+            simulations = monte_carlo(run.result.trades, setup.starting_cash, seed=7)
+        paths = write_report(
+            run.result,
+            metrics,
+            report_dir,
+            title=f"{agent} on {data.name}",
+            price=(setup.bars.ts_ns, setup.bars.close),
+            symbol=setup.bars.symbol,
+            monte_carlo=simulations,
+        )
+        summary["report"] = {"html": str(paths.html), "json": str(paths.json)}
+    return summary
