@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k" * 40
+_TRADING = "trading:\n  enable_at_start: true\n"
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -138,28 +139,30 @@ def _event_types(db: Path) -> list[str]:
         return [row[0] for row in conn.execute("select type from events order by seq")]
 
 
-def test_run_when_cycle_limit_then_records_cycles_and_stops_cleanly(tmp_path: Path) -> None:
-    config = _config(tmp_path, "loop:\n  interval_s: 60\n  speed: 600\n")
+def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
+    tmp_path: Path,
+) -> None:
+    config = _config(tmp_path, _TRADING + "loop:\n  interval_s: 60\n  speed: 6000\n")
 
-    result = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), "--cycles", "3")
+    result = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), "--cycles", "60")
 
     assert result.returncode == 0, result.stderr
-    assert "NOT TRADING" in result.stdout
     assert "created a random secret" in result.stdout
-    assert _event_types(tmp_path / "events.db") == [
-        "runtime.started",
-        "cycle.completed",
-        "cycle.completed",
-        "cycle.completed",
-        "runtime.stopped",
-    ]
+    assert "cycle 60 2018-04-04" in result.stdout
+    types = _event_types(tmp_path / "events.db")
+    assert types[0] == "session.started"
+    assert "runtime.started" in types
+    assert types.count("cycle.completed") == 60
+    assert "order.submitted" in types
+    assert "risk.decision" in types
+    assert types[-1] == "runtime.stopped"
     verify = _aiswarm("events", "verify", "--db", f"sqlite:///{tmp_path}/events.db")
     assert verify.returncode == 0, verify.stderr
 
 
 def test_run_when_sigterm_then_api_served_with_auth_and_stop_recorded(tmp_path: Path) -> None:
     port = _free_port()
-    config = _config(tmp_path, "loop:\n  interval_s: 60\n  speed: 120\n")
+    config = _config(tmp_path, _TRADING + "loop:\n  interval_s: 60\n  speed: 120\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "aiswarm.cli", "run", "--config", str(config), "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -192,7 +195,8 @@ def test_run_when_sigterm_then_api_served_with_auth_and_stop_recorded(tmp_path: 
     assert anonymous.status_code == 401
     assert wrong.status_code == 401
     assert status.status_code == 200
-    assert status.json()["trading"] is False
+    assert status.json()["mode"] == "paper"
+    assert status.json()["trading_state"] == "active"
     assert proc.returncode == 0, stderr
     assert "stopped (signal SIGTERM)" in stdout
     assert _event_types(tmp_path / "events.db")[-1] == "runtime.stopped"

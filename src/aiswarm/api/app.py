@@ -31,7 +31,7 @@ def create_app(platform: Platform, api_key: str) -> FastAPI:
 
     @operator.get("/status")
     async def status() -> dict[str, Any]:
-        return (await platform.status()).as_dict()
+        return await platform.status()
 
     @operator.get("/events/verify")
     async def verify_events() -> dict[str, Any]:

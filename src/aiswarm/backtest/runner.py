@@ -17,7 +17,6 @@ the equity curve is computed afterwards from the fills and closes, column-wise.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,18 +30,13 @@ from aiswarm.data.bar_arrays import BarArrays
 from aiswarm.data.memory_journal import MemoryJournal
 from aiswarm.execution import PaperVenue
 from aiswarm.execution.fill_models import FeeModel, SlippageModel
-from aiswarm.orchestration import (
-    AgentWeights,
-    ArbitrationConfig,
-    Coordinator,
-    TradingContext,
-)
+from aiswarm.orchestration import ArbitrationConfig, TradingContext
 from aiswarm.portfolio import AllocatorConfig
-from aiswarm.risk import KillSwitch, KillTrigger, LiquiditySource, MarketView, RiskLimits
+from aiswarm.risk import KillSwitch, KillTrigger, RiskLimits
+from aiswarm.runtime.desk import TradingDesk
 from aiswarm.runtime.spine import Spine, assemble_spine
 from aiswarm.types import (
     AccountId,
-    BarSeries,
     Fill,
     Instrument,
     Mandate,
@@ -95,87 +89,51 @@ class BacktestRun:
         return self.result.bars
 
 
-def _liquidity_usd(bars: BarArrays, window: int) -> list[float]:
-    """Return each bar's traded notional over the last ``window`` bars (quote units)."""
-    notional = np.cumsum(bars.close * bars.volume)
-    shifted = (
-        np.concatenate((np.zeros(window), notional[:-window]))
-        if window < len(notional)
-        else np.zeros(len(notional))
-    )
-    window_sums: list[float] = (notional - shifted[: len(notional)]).tolist()
-    return window_sums
-
-
-class _Desk:
-    """The per-run wiring: clock, venue, spine, coordinator, and the context builder."""
+class _Run:
+    """One run's wiring: simulated clock, in-memory journal, paper venue, spine and desk."""
 
     def __init__(self, setup: BacktestSetup) -> None:
         bars = setup.bars
         self.setup = setup
         self.clock = SimulatedClock(from_ns(int(bars.ts_ns[0])))
         self.journal = MemoryJournal(self.clock)
+        instruments = {bars.symbol: setup.instrument}
         self.venue = PaperVenue(
             bars.venue,
-            {bars.symbol: setup.instrument},
+            instruments,
             self.clock,
             fee_model=setup.fee_model,
             slippage=setup.slippage,
             max_participation_frac=setup.max_participation_frac,
         )
-        switch = KillSwitch()
         self.spine: Spine = assemble_spine(
             journal=self.journal,
             venue=self.venue,
             clock=self.clock,
             account=setup.account,
-            instruments={bars.symbol: setup.instrument},
+            instruments=instruments,
             approval_secret=setup.approval_secret,
             limits=setup.limits,
-            switch=switch,
+            switch=KillSwitch(),
         )
-        self.coordinator = Coordinator(
-            agents=setup.agents,
-            weights=AgentWeights(setup.arbitration),
+        self.desk = TradingDesk(
+            feeds={bars.symbol: bars},
+            instruments=instruments,
+            venue=self.venue,
+            spine=self.spine,
+            agents=list(setup.agents),
             arbitration=setup.arbitration,
             allocator=setup.allocator,
-            pipeline=self.spine.pipeline,
-            oms=self.spine.oms,
-            journal=self.journal,
+            limits=setup.limits,
+            mandate=setup.mandate,
             clock=self.clock,
             account=setup.account,
+            liquidity_window_bars=setup.liquidity_window_bars,
         )
-        self.liquidity = _liquidity_usd(bars, setup.liquidity_window_bars)
         self.index = 0
 
     def context(self) -> TradingContext:
-        bars = self.setup.bars
-        bar = bars.bar_at(self.index)
-        portfolio = self.spine.portfolio
-        portfolio.mark(bars.venue, bars.symbol, bar.close)
-        snapshot = portfolio.snapshot(self.clock.now())
-        liquidity = self.liquidity[self.index]
-        market = MarketView(
-            symbol=bars.symbol,
-            mark=bar.close,
-            best_bid=None,
-            best_ask=None,
-            updated_ns=self.clock.now_ns(),
-            liquidity_usd=Decimal(repr(liquidity)) if math.isfinite(liquidity) else None,
-            liquidity_source=LiquiditySource.TRADED_VOLUME,
-        )
-        return TradingContext(
-            portfolio=snapshot,
-            markets={bars.symbol: market},
-            instruments={bars.symbol: self.setup.instrument},
-            mandate=self.setup.mandate,
-            mandate_exposure_usd=_exposure(snapshot.gross_exposure, self.spine),
-            limit_position_notional_usd=self.setup.limits.max_position_notional_usd,
-        )
-
-
-def _exposure(gross: Decimal, spine: Spine) -> Decimal:
-    return gross + spine.oms.activity.open_order_notional_total_usd
+        return self.desk.context({self.setup.bars.symbol: self.index + 1})
 
 
 async def run_backtest(
@@ -187,12 +145,12 @@ async def run_backtest(
     """Replay ``setup.bars`` through the pipeline; see the module docstring."""
     timer = timer or WallClock()
     started = timer.monotonic_ns()
-    desk = _Desk(setup)
+    desk = _Run(setup)
     bars = setup.bars
     await desk.spine.deposit(setup.starting_cash)
     await desk.spine.kill_switch.command(KillTrigger.ENABLE, "backtest start")
 
-    series = BarSeries(bars.ts_ns, bars.open, bars.high, bars.low, bars.close, bars.volume)
+    series = desk.desk.series[bars.symbol]
     timestamps = bars.ts_ns.tolist()
     interval_ns = bars.interval_s * _NS
     count = len(timestamps)
@@ -200,7 +158,7 @@ async def run_backtest(
     venue = desk.venue
     oms = desk.spine.oms
     activity = oms.activity
-    coordinator = desk.coordinator
+    coordinator = desk.desk.coordinator
     collect = coordinator.collect
     act = coordinator.act
     context = desk.context
@@ -249,7 +207,7 @@ def _fills(journal: MemoryJournal) -> list[Fill]:
     ]
 
 
-def _result(desk: _Desk) -> BacktestResult:
+def _result(desk: _Run) -> BacktestResult:
     """Build the result: fills from the journal, equity marked column-wise at every close."""
     setup = desk.setup
     bars = setup.bars

@@ -1,7 +1,10 @@
-"""`aiswarm run`: start store, loop and API in one process; stop cleanly on SIGINT/SIGTERM.
+"""`aiswarm run`: start store, trading loop and API in one process; stop cleanly on a signal.
 
-Paper mode may create its secrets on first run (see `config.credentials`). Live mode is refused
-here until live venue adapters exist; the message says so rather than pretending.
+Paper mode replays the configured feeds through the full pipeline; shadow mode sends the same
+orders to a record-only venue. Paper mode may create its secrets on first run (see
+`config.credentials`). Live mode is refused here until live venue adapters exist; the message
+says so rather than pretending. When a replay runs out of data the loop stops and the API stays
+up until Ctrl-C, so the result can still be inspected.
 """
 
 from __future__ import annotations
@@ -10,19 +13,24 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import uvicorn
 from rich.console import Console
 
 from aiswarm.api import create_app
-from aiswarm.clock import Clock, ScaledClock, WallClock
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.errors import ConfigError
-from aiswarm.runtime import NOT_TRADING_REASON, CycleReport, Platform
+from aiswarm.runtime import CycleReport, Platform
 from aiswarm.types import Mode
 
 __all__ = ["run_platform"]
+
+
+def _money(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
 
 _RUNNABLE = (Mode.PAPER, Mode.SHADOW)
 
@@ -55,13 +63,6 @@ def _apply_overrides(config: AppConfig, mode: str | None, port: int | None) -> A
     return chosen
 
 
-def _clock_for(config: AppConfig) -> Clock:
-    wall = WallClock()
-    if config.loop.speed == 1:
-        return wall
-    return ScaledClock(wall.now(), config.loop.speed, wall)
-
-
 async def run_platform(
     config_path: Path | None,
     mode: str | None,
@@ -77,7 +78,8 @@ async def run_platform(
     for path in resolved.created:
         console.print(f"created a random secret in {path} (permissions 0600)")
 
-    platform = await Platform.start(config, _clock_for(config))
+    assert config.approval_secret is not None
+    platform = await Platform.start(config, config.approval_secret.get_secret_value().encode())
     app = create_app(platform, config.api_key.get_secret_value())
     server = _QuietServer(
         uvicorn.Config(
@@ -86,20 +88,30 @@ async def run_platform(
     )
     base = f"http://{config.api.host}:{config.api.port}"
     key_hint = resolved.sources["api_key"].removesuffix(" (created now)")
+    status = platform.session.status()
+    loop = config.loop
+    agents = len(platform.session.desk.coordinator.agents)
     console.print(
-        f"aiswarm {config.mode.value} mode: event store {platform.store.url_for_display}, "
-        f"cycle every {config.loop.interval_s:g}s of clock time at speed x{config.loop.speed:g}"
+        f"aiswarm {config.mode.value} mode: replaying {', '.join(status['symbols'])} from "
+        f"{config.data_dir}/ with {agents} agents; one {loop.interval_s:g}s cycle every "
+        f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
+        f"events in {platform.store.url_for_display}"
     )
-    console.print(f"NOT TRADING: {NOT_TRADING_REASON}")
+    console.print(f"trading state: {status['trading_state']}")
     console.print(f"API: {base}/health (public), {base}/docs; operator routes need the key:")
     console.print(f'  curl -H "Authorization: Bearer $(cat {key_hint})" {base}/status')
 
     async def report(cycle: CycleReport) -> None:
         await platform.record_cycle(cycle)
+        counts = cycle.counts
         console.print(
-            f"cycle {cycle.cycle}: agents {cycle.agents}, signals {cycle.signals}, "
-            f"orders {cycle.orders}, PnL 0 (not trading)"
+            f"cycle {cycle.cycle} {platform.clock.now():%Y-%m-%d %H:%M} "
+            f"| signals {counts.signals} | orders {counts.orders} "
+            f"(total {platform.session.orders}) | NAV {_money(counts.nav)} "
+            f"| PnL {_money(counts.pnl)} | {counts.trading_state}"
         )
+        if counts.finished:
+            console.print("replay finished: every bar has been traded; API stays up, Ctrl-C stops")
 
     loop_task = asyncio.create_task(platform.loop.run(report, max_cycles=cycles))
     server_task = asyncio.create_task(server.serve())
@@ -116,6 +128,9 @@ async def run_platform(
         running_loop.add_signal_handler(signum, on_signal, signum)
     try:
         await asyncio.wait({loop_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
+        if loop_task.done() and platform.loop.finished and cycles is None:
+            stop_reason = "replay finished"
+            await server_task  # keep serving until a signal stops the server
         if server_task.done() and stop_reason == "cycle limit reached" and not loop_task.done():
             stop_reason = "API server stopped"
         server.should_exit = True

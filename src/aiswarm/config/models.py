@@ -7,15 +7,27 @@ file named by `AIS_…_FILE`, or (paper mode only) from the local state director
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from aiswarm.orchestration import ArbitrationConfig
+from aiswarm.portfolio import AllocationMode, AllocatorConfig
+from aiswarm.risk import RiskLimits
 from aiswarm.types import Mode
 
-__all__ = ["ApiConfig", "AppConfig", "LoopConfig", "StoreConfig"]
+__all__ = [
+    "ApiConfig",
+    "AppConfig",
+    "FeedFile",
+    "LoopConfig",
+    "PaperConfig",
+    "StoreConfig",
+    "TradingConfig",
+]
 
 ENV_PREFIX = "AIS_"
 NESTED_DELIMITER = "__"
@@ -67,6 +79,66 @@ class LoopConfig(_Section):
     ] = 1.0
 
 
+class FeedFile(_Section):
+    """One market-data file replayed in paper and shadow mode."""
+
+    file: Annotated[Path, Field(description="Path under data_dir (or absolute): OHLCV CSV.")]
+    venue: Annotated[str, Field(min_length=1, description="Venue id the bars are for.")]
+    symbol: Annotated[str, Field(min_length=3, description="Symbol, BASE/QUOTE.")]
+
+
+_SHIPPED_FEEDS = (
+    FeedFile(file=Path("coinbase_btcusd_1m_2018-04-04_06.csv"), venue="coinbase", symbol="BTC/USD"),
+    FeedFile(file=Path("coinbase_ethusd_1m_2018-04-04_05.csv"), venue="coinbase", symbol="ETH/USD"),
+)
+
+
+class PaperConfig(_Section):
+    """The simulated account and data of paper (and shadow) mode."""
+
+    feeds: Annotated[
+        tuple[FeedFile, ...], Field(min_length=1, description="Files replayed, one per symbol.")
+    ] = _SHIPPED_FEEDS
+    starting_cash: Annotated[
+        Decimal, Field(gt=0, description="Quote currency deposited at the start of a session.")
+    ] = Decimal(100_000)
+    fee_frac: Annotated[
+        Decimal, Field(ge=0, lt=Decimal("0.1"), description="Paper fee per fill (0.001 = 0.1%).")
+    ] = Decimal("0.001")
+    agent_timeout_s: Annotated[
+        float, Field(gt=0, description="Wall seconds an agent may take per cycle.")
+    ] = 5.0
+
+
+def _paper_allocator() -> AllocatorConfig:
+    return AllocatorConfig(
+        mode=AllocationMode.FIXED_NOTIONAL, fixed_notional_usd=Decimal(5_000), long_only=True
+    )
+
+
+class TradingConfig(_Section):
+    """What trades and how: agents, arbitration, sizing, risk limits, operators."""
+
+    agents_file: Annotated[
+        Path, Field(description="YAML listing the agents (see docs/agents.md).")
+    ] = Path("config/agents.yaml")
+    enable_at_start: Annotated[
+        bool,
+        Field(
+            description=(
+                "Record an ENABLE of the kill switch at start. Off: trading stays HALTED until "
+                "an operator enables it."
+            )
+        ),
+    ] = False
+    operators: Annotated[
+        tuple[str, ...], Field(description="Operator ids allowed to reset a tripped kill switch.")
+    ] = ()
+    arbitration: ArbitrationConfig = Field(default_factory=ArbitrationConfig)
+    allocator: AllocatorConfig = Field(default_factory=_paper_allocator)
+    risk: RiskLimits = Field(default_factory=RiskLimits)
+
+
 class AppConfig(BaseSettings):
     """Everything the runtime needs to start; validated once, then frozen."""
 
@@ -90,6 +162,8 @@ class AppConfig(BaseSettings):
     store: StoreConfig = StoreConfig()
     api: ApiConfig = ApiConfig()
     loop: LoopConfig = LoopConfig()
+    paper: PaperConfig = PaperConfig()
+    trading: TradingConfig = Field(default_factory=TradingConfig)
     approval_secret: Annotated[
         SecretStr | None,
         Field(description="HMAC key that signs risk approvals; at least 32 bytes."),

@@ -1,6 +1,6 @@
-"""Runtime: config to component graph, the trading loop, start and stop."""
+"""Runtime: config to component graph, the trading loop, sessions, start and stop."""
 
-from aiswarm.runtime.loop import CycleReport, TradingLoop
-from aiswarm.runtime.platform import NOT_TRADING_REASON, Platform, PlatformStatus
+from aiswarm.runtime.loop import CycleCounts, CycleReport, TradingLoop
+from aiswarm.runtime.platform import Platform
 
-__all__ = ["NOT_TRADING_REASON", "CycleReport", "Platform", "PlatformStatus", "TradingLoop"]
+__all__ = ["CycleCounts", "CycleReport", "Platform", "TradingLoop"]

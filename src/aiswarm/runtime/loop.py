@@ -1,8 +1,8 @@
 """The trading loop: one coordinator cycle every `interval_s` of clock time, never overlapping.
 
-Until the swarm lands there are no agents, so a cycle gathers nothing and orders nothing; the
-loop still runs on the injected clock, records every cycle in the event store and reports
-overruns, so what the API and the status line show is what actually happened.
+A cycle that takes longer than the interval is recorded as overrun and the next one starts at
+once (cycles are delayed, never run concurrently or skipped silently). The loop ends when asked
+to stop, after ``max_cycles``, or when a cycle reports its data is exhausted (a finished replay).
 """
 
 from __future__ import annotations
@@ -10,27 +10,39 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from aiswarm.clock import Clock
 
-__all__ = ["CycleReport", "TradingLoop"]
+__all__ = ["CycleCounts", "CycleReport", "CycleWork", "TradingLoop"]
+
+
+@dataclass(frozen=True, slots=True)
+class CycleCounts:
+    """What one cycle's work did, for the record and the status line."""
+
+    agents: int
+    signals: int
+    orders: int
+    finished: bool = False
+    nav: Decimal | None = None
+    pnl: Decimal | None = None
+    trading_state: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CycleReport:
-    """What one cycle did: counts and how long it took in clock time."""
+    """One cycle: its number, clock start and duration (ns), whether it overran, its counts."""
 
     cycle: int
     started_ns: int
     duration_ns: int
-    agents: int
-    signals: int
-    orders: int
     overran: bool
+    counts: CycleCounts
 
 
-CycleWork = Callable[[int], Awaitable[tuple[int, int, int]]]
-"""One cycle's work: given the cycle number, return (agents, signals, orders)."""
+CycleWork = Callable[[int], Awaitable[CycleCounts]]
+"""One cycle's work: given the cycle number, return what it did."""
 
 
 class TradingLoop:
@@ -43,6 +55,7 @@ class TradingLoop:
         self._stopping = asyncio.Event()
         self.cycles_run = 0
         self.cycles_overrun = 0
+        self.finished = False
 
     def stop(self) -> None:
         """Ask the loop to finish the cycle in progress and return."""
@@ -57,14 +70,15 @@ class TradingLoop:
         interval_ns = round(self._interval_s * 1_000_000_000)
         while not self._stopping.is_set():
             started = self._clock.now_ns()
-            agents, signals, orders = await self._work(self.cycles_run + 1)
+            counts = await self._work(self.cycles_run + 1)
             duration = self._clock.now_ns() - started
             overran = duration > interval_ns
             self.cycles_run += 1
             self.cycles_overrun += int(overran)
-            await on_cycle(
-                CycleReport(self.cycles_run, started, duration, agents, signals, orders, overran)
-            )
+            await on_cycle(CycleReport(self.cycles_run, started, duration, overran, counts))
+            if counts.finished:
+                self.finished = True
+                return
             if max_cycles is not None and self.cycles_run >= max_cycles:
                 return
             remaining_s = max(0, interval_ns - duration) / 1_000_000_000

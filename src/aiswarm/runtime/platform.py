@@ -1,107 +1,107 @@
-"""The running platform: config, clock, event store and trading loop wired together.
+"""The running platform: config, clock, event store, trading session and loop wired together.
 
-This is the only place that builds collaborators from config. Start-up is write ahead: the store
-must open (and migrate) and accept a `runtime.started` event before the loop or the API run; if
-it cannot, `StoreError` stops start-up. Until agents exist the loop records empty cycles and says
-so: nothing here trades.
+This is the only place that builds the process's collaborators from config. Start-up is write
+ahead: the store must open (and migrate) and accept the session's records before the loop or the
+API run; if it cannot, `StoreError` stops start-up. In paper and shadow mode the clock is a
+``ScaledClock`` that starts at the first replayed bar's close and runs ``loop.speed`` times
+faster than the wall clock, so every recorded timestamp is the replayed market's time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from aiswarm import __version__
-from aiswarm.clock import Clock
+from aiswarm.clock import Clock, ScaledClock, WallClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.data import EventStore, open_event_store
 from aiswarm.runtime.loop import CycleReport, TradingLoop
+from aiswarm.runtime.paper_session import PaperSession, first_close_ns, load_feeds
 
-__all__ = ["NOT_TRADING_REASON", "Platform", "PlatformStatus"]
-
-NOT_TRADING_REASON = (
-    "no strategy agents are installed yet, so nothing trades; the loop records empty cycles"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PlatformStatus:
-    """A point-in-time view for the API and the status line."""
-
-    mode: str
-    version: str
-    trading: bool
-    reason: str
-    cycles: int
-    cycles_overrun: int
-    agents: int
-    store_url: str
-    store_head_seq: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready mapping."""
-        return {name: getattr(self, name) for name in self.__slots__}
+__all__ = ["Platform"]
 
 
 class Platform:
-    """Owns the store and the loop for one process; see `start`."""
+    """Owns the store, the session and the loop for one process; see `start`."""
 
-    def __init__(self, config: AppConfig, clock: Clock, store: EventStore) -> None:
+    def __init__(
+        self, config: AppConfig, clock: Clock, store: EventStore, session: PaperSession
+    ) -> None:
         self.config = config
         self.clock = clock
         self.store = store
-        self.loop = TradingLoop(clock, config.loop.interval_s, self._cycle)
+        self.session = session
+        self.loop = TradingLoop(clock, config.loop.interval_s, session.cycle)
         self.last_cycle: CycleReport | None = None
 
     @classmethod
-    async def start(cls, config: AppConfig, clock: Clock) -> Platform:
-        """Open the store and record the start; raise `StoreError` if the store is unusable."""
+    async def start(
+        cls, config: AppConfig, approval_secret: bytes, wall: WallClock | None = None
+    ) -> Platform:
+        """Load the feeds, open the store, open the session and record the start."""
+        feeds = load_feeds(config)
+        clock = ScaledClock(from_ns(first_close_ns(feeds)), config.loop.speed, wall or WallClock())
         store = await open_event_store(config.store.url, clock)
-        platform = cls(config, clock, store)
-        await store.append(
-            "runtime.started",
-            {
-                "mode": config.mode.value,
-                "version": __version__,
-                "agents": 0,
-                "trading": False,
-                "reason": NOT_TRADING_REASON,
-            },
-        )
-        return platform
-
-    async def _cycle(self, number: int) -> tuple[int, int, int]:
-        return (0, 0, 0)
+        try:
+            session = await PaperSession.open(
+                config,
+                store,
+                clock,
+                approval_secret,
+                feeds=feeds,
+                agent_timeout_s=config.paper.agent_timeout_s,
+            )
+            await store.append(
+                "runtime.started",
+                {
+                    "mode": config.mode.value,
+                    "version": __version__,
+                    "agents": len(session.desk.coordinator.agents),
+                    "symbols": sorted(feeds),
+                    "speed": config.loop.speed,
+                    "trading_state": session.desk.spine.kill_switch.switch.state.value,
+                },
+            )
+        except BaseException:
+            await store.close()
+            raise
+        return cls(config, clock, store, session)
 
     async def record_cycle(self, report: CycleReport) -> None:
         """Append the cycle's outcome to the store and keep it for status queries."""
         self.last_cycle = report
+        counts = report.counts
         await self.store.append(
             "cycle.completed",
             {
                 "cycle": report.cycle,
                 "duration_ns": report.duration_ns,
-                "agents": report.agents,
-                "signals": report.signals,
-                "orders": report.orders,
                 "overran": report.overran,
+                "agents": counts.agents,
+                "signals": counts.signals,
+                "orders": counts.orders,
+                "nav": None if counts.nav is None else str(counts.nav),
+                "finished": counts.finished,
             },
         )
 
-    async def status(self) -> PlatformStatus:
+    async def status(self) -> dict[str, Any]:
         """Return the current status, reading the store's head."""
         head_seq, _ = await self.store.head()
-        return PlatformStatus(
-            mode=self.config.mode.value,
-            version=__version__,
-            trading=False,
-            reason=NOT_TRADING_REASON,
-            cycles=self.loop.cycles_run,
-            cycles_overrun=self.loop.cycles_overrun,
-            agents=0,
-            store_url=self.store.url_for_display,
-            store_head_seq=head_seq,
-        )
+        last = self.last_cycle.counts if self.last_cycle is not None else None
+        return {
+            "mode": self.config.mode.value,
+            "version": __version__,
+            "clock": self.clock.now().isoformat(),
+            "cycles_overrun": self.loop.cycles_overrun,
+            "replay_finished": self.loop.finished,
+            "agents": len(self.session.desk.coordinator.agents),
+            "nav": None if last is None or last.nav is None else str(last.nav),
+            "pnl": None if last is None or last.pnl is None else str(last.pnl),
+            "store_url": self.store.url_for_display,
+            "store_head_seq": head_seq,
+            **self.session.status(),
+        }
 
     async def stop(self, reason: str) -> None:
         """Stop the loop, record why, and close the store (pending appends drain first)."""

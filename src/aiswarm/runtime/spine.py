@@ -108,10 +108,15 @@ async def open_spine(
     key_id: str = "approval-1",
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
+    since_seq: int = 0,
 ) -> Spine:
-    """Build the spine over ``store`` and ``venue``, replay the journal, reconcile, return it."""
+    """Build the spine over ``store`` and ``venue``, replay the journal, reconcile, return it.
+
+    ``since_seq`` replays only records after that sequence number: a paper session starts a
+    fresh simulated account at its own ``session.started`` record.
+    """
     records: list[tuple[str, Mapping[str, Any]]] = []
-    async for event in store.replay():
+    async for event in store.replay(after_seq=since_seq):
         records.append((event.type, event.payload))
 
     changes = [KillSwitchChange.model_validate(p) for t, p in records if t == KILL_SWITCH_CHANGED]
