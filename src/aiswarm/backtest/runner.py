@@ -40,6 +40,7 @@ from aiswarm.types import (
     Fill,
     Instrument,
     Mandate,
+    OrderSpec,
     MarketFrame,
     Side,
     SymbolFrame,
@@ -78,6 +79,7 @@ class BacktestRun:
 
     result: BacktestResult
     journal: MemoryJournal
+    specs: tuple[OrderSpec, ...]
     orders: int
     fills: int
     loop_ns: int
@@ -192,6 +194,7 @@ async def run_backtest(
     return BacktestRun(
         result=result,
         journal=desk.journal,
+        specs=tuple(order.spec for order in oms.orders.values()),
         orders=len(oms.orders),
         fills=result.fills_count,
         loop_ns=loop_ns,
