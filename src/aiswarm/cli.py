@@ -172,6 +172,26 @@ def bench_risk(
     out.print_json(data=report)
 
 
+@bench_app.command("cycle")
+def bench_cycle(
+    symbols: Annotated[int, typer.Option("--symbols", min=1, help="Symbols traded.")] = 100,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Cycles before timing.")] = 60,
+    cycles: Annotated[int, typer.Option("--cycles", min=1, help="Cycles timed.")] = 60,
+    as_json: JsonOption = False,
+) -> None:
+    """Time one full coordinator cycle: 100 symbols x 10 agents through the whole pipeline."""
+    from aiswarm.bench.cycle import run_cycle_bench
+    from aiswarm.clock import WallClock
+
+    report = asyncio.run(
+        run_cycle_bench(symbols=symbols, warmup=warmup, cycles=cycles, timer=WallClock())
+    )
+    if as_json:
+        _print_json(report)
+        return
+    out.print_json(data=report)
+
+
 @bench_app.command("backtest")
 def bench_backtest(
     data: Annotated[

@@ -77,6 +77,15 @@ class LoopConfig(_Section):
             ),
         ),
     ] = 1.0
+    cancel_orders_on_stop: Annotated[
+        bool,
+        Field(
+            description=(
+                "On SIGTERM/Ctrl-C, cancel resting orders before stopping (true) or leave them "
+                "working at the venue (false)."
+            )
+        ),
+    ] = True
 
 
 class FeedFile(_Section):

@@ -104,9 +104,22 @@ class Platform:
         }
 
     async def stop(self, reason: str) -> None:
-        """Stop the loop, record why, and close the store (pending appends drain first)."""
+        """Stop new entries, cancel resting orders if configured, checkpoint, close the store.
+
+        The loop is stopped first, so no new cycle (and no new entry) starts; the
+        ``runtime.stopped`` record is the checkpoint: counters and the account's state.
+        """
         self.loop.stop()
+        cancelled = 0
+        if self.config.loop.cancel_orders_on_stop:
+            cancelled = await self.session.desk.spine.oms.cancel_all(f"shutdown: {reason}")
         await self.store.append(
-            "runtime.stopped", {"reason": reason, "cycles": self.loop.cycles_run}
+            "runtime.stopped",
+            {
+                "reason": reason,
+                "cycles": self.loop.cycles_run,
+                "orders_cancelled": cancelled,
+                **self.session.status(),
+            },
         )
         await self.store.close()
