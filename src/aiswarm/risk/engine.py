@@ -6,6 +6,10 @@ the injected clock, and everything else from what the caller passes in (portfoli
 market view, activity, mandate): it does no I/O and keeps no state of its own. Recording the
 decision is the caller's job and comes first: ``decision_payload`` gives the event to append
 before an approval is handed to the OMS (write ahead).
+
+Hot path: ``GuardScreen.passes`` first answers, in one pass over the raw inputs, whether every
+guard would pass (exactly, see ``guard_screen``); only when it says no is the ``GuardContext``
+built and the full chain run, so each refusal and its numbers come from the guard that owns it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from aiswarm.clock import Clock
 from aiswarm.risk.approval import ApprovalSigner, Approved
 from aiswarm.risk.guard_context import GuardContext
+from aiswarm.risk.guard_screen import GuardScreen
 from aiswarm.risk.guards import run_guards
 from aiswarm.risk.kill_switch import KillSwitch
 from aiswarm.risk.limits import RiskLimits
@@ -51,6 +56,7 @@ class RiskEngine:
         self._limits = limits
         self._kill_switch = kill_switch
         self._clock = clock
+        self._screen = GuardScreen(limits)
 
     @property
     def limits(self) -> RiskLimits:
@@ -75,6 +81,22 @@ class RiskEngine:
         """
         now_ns = self._clock.now_ns()
         switch = self._kill_switch
+        trading_state = switch.state
+        latched = switch.is_latched()
+        if self._screen.passes(
+            spec,
+            instrument,
+            portfolio,
+            mandate,
+            market,
+            activity,
+            trading_state,
+            latched,
+            now_ns,
+            mandate_exposure_usd,
+            position_quantity,
+        ):
+            return self._signer.approve(spec, now_ns)
         context = GuardContext.build(
             spec,
             instrument=instrument,
@@ -83,8 +105,8 @@ class RiskEngine:
             market=market,
             activity=activity,
             limits=self._limits,
-            trading_state=switch.state,
-            kill_switch_latched=switch.is_latched(),
+            trading_state=trading_state,
+            kill_switch_latched=latched,
             now_ns=now_ns,
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position_quantity,

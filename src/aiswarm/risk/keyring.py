@@ -101,7 +101,13 @@ class _HmacSigner:
 
     def sign(self, message: bytes) -> bytes:
         """Return the 32-byte HMAC-SHA256 of ``message``."""
-        return _hmac_sha256(self._pads, message)
+        # _hmac_sha256, inlined: the risk engine signs every approved order.
+        inner_pad, outer_pad = self._pads
+        inner = inner_pad.copy()
+        inner.update(message)
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     def __repr__(self) -> str:
         return f"HmacSigner(key_id={self.key_id!r})"
