@@ -31,6 +31,7 @@ from aiswarm.execution.venue import (
     ReportKind,
     VenueAck,
     VenueOrder,
+    order_report,
     reused_id_ack,
 )
 from aiswarm.types import (
@@ -463,14 +464,7 @@ class PaperVenue:
     ) -> None:
         """Append a report about ``spec``'s order that carries no fill."""
         self._reports.append(
-            ExecutionReport(
-                kind=kind,
-                venue=self._venue_id,
-                ts_ns=ts_ns,
-                client_order_id=spec.client_order_id,
-                venue_order_id=venue_order_id,
-                symbol=spec.symbol,
-                code=code,
-                reason=reason,
+            order_report(
+                kind, self._venue_id, spec, venue_order_id, ts_ns, code=code, reason=reason
             )
         )

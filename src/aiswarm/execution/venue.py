@@ -55,6 +55,7 @@ __all__ = [
     "VenueAck",
     "VenueOrder",
     "fill_from_report",
+    "order_report",
     "reused_id_ack",
 ]
 
@@ -268,6 +269,29 @@ class MarketDataSink(Protocol):
     def on_funding(self, rate: FundingRate, mark: Decimal) -> None:
         """Settle one funding period at ``mark`` (quote per base) for the positions held."""
         ...
+
+
+def order_report(
+    kind: ReportKind,
+    venue: VenueId,
+    spec: OrderSpec,
+    venue_order_id: VenueOrderId | None,
+    ts_ns: int,
+    *,
+    code: RejectCode | None = None,
+    reason: str = "",
+) -> ExecutionReport:
+    """Return a report about ``spec``'s order that carries no fill (ack, reject, cancel…)."""
+    return ExecutionReport(
+        kind=kind,
+        venue=venue,
+        ts_ns=ts_ns,
+        client_order_id=spec.client_order_id,
+        venue_order_id=venue_order_id,
+        symbol=spec.symbol,
+        code=code,
+        reason=reason,
+    )
 
 
 def fill_from_report(report: ExecutionReport, spec: OrderSpec, *, received_ns: int) -> Fill:
