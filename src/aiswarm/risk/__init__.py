@@ -10,10 +10,10 @@ from aiswarm.risk.approval import (
     ApprovalRefusal,
     ApprovalRejected,
     ApprovalSigner,
-    ApprovalVerifier,
     Approved,
-    order_fields,
 )
+from aiswarm.risk.approval_encoding import order_fields
+from aiswarm.risk.approval_verifier import ApprovalVerifier
 from aiswarm.risk.engine import Decision, Refused, RiskEngine, decision_payload
 from aiswarm.risk.keyring import Ed25519KeySigner, Ed25519Verifier, HmacKeyring
 from aiswarm.risk.kill_switch import (

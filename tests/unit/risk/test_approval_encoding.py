@@ -14,13 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aiswarm.risk.approval import (
-    SIGNED_FIELDS,
     Approval,
     ApprovalRefusal,
     ApprovalRejected,
     ApprovalSigner,
-    order_fields,
 )
+from aiswarm.risk.approval_encoding import SIGNED_FIELDS, order_fields
 from aiswarm.risk.keyring import Ed25519KeySigner, HmacKeyring, load_ed25519_private_key
 from aiswarm.types import ClientOrderId, OrderType, Symbol
 from kit.builders import order_spec

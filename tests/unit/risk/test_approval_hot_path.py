@@ -13,9 +13,8 @@ from aiswarm.risk.approval import (
     Algorithm,
     Approval,
     ApprovalSigner,
-    _canonical_texts,
-    _fields_match,
 )
+from aiswarm.risk.approval_encoding import canonical_texts, fields_match
 from aiswarm.risk.keyring import HmacKeyring
 from aiswarm.types import OrderType, Side, TimeInForce
 from kit.builders import order_spec
@@ -65,7 +64,7 @@ def test_fields_match_when_true_then_canonical_texts_equal_and_true_when_spelled
 ) -> None:
     # Arrange
     post_only = post_only and tif is TimeInForce.GTC
-    signed = _canonical_texts(
+    signed = canonical_texts(
         order_spec(quantity=Decimal(signed_quantity), reduce_only=reduce_only, post_only=post_only)
     )
     presented = order_spec(
@@ -78,10 +77,10 @@ def test_fields_match_when_true_then_canonical_texts_equal_and_true_when_spelled
     )
 
     # Act
-    matched = _fields_match(presented, signed)
+    matched = fields_match(presented, signed)
 
     # Assert: never a match the canonical texts deny; always one when spelled canonically
-    canonical_equal = _canonical_texts(presented) == signed
+    canonical_equal = canonical_texts(presented) == signed
     if matched:
         assert canonical_equal
     if canonical_equal and str(Decimal(presented_quantity)) == signed[7]:
@@ -91,13 +90,13 @@ def test_fields_match_when_true_then_canonical_texts_equal_and_true_when_spelled
 def test_fields_match_when_value_of_wrong_type_then_not_matched() -> None:
     # Arrange: tampering past the frozen model with a float and an int flag
     spec = order_spec()
-    signed = _canonical_texts(spec)
+    signed = canonical_texts(spec)
     tampered = order_spec()
     object.__setattr__(tampered, "quantity", 0.01)
     flagged = order_spec()
     object.__setattr__(flagged, "reduce_only", 0)
 
     # Act / Assert
-    assert _fields_match(spec, signed)
-    assert not _fields_match(tampered, signed)
-    assert not _fields_match(flagged, signed)
+    assert fields_match(spec, signed)
+    assert not fields_match(tampered, signed)
+    assert not fields_match(flagged, signed)

@@ -16,15 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aiswarm.risk.approval import (
-    SIGNED_FIELDS,
     Algorithm,
     Approval,
     ApprovalRefusal,
     ApprovalRejected,
     ApprovalSigner,
-    ApprovalVerifier,
     Approved,
 )
+from aiswarm.risk.approval_encoding import SIGNED_FIELDS
+from aiswarm.risk.approval_verifier import ApprovalVerifier
 from aiswarm.risk.keyring import HmacKeyring
 from aiswarm.types import OrderSpec, OrderType, Side, TimeInForce
 from kit.builders import order_spec

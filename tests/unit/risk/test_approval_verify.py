@@ -15,9 +15,9 @@ from aiswarm.risk.approval import (
     ApprovalRefusal,
     ApprovalRejected,
     ApprovalSigner,
-    ApprovalVerifier,
     Approved,
 )
+from aiswarm.risk.approval_verifier import ApprovalVerifier
 from aiswarm.risk.keyring import Ed25519KeySigner, Ed25519Verifier, HmacKeyring
 from aiswarm.types import OrderSpec
 from kit.builders import order_spec
