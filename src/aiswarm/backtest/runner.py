@@ -40,8 +40,8 @@ from aiswarm.types import (
     Fill,
     Instrument,
     Mandate,
-    OrderSpec,
     MarketFrame,
+    OrderSpec,
     Side,
     SymbolFrame,
 )
