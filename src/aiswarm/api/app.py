@@ -15,6 +15,7 @@ from aiswarm import __version__
 from aiswarm.runtime import Platform
 
 from .auth import bearer_key_guard
+from .operator_routes import operator_router
 
 __all__ = ["create_app"]
 
@@ -66,6 +67,8 @@ def create_app(platform: Platform, api_key: str) -> FastAPI:
                     break
         return rows
 
+    guard = [Depends(bearer_key_guard(api_key))]
     app.include_router(public)
-    app.include_router(operator, dependencies=[Depends(bearer_key_guard(api_key))])
+    app.include_router(operator, dependencies=guard)
+    app.include_router(operator_router(platform), dependencies=guard)
     return app

@@ -23,6 +23,7 @@ from aiswarm.api import create_app
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.errors import ConfigError
 from aiswarm.runtime import CycleReport, Platform
+from aiswarm.runtime.session_state import SessionTrigger
 from aiswarm.types import Mode
 
 __all__ = ["run_platform"]
@@ -113,6 +114,7 @@ async def run_platform(
         if counts.finished:
             console.print("replay finished: every bar has been traded; API stays up, Ctrl-C stops")
 
+    await platform.change_state(SessionTrigger.START, f"aiswarm run --mode {config.mode.value}")
     loop_task = asyncio.create_task(platform.loop.run(report, max_cycles=cycles))
     server_task = asyncio.create_task(server.serve())
     stop_reason = "cycle limit reached"
@@ -130,6 +132,7 @@ async def run_platform(
         await asyncio.wait({loop_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
         if loop_task.done() and platform.loop.finished and cycles is None:
             stop_reason = "replay finished"
+            await platform.change_state(SessionTrigger.FINISHED, stop_reason)
             await server_task  # keep serving until a signal stops the server
         if server_task.done() and stop_reason == "cycle limit reached" and not loop_task.done():
             stop_reason = "API server stopped"

@@ -90,15 +90,21 @@ class TradingDesk:
         )
 
     def market_view(self, symbol: Symbol, index: int) -> tuple[MarketView, Decimal]:
-        """Return the market view at bar ``index`` (closed) and that bar's exact close."""
-        close = self.feeds[symbol].bar_at(index).close
+        """Return the market view at bar ``index`` (closed) and that bar's exact close.
+
+        The view is dated at the bar's close, so the stale-data guard measures how old the
+        price really is on the session's clock (an accelerated replay ages data faster).
+        """
+        bars = self.feeds[symbol]
+        close = bars.bar_at(index).close
         liquidity = self._liquidity[symbol][index]
         view = MarketView(
             symbol=symbol,
             mark=close,
             best_bid=None,
             best_ask=None,
-            updated_ns=self.clock.now_ns(),
+            # The data is as fresh as the bar's close, not as the moment we looked at it.
+            updated_ns=int(bars.ts_ns[index]) + bars.interval_s * 1_000_000_000,
             liquidity_usd=Decimal(repr(liquidity)) if math.isfinite(liquidity) else None,
             liquidity_source=LiquiditySource.TRADED_VOLUME,
         )

@@ -27,6 +27,9 @@ from aiswarm.clock import Clock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.data import EventStore
 from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.data.feed import FeedId, FeedSchema
+from aiswarm.data.feed_registry import FeedRegistry
+from aiswarm.data.replay import ReplayFeed
 from aiswarm.errors import ConfigError
 from aiswarm.execution import PaperVenue, ShadowVenue, Venue
 from aiswarm.execution.fill_models import FeeModel
@@ -52,6 +55,7 @@ from aiswarm.types import (
 __all__ = [
     "SESSION_STARTED",
     "PaperSession",
+    "feed_registry",
     "first_close_ns",
     "instrument_for",
     "load_feeds",
@@ -71,6 +75,17 @@ def _close_times(bars: BarArrays) -> list[int]:
 def first_close_ns(feeds: dict[Symbol, BarArrays]) -> int:
     """Return when the earliest bar closes (epoch ns): where a replay clock starts."""
     return min(_close_times(bars)[0] for bars in feeds.values())
+
+
+def feed_registry(feeds: dict[Symbol, BarArrays], config: AppConfig, clock: Clock) -> FeedRegistry:
+    """Register a replay feed for every configured file, for operators to list and read."""
+    registry = FeedRegistry()
+    for feed in config.paper.feeds:
+        bars = feeds[Symbol(feed.symbol)]
+        feed_id = FeedId(bars.venue, bars.symbol, FeedSchema.BARS, bars.interval_s)
+        path = feed.file if feed.file.is_absolute() else config.data_dir / feed.file
+        registry.register(ReplayFeed.from_files(feed_id, path, clock))
+    return registry
 
 
 def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:

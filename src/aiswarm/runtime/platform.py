@@ -9,14 +9,18 @@ faster than the wall clock, so every recorded timestamp is the replayed market's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from aiswarm import __version__
 from aiswarm.clock import Clock, ScaledClock, WallClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.data import EventStore, open_event_store
-from aiswarm.runtime.loop import CycleReport, TradingLoop
-from aiswarm.runtime.paper_session import PaperSession, first_close_ns, load_feeds
+from aiswarm.data.feed_registry import FeedRegistry
+from aiswarm.runtime.loop import CycleCounts, CycleReport, TradingLoop
+from aiswarm.runtime.paper_session import PaperSession, feed_registry, first_close_ns, load_feeds
+from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
 
 __all__ = ["Platform"]
 
@@ -25,22 +29,69 @@ class Platform:
     """Owns the store, the session and the loop for one process; see `start`."""
 
     def __init__(
-        self, config: AppConfig, clock: Clock, store: EventStore, session: PaperSession
+        self,
+        config: AppConfig,
+        clock: Clock,
+        store: EventStore,
+        session: PaperSession,
+        feeds: FeedRegistry,
     ) -> None:
         self.config = config
         self.clock = clock
         self.store = store
         self.session = session
-        self.loop = TradingLoop(clock, config.loop.interval_s, session.cycle)
+        self.feeds = feeds
+        self.state = SessionState.CREATED
+        self.loop = TradingLoop(clock, config.loop.interval_s, self._cycle)
         self.last_cycle: CycleReport | None = None
+
+    async def _cycle(self, number: int) -> CycleCounts:
+        if self.state is SessionState.PAUSED:
+            # Paused: no agents, no new orders; working orders stay at the venue.
+            return CycleCounts(len(self.session.desk.coordinator.agents), 0, 0)
+        return await self.session.cycle(number)
+
+    async def change_state(self, trigger: SessionTrigger, reason: str) -> SessionState:
+        """Move the session through its table (START, PAUSE, RESUME, STOP, FINISHED).
+
+        The change is recorded before it takes effect; an illegal one raises
+        ``InvalidTransition`` and changes nothing.
+        """
+        target = apply(self.state, trigger)
+        await self.store.append(
+            "session.changed",
+            {
+                "from": self.state.value,
+                "to": target.value,
+                "trigger": trigger.value,
+                "reason": reason,
+            },
+        )
+        self.state = target
+        if target in (SessionState.STOPPING, SessionState.STOPPED):
+            self.loop.stop()
+        return target
 
     @classmethod
     async def start(
-        cls, config: AppConfig, approval_secret: bytes, wall: WallClock | None = None
+        cls,
+        config: AppConfig,
+        approval_secret: bytes,
+        clock_at: Callable[[datetime], Clock] | None = None,
     ) -> Platform:
-        """Load the feeds, open the store, open the session and record the start."""
+        """Load the feeds, open the store, open the session and record the start.
+
+        ``clock_at`` builds the session's clock from the replay's start instant; by default a
+        ``ScaledClock`` running ``loop.speed`` times the wall clock (tests pass a simulated one).
+        """
         feeds = load_feeds(config)
-        clock = ScaledClock(from_ns(first_close_ns(feeds)), config.loop.speed, wall or WallClock())
+        start = from_ns(first_close_ns(feeds))
+        clock = (
+            clock_at(start)
+            if clock_at is not None
+            else ScaledClock(start, config.loop.speed, WallClock())
+        )
+        registry = feed_registry(feeds, config, clock)
         store = await open_event_store(config.store.url, clock)
         try:
             session = await PaperSession.open(
@@ -65,7 +116,7 @@ class Platform:
         except BaseException:
             await store.close()
             raise
-        return cls(config, clock, store, session)
+        return cls(config, clock, store, session, registry)
 
     async def record_cycle(self, report: CycleReport) -> None:
         """Append the cycle's outcome to the store and keep it for status queries."""
@@ -91,6 +142,7 @@ class Platform:
         last = self.last_cycle.counts if self.last_cycle is not None else None
         return {
             "mode": self.config.mode.value,
+            "session": self.state.value,
             "version": __version__,
             "clock": self.clock.now().isoformat(),
             "cycles_overrun": self.loop.cycles_overrun,
@@ -109,6 +161,10 @@ class Platform:
         The loop is stopped first, so no new cycle (and no new entry) starts; the
         ``runtime.stopped`` record is the checkpoint: counters and the account's state.
         """
+        if self.state is SessionState.RUNNING or self.state is SessionState.PAUSED:
+            await self.change_state(SessionTrigger.STOP, reason)
+        if self.state is SessionState.STOPPING:
+            await self.change_state(SessionTrigger.FINISHED, reason)
         self.loop.stop()
         cancelled = 0
         if self.config.loop.cancel_orders_on_stop:
