@@ -149,3 +149,40 @@ async def test_cycle_when_no_signals_then_nothing_recorded(tmp_path: Path) -> No
     assert outcome.signals == ()
     assert (await desk.store.head())[0] == before
     await desk.store.close()
+
+
+async def test_cycles_when_agent_keeps_losing_then_adaptive_weight_falls(tmp_path: Path) -> None:
+    # Arrange: an agent calls LONG every cycle while the price falls 1 % each time
+    desk = await open_desk(tmp_path / "c.db")
+    arbitration = ArbitrationConfig(adapt=True, adapt_min_outcomes=3, adapt_floor=0.25)
+    weights = AgentWeights(arbitration)
+    prices = iter(50000 * 0.99**n for n in range(10))
+
+    class _Loser(_Agent):
+        def propose(self, frame: MarketFrame) -> Proposal:
+            signal = super().propose(frame).signals[0]
+            evidence = {"payoff_ratio": 1.5, "price": next(prices)}
+            return Proposal((signal.model_copy(update={"evidence": evidence}),))
+
+    coordinator = Coordinator(
+        agents=[_Loser("loser", "ok")],
+        weights=weights,
+        arbitration=arbitration,
+        allocator=AllocatorConfig(
+            mode=AllocationMode.FIXED_QUANTITY, fixed_quantity=Decimal("0.02"), long_only=True
+        ),
+        pipeline=desk.spine.pipeline,
+        oms=desk.spine.oms,
+        journal=desk.store,
+        clock=desk.clock,
+        account=ACCOUNT,
+    )
+
+    # Act
+    for _ in range(6):
+        await coordinator.cycle(_frame(desk), lambda: _context(desk))
+        desk.clock.advance(60)
+
+    # Assert
+    assert weights.multiplier(AgentId("loser")) == pytest.approx(0.25)
+    await desk.store.close()

@@ -269,3 +269,37 @@ async def test_restart_when_reopened_then_orders_nonces_positions_and_kill_switc
     assert again.submitted is not None
     assert again.submitted.duplicate
     await reopened.store.close()
+
+
+async def test_kill_switch_when_tripped_with_flatten_then_reduce_only_close_goes_through_chain(
+    tmp_path: Path,
+) -> None:
+    # Arrange: hold 1 BTC; flattening on trip is configured
+    from aiswarm.orchestration import FlattenInputs
+
+    desk = await open_desk(tmp_path / "spine.db", flatten_on_trip=True)
+    assert (await desk.place(desk.intent("1"))).is_live
+    await desk.next_bar()
+    await desk.next_bar(Decimal("47000"))
+    snapshot = desk.spine.portfolio.snapshot(desk.clock.now())
+
+    def inputs(position: object) -> FlattenInputs:
+        return FlattenInputs(instrument(), trading_mandate(), desk.market(), Decimal(0))
+
+    # Act
+    tripped, placements = await desk.spine.kill_switch.check(snapshot, inputs)
+    await desk.next_bar()
+
+    # Assert
+    assert tripped is not None
+    assert len(placements) == 1
+    closing = placements[0]
+    assert closing.is_live
+    assert closing.spec.reduce_only
+    assert closing.spec.side is Side.SELL
+    position = desk.spine.portfolio.position(VENUE, SYMBOL)
+    assert position is not None
+    assert position.quantity == 0
+    decisions = [e.payload async for e in desk.store.replay(types=["risk.decision"])]
+    assert decisions[-1]["approved"] is True
+    await desk.store.close()

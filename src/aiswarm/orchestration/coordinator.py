@@ -41,6 +41,7 @@ from aiswarm.risk import MarketView
 from aiswarm.types import (
     AccountId,
     AgentId,
+    Direction,
     Instrument,
     Mandate,
     MarketFrame,
@@ -99,6 +100,7 @@ class CycleOutcome:
 
 
 _EMPTY = CycleOutcome()
+_SIGN = {Direction.LONG: 1, Direction.SHORT: -1, Direction.FLAT: 0}
 
 Collected = tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]
 """What the agents said this cycle: valid signals, rejected ones with problems, failures."""
@@ -130,6 +132,8 @@ class Coordinator:
         self._clock = clock
         self._account = account
         self._busy: dict[AgentId, asyncio.Future[Proposal]] = {}
+        # Each agent's latest call per symbol: (direction sign, price), for its track record.
+        self._calls: dict[tuple[AgentId, Symbol], tuple[int, float]] = {}
 
     @property
     def agents(self) -> tuple[Agent, ...]:
@@ -228,6 +232,7 @@ class Coordinator:
         failures: list[tuple[AgentId, str]],
         context: TradingContext,
     ) -> CycleOutcome:
+        self._score_calls(signals)
         decisions = arbitrate(signals, self._weights, self._arbitration)
         await self._journal.append_many(
             (ARBITRATION, _decision_payload(decision)) for decision in decisions.values()
@@ -272,6 +277,25 @@ class Coordinator:
             no_orders=tuple(no_orders),
             placements=tuple(placements),
         )
+
+    def _score_calls(self, signals: list[Signal]) -> None:
+        """Feed each agent's realised performance to the adaptive weights.
+
+        An agent's call on a symbol is scored when its next call on that symbol arrives: the
+        return of having followed it (LONG +1, SHORT -1, FLAT 0) from the price it was made at
+        to the price of the next call. Signals without a positive ``price`` in their evidence
+        are not scored.
+        """
+        for signal in signals:
+            price = signal.evidence.get("price")
+            if not isinstance(price, int | float) or not price > 0:
+                continue
+            key = (signal.agent_id, signal.symbol)
+            previous = self._calls.get(key)
+            if previous is not None and previous[0] != 0:
+                sign, then = previous
+                self._weights.record_outcome(signal.agent_id, sign * (float(price) / then - 1.0))
+            self._calls[key] = (_SIGN[signal.direction], float(price))
 
     def _size(
         self,

@@ -10,7 +10,7 @@ itself). Only when and how often a cycle runs differs between the modes.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import numpy as np
@@ -23,12 +23,13 @@ from aiswarm.orchestration import (
     AgentWeights,
     ArbitrationConfig,
     Coordinator,
+    FlattenInputs,
     TradingContext,
 )
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
 from aiswarm.runtime.spine import Spine
-from aiswarm.types import AccountId, BarSeries, Instrument, Mandate, Symbol
+from aiswarm.types import AccountId, BarSeries, Instrument, Mandate, Position, Symbol
 
 __all__ = ["TradingDesk", "traded_notional"]
 
@@ -109,6 +110,19 @@ class TradingDesk:
             liquidity_source=LiquiditySource.TRADED_VOLUME,
         )
         return view, close
+
+    def flatten_inputs(self, context: TradingContext) -> Callable[[Position], FlattenInputs]:
+        """Return what the guard chain needs to judge each closing order after a trip."""
+
+        def inputs(position: Position) -> FlattenInputs:
+            return FlattenInputs(
+                instrument=self.instruments.get(position.symbol),
+                mandate=self.mandate,
+                market=context.markets.get(position.symbol),
+                mandate_exposure_usd=context.mandate_exposure_usd,
+            )
+
+        return inputs
 
     def context(self, ends: Mapping[Symbol, int]) -> TradingContext:
         """Mark every symbol at its latest closed bar and return the cycle's context.

@@ -259,7 +259,7 @@ class PaperSession:
             frame, lambda: desk.context(live), agent_timeout_s=self._timeout
         )
         context = desk.context(live)
-        await desk.spine.kill_switch.check(context.portfolio)
+        await desk.spine.kill_switch.check(context.portfolio, desk.flatten_inputs(context))
         self.signals += len(outcome.signals)
         self.orders += outcome.orders_placed
         finished = all(end >= len(self._feeds[symbol]) for symbol, end in ends.items())
