@@ -9,7 +9,10 @@ COPY src ./src
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation .
 
 FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 aiswarm
+RUN useradd --create-home --uid 10001 aiswarm \
+ && mkdir -p /app/state \
+ && chown aiswarm:aiswarm /app/state \
+ && chmod 700 /app/state
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=aiswarm:aiswarm config ./config
