@@ -285,6 +285,159 @@ def backtest(
 
 
 @app.command()
+def optimize(
+    data: Annotated[Path, typer.Option("--data", help="OHLCV CSV, ccxt JSON or Lean zip.")],
+    agent: Annotated[str, typer.Option("--agent", help="Agent name, e.g. ema_cross.")],
+    grid: Annotated[
+        list[str] | None,
+        typer.Option("--grid", help="Values to try, name=v1,v2,... (repeatable)."),
+    ] = None,
+    random_draws: Annotated[
+        int | None,
+        typer.Option("--random", min=1, help="Draw N sets from --range (and --grid) instead."),
+    ] = None,
+    ranges: Annotated[
+        list[str] | None,
+        typer.Option("--range", help="With --random: name=low:high (repeatable)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="With --random: the draw's seed (7 when not given)."),
+    ] = None,
+    objective: Annotated[
+        str, typer.Option("--objective", help="sharpe, sortino, total_return, max_drawdown, ...")
+    ] = "sharpe",
+    walk_forward: Annotated[
+        bool,
+        typer.Option("--walk-forward", help="Optimise per training window, report tests only."),
+    ] = False,
+    train_bars: Annotated[
+        int | None, typer.Option("--train-bars", min=1, help="Training window length (bars).")
+    ] = None,
+    test_bars: Annotated[
+        int | None, typer.Option("--test-bars", min=1, help="Test window length (bars).")
+    ] = None,
+    anchored: Annotated[
+        bool, typer.Option("--anchored", help="Training windows all start at the first bar.")
+    ] = False,
+    symbol: Annotated[str, typer.Option("--symbol", help="Symbol the data is for.")] = "BTC/USDT",
+    venue: Annotated[str, typer.Option("--venue", help="Venue id for the simulation.")] = "paper",
+    cash: Annotated[str, typer.Option("--cash", help="Starting cash (quote units).")] = "100000",
+    fee: Annotated[
+        str, typer.Option("--fee", help="Fee fraction per fill (0.001 = 0.1%).")
+    ] = "0.001",
+    sizing: Annotated[
+        str, typer.Option("--sizing", help="fixed_notional, fixed_quantity or kelly.")
+    ] = "fixed_notional",
+    notional: Annotated[
+        str, typer.Option("--notional", help="Position size for fixed_notional.")
+    ] = "10000",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write report.html, PNG plots and JSON here.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Search an agent's parameters (grid or random), in sample or walk-forward out of sample."""
+    from decimal import Decimal, InvalidOperation
+
+    from aiswarm.commands.backtest import BacktestOptions
+    from aiswarm.commands.optimize import (
+        SearchPlan,
+        WalkForwardPlan,
+        optimize_command,
+        parse_grid,
+        parse_ranges,
+    )
+
+    try:
+        options = BacktestOptions(
+            agent=agent,
+            cash=Decimal(cash),
+            fee=Decimal(fee),
+            sizing=sizing,
+            notional=Decimal(notional),
+        )
+    except InvalidOperation:
+        raise ConfigError("--cash, --fee and --notional take numbers, e.g. --fee 0.001") from None
+    walk = None
+    if walk_forward:
+        if train_bars is None or test_bars is None:
+            raise ConfigError("--walk-forward needs --train-bars N and --test-bars N")
+        walk = WalkForwardPlan(train_bars=train_bars, test_bars=test_bars, anchored=anchored)
+    elif train_bars is not None or test_bars is not None or anchored:
+        raise ConfigError("--train-bars, --test-bars and --anchored need --walk-forward")
+    plan = SearchPlan(
+        objective=objective,
+        grid=parse_grid(grid or []),
+        ranges=parse_ranges(ranges or []),
+        random_draws=random_draws,
+        seed=seed,
+    )
+    summary = optimize_command(
+        data,
+        options=options,
+        symbol=symbol,
+        venue=venue,
+        plan=plan,
+        walk=walk,
+        report_dir=report,
+        progress=None if as_json else lambda line: err.print(line, markup=False),
+    )
+    if as_json:
+        _print_json(summary)
+        return
+    _print_optimize(summary)
+
+
+def _print_optimize(summary: dict[str, Any]) -> None:
+    """Print the ranked trials, or the walk-forward windows and out-of-sample metrics."""
+    from rich.table import Table
+
+    def number(value: Any) -> str:
+        return "n/a" if value is None else f"{float(value):.4g}"
+
+    objective = summary["objective"]
+    if "walk_forward" in summary:
+        walk = summary["walk_forward"]
+        table = Table(
+            "train bars", "test bars", "params", f"train score ({objective})", "test return"
+        )
+        for window in walk["windows"]:
+            table.add_row(
+                "[{}, {})".format(*window["train_span"]),
+                "[{}, {})".format(*window["test_span"]),
+                " ".join(f"{k}={v}" for k, v in window["params"].items()),
+                number(window["train_score"]),
+                number(window["test_metrics"]["total_return"]),
+            )
+        out.print(table)
+        oos = walk["out_of_sample"]
+        out.print(
+            f"out of sample: total return {number(oos['total_return'])}, sharpe "
+            f"{number(oos['sharpe'])}, max drawdown {number(oos['max_drawdown_frac'])}, "
+            f"{oos['number_of_trades']} trades"
+        )
+    else:
+        table = Table(
+            "#", "params", f"score ({objective})", "return", "sharpe", "max drawdown", "trades"
+        )
+        for trial in summary["trials"]:
+            metrics = trial["metrics"]
+            table.add_row(
+                str(trial["rank"]),
+                " ".join(f"{k}={v}" for k, v in trial["params"].items()),
+                number(trial["score"]),
+                number(metrics["total_return"]),
+                number(metrics["sharpe"]),
+                number(metrics["max_drawdown_frac"]),
+                str(metrics["number_of_trades"]),
+            )
+        out.print(table)
+    if "report" in summary:
+        out.print(f"report: {summary['report']['html']}")
+
+
+@app.command()
 def run(
     config: ConfigOption = None,
     mode: Annotated[

@@ -5,11 +5,15 @@ volume increments it records); the venue charges ``--fee`` as both maker and tak
 is a fixed notional per position unless ``--sizing kelly`` asks the allocator to size from the
 agent's measured edge (which needs some realised history before it trades). Risk limits are the
 defaults of ``RiskLimits`` scaled to the starting cash.
+
+``aiswarm optimize`` builds every trial with ``build_setup`` too, so a trial and a backtest with
+the same parameters are the same run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,12 +23,14 @@ import yaml
 
 from aiswarm.agents import AgentConfig
 from aiswarm.agents.registry import build_agent
-from aiswarm.backtest.metrics import metrics_of
+from aiswarm.backtest.metrics import Metrics, metrics_of
 from aiswarm.backtest.monte_carlo import monte_carlo
 from aiswarm.backtest.report import write_report
+from aiswarm.backtest.results import BacktestResult, TradeRecord
 from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
+from aiswarm.backtest.walk_forward import WalkForwardResult
 from aiswarm.clock import from_ns
-from aiswarm.data.bar_arrays import load_bar_arrays
+from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.errors import ConfigError
 from aiswarm.execution.fill_models import FeeModel
 from aiswarm.orchestration import ArbitrationConfig
@@ -41,7 +47,15 @@ from aiswarm.types import (
     VenueId,
 )
 
-__all__ = ["parse_params", "run_backtest_command"]
+__all__ = [
+    "BacktestOptions",
+    "build_setup",
+    "check_params",
+    "load_bars",
+    "parse_params",
+    "run_backtest_command",
+    "write_backtest_report",
+]
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -55,19 +69,44 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
-def _setup(
-    data: Path,
-    *,
-    agent: str,
-    params: dict[str, Any],
-    symbol: str,
-    venue: str,
-    cash: Decimal,
-    fee: Decimal,
-    sizing: str,
-    notional: Decimal,
+@dataclass(frozen=True, slots=True)
+class BacktestOptions:
+    """How every run of one command is set up, apart from its bars and its agent parameters.
+
+    ``cash`` and ``notional`` are quote units, ``fee`` a fraction per fill (0.001 = 0.1%).
+    ``params_source`` is the option a wrong agent parameter is blamed on in error messages.
+    """
+
+    agent: str
+    cash: Decimal
+    fee: Decimal
+    sizing: str
+    notional: Decimal
+    params_source: str = "--param"
+
+
+def load_bars(data: Path, symbol: str, venue: str) -> BarArrays:
+    """Return the file's bars, labelled with ``venue`` and ``symbol``."""
+    return load_bar_arrays(data, VenueId(venue), Symbol(symbol))
+
+
+def check_params(options: BacktestOptions, params: Mapping[str, Any]) -> None:
+    """Refuse, as ``ConfigError``, an agent name or parameter set the agent would not accept."""
+    build_agent(
+        AgentConfig(name=options.agent, id=options.agent, params=dict(params)),
+        options.params_source,
+    )
+
+
+def build_setup(
+    bars: BarArrays, options: BacktestOptions, params: Mapping[str, Any], *, label: str
 ) -> BacktestSetup:
-    bars = load_bar_arrays(data, VenueId(venue), Symbol(symbol))
+    """Return a fresh setup (new agent, same limits) for one run of ``params`` over ``bars``.
+
+    Build one per run: agents keep state between bars. ``label`` names the data in the
+    mandate's description (the file name, or a window of it).
+    """
+    agent, cash, symbol = options.agent, options.cash, str(bars.symbol)
     base, _, quote = symbol.partition("/")
     instrument = Instrument(
         venue=bars.venue,
@@ -83,27 +122,27 @@ def _setup(
     mandate = Mandate(
         mandate_id=MandateId(f"backtest-{agent}"),
         owner="backtest",
-        description=f"backtest of {agent} on {data.name}",
+        description=f"backtest of {agent} on {label}",
         venues=(bars.venue,),
         symbols=(bars.symbol,),
         max_notional_usd=cash,
         max_position_usd=cash,
         allowed_sides=(Side.BUY, Side.SELL),
         strategy_template=agent,
-        params=params,
+        params=dict(params),
         valid_from=from_ns(int(bars.ts_ns[0])) - timedelta(days=1),
         valid_until=from_ns(int(bars.ts_ns[-1])) + timedelta(days=2),
         status=MandateStatus.ACTIVE,
     )
     try:
-        mode = AllocationMode(sizing)
+        mode = AllocationMode(options.sizing)
     except ValueError:
         raise ConfigError(
-            f"--sizing was {sizing!r}; use {', '.join(m.value for m in AllocationMode)}"
+            f"--sizing was {options.sizing!r}; use {', '.join(m.value for m in AllocationMode)}"
         ) from None
     allocator = AllocatorConfig(
         mode=mode,
-        fixed_notional_usd=notional if mode is AllocationMode.FIXED_NOTIONAL else None,
+        fixed_notional_usd=options.notional if mode is AllocationMode.FIXED_NOTIONAL else None,
         long_only=True,
     )
     limits = RiskLimits(
@@ -115,7 +154,8 @@ def _setup(
         max_orders_per_day=100_000,
     )
     built = build_agent(
-        AgentConfig(name=agent, id=agent, symbols=(bars.symbol,), params=params), "--param"
+        AgentConfig(name=agent, id=agent, symbols=(bars.symbol,), params=dict(params)),
+        options.params_source,
     )
     return BacktestSetup(
         bars=bars,
@@ -126,10 +166,40 @@ def _setup(
         limits=limits,
         mandate=mandate,
         starting_cash=cash,
-        fee_model=FeeModel(maker_fee_frac=fee, taker_fee_frac=fee),
+        fee_model=FeeModel(maker_fee_frac=options.fee, taker_fee_frac=options.fee),
         max_participation_frac=None,
         params={k: v for k, v in params.items() if isinstance(v, int | float | str)},
     )
+
+
+def write_backtest_report(
+    result: BacktestResult,
+    metrics: Metrics,
+    bars: BarArrays,
+    report_dir: Path,
+    *,
+    title: str,
+    trades: Sequence[TradeRecord] | None = None,
+    walk_forward: WalkForwardResult | None = None,
+) -> dict[str, str]:
+    """Write the report of ``result`` into ``report_dir``; return where its pages are.
+
+    The Monte Carlo section resamples ``trades`` (default: the result's own round trips) with
+    seed 7, so one run gives one report; it is left out when there is no closed trade.
+    """
+    trades = result.trades if trades is None else trades
+    simulations = monte_carlo(trades, result.starting_cash, seed=7) if trades else None
+    paths = write_report(
+        result,
+        metrics,
+        report_dir,
+        title=title,
+        price=(bars.ts_ns, bars.close),
+        symbol=bars.symbol,
+        monte_carlo=simulations,
+        walk_forward=walk_forward,
+    )
+    return {"html": str(paths.html), "json": str(paths.json)}
 
 
 async def run_backtest_command(
@@ -147,17 +217,8 @@ async def run_backtest_command(
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, Any]:
     """Run the backtest and return its summary (and write the report when asked)."""
-    setup = _setup(
-        data,
-        agent=agent,
-        params=params,
-        symbol=symbol,
-        venue=venue,
-        cash=cash,
-        fee=fee,
-        sizing=sizing,
-        notional=notional,
-    )
+    options = BacktestOptions(agent=agent, cash=cash, fee=fee, sizing=sizing, notional=notional)
+    setup = build_setup(load_bars(data, symbol, venue), options, params, label=data.name)
     run: BacktestRun = await run_backtest(setup, progress=progress)
     metrics = metrics_of(run.result)
     summary: dict[str, Any] = {
@@ -173,17 +234,7 @@ async def run_backtest_command(
         "journal": {"events": len(run.journal), "chain_ok": run.journal.verify().ok},
     }
     if report_dir is not None:
-        simulations = None
-        if run.result.trades:
-            simulations = monte_carlo(run.result.trades, setup.starting_cash, seed=7)
-        paths = write_report(
-            run.result,
-            metrics,
-            report_dir,
-            title=f"{agent} on {data.name}",
-            price=(setup.bars.ts_ns, setup.bars.close),
-            symbol=setup.bars.symbol,
-            monte_carlo=simulations,
+        summary["report"] = write_backtest_report(
+            run.result, metrics, setup.bars, report_dir, title=f"{agent} on {data.name}"
         )
-        summary["report"] = {"html": str(paths.html), "json": str(paths.json)}
     return summary
