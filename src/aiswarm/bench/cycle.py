@@ -139,7 +139,7 @@ def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSess
         clock=clock,
         account=AccountId("bench"),
     )
-    return PaperSession(desk, feeds, None)
+    return PaperSession(desk, feeds, None, clock, clock)
 
 
 async def run_cycle_bench(

@@ -10,6 +10,12 @@ orders to a ``ShadowVenue``, which records them and never fills.
 A paper session is a fresh simulated account: the journal is replayed only from this session's
 ``session.started`` record, so an earlier session's positions do not leak into a new replay of
 the same history. A ``CycleCounts`` with ``finished`` set means every bar has been replayed.
+
+Decisions within one cycle share one instant, as in a backtest: the close of the newest bar the
+cycle sees. The session keeps a decision clock that it moves there when a cycle begins. Without
+it an accelerated replay would age its own data while it thinks or waits (at speed 300, a 50 ms
+cycle is 15 replayed seconds, past the stale-data limit) and refuse orders for a reason that is
+not real; a symbol whose own data lags (its file ended, or has a gap) is still refused as stale.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 import yaml
 
 from aiswarm.agents import build_agents, parse_agents_config
-from aiswarm.clock import Clock, from_ns
+from aiswarm.clock import Clock, SimulatedClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.data import EventStore
 from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
@@ -147,9 +153,16 @@ class PaperSession:
     """One paper or shadow session over the configured feeds; see the module docstring."""
 
     def __init__(
-        self, desk: TradingDesk, feeds: dict[Symbol, BarArrays], agent_timeout_s: float | None
+        self,
+        desk: TradingDesk,
+        feeds: dict[Symbol, BarArrays],
+        agent_timeout_s: float | None,
+        replay_clock: Clock,
+        decision_clock: SimulatedClock,
     ) -> None:
         self.desk = desk
+        self._replay_clock = replay_clock
+        self._decision_clock = decision_clock
         self._feeds = feeds
         self._close_ns: dict[Symbol, list[int]] = {
             symbol: _close_times(bars) for symbol, bars in feeds.items()
@@ -173,6 +186,8 @@ class PaperSession:
     ) -> PaperSession:
         """Record a new session, wire the desk over ``store``, fund it and enable trading."""
         feeds = feeds if feeds is not None else load_feeds(config)
+        replay_clock = clock
+        clock = SimulatedClock(replay_clock.now())
         account = f"{config.mode.value}-{clock.now_ns()}"
         started = await store.append(
             SESSION_STARTED,
@@ -224,7 +239,7 @@ class PaperSession:
             clock=clock,
             account=AccountId(account),
         )
-        session = cls(desk, feeds, agent_timeout_s)
+        session = cls(desk, feeds, agent_timeout_s, replay_clock, clock)
         await spine.deposit(config.paper.starting_cash)
         session.starting_cash = config.paper.starting_cash
         if config.trading.enable_at_start:
@@ -234,8 +249,14 @@ class PaperSession:
     async def cycle(self, number: int) -> CycleCounts:
         """Run one cycle at the clock's time; see the module docstring."""
         desk = self.desk
-        now = desk.clock.now_ns()
-        ends = {symbol: bisect.bisect_right(times, now) for symbol, times in self._close_ns.items()}
+        replay_now = self._replay_clock.now_ns()
+        ends = {
+            symbol: bisect.bisect_right(times, replay_now)
+            for symbol, times in self._close_ns.items()
+        }
+        closes = [self._close_ns[symbol][end - 1] for symbol, end in ends.items() if end > 0]
+        now = max([self._decision_clock.now_ns(), *closes])
+        self._decision_clock.set_ns(now)
         self._show_venue(ends)
         await desk.spine.oms.process_reports()
         live = {symbol: end for symbol, end in ends.items() if end > 0}
