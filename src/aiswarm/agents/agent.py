@@ -86,6 +86,10 @@ class Agent(Protocol):
         ...
 
 
+_NO_PROPOSAL = Proposal(())
+"""The proposal of a frame that triggered nothing (immutable, so one is shared)."""
+
+
 def _is_unit(value: float) -> bool:
     return math.isfinite(value) and 0.0 <= value <= 1.0
 
@@ -203,9 +207,12 @@ class StreamingAgent(ABC, Generic[StateT, ParamsT]):
 
     def propose(self, frame: MarketFrame) -> Proposal:
         """Analyze the frame, keep the valid signals and return the rest with their problems."""
+        signals = self.analyze(frame)
+        if not signals:
+            return _NO_PROPOSAL  # most bars: nothing to split, nothing to allocate
         valid: list[Signal] = []
         rejected: list[tuple[Signal, tuple[str, ...]]] = []
-        for signal in self.analyze(frame):
+        for signal in signals:
             problems = self.validate(signal)
             if problems:
                 rejected.append((signal, tuple(problems)))

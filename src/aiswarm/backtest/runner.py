@@ -203,11 +203,15 @@ async def run_backtest(
 
 
 def _fills(journal: MemoryJournal) -> list[Fill]:
-    return [
-        Fill.model_validate(event.payload["fill"])
-        for event in journal.events(("order.event",))
-        if "fill" in event.payload
-    ]
+    fills: list[Fill] = []
+    for event in journal.events(("order.event",)):
+        # Only a payload with a "fill" key holds the text '"fill":' (inside a JSON string a
+        # quote is escaped), so the others (acks, cancels) need not be decoded.
+        if '"fill":' in event.payload_text:
+            payload = event.payload
+            if "fill" in payload:
+                fills.append(Fill.model_validate(payload["fill"]))
+    return fills
 
 
 def _result(desk: _Run) -> BacktestResult:

@@ -57,29 +57,34 @@ _ROUNDERS: Mapping[str, Callable[[int, int], int]] = {
 
 
 def _build(coefficient: int, exponent: int) -> Decimal:
-    """Return ``coefficient x 10**exponent`` exactly, whatever the context precision."""
-    sign = 1 if coefficient < 0 else 0
-    return Decimal((sign, tuple(int(digit) for digit in str(abs(coefficient))), exponent))
+    """Return ``coefficient x 10**exponent`` exactly, whatever the context precision.
+
+    Built from text, which the ``Decimal`` constructor always reads exactly and keeps at the
+    given exponent (faster than a digit tuple).
+    """
+    return Decimal(f"{coefficient}E{exponent}")
 
 
 def _split(value: Decimal) -> tuple[int, int]:
     """Return ``(coefficient, exponent)`` with ``value == coefficient x 10**exponent``."""
-    sign, digits, exponent = value.as_tuple()
+    exponent = value.as_tuple().exponent
     if not isinstance(exponent, int):  # unreachable: to_decimal and the model refuse NaN, inf
         raise ValueError(f"{value} is not finite")
-    coefficient = int("".join(map(str, digits)))
-    return (-coefficient if sign else coefficient), exponent
+    numerator, denominator = value.as_integer_ratio()
+    if exponent >= 0:
+        return numerator // 10**exponent, exponent
+    # value = numerator / denominator exactly, so this division leaves no remainder.
+    return numerator * 10**-exponent // denominator, exponent
 
 
 def _as_integers(value: Decimal, increment: Decimal) -> tuple[int, int]:
-    """Return integers ``(v, s)`` with ``value / increment == v / s`` and ``s > 0``."""
-    value_coefficient, value_exponent = _split(value)
-    step_coefficient, step_exponent = _split(increment)
-    common = min(value_exponent, step_exponent)
-    return (
-        value_coefficient * 10 ** (value_exponent - common),
-        step_coefficient * 10 ** (step_exponent - common),
-    )
+    """Return integers ``(v, s)`` with ``value / increment == v / s`` and ``s > 0``.
+
+    ``increment`` (a tick or step size) is above 0, so ``s`` is too.
+    """
+    value_numerator, value_denominator = value.as_integer_ratio()
+    step_numerator, step_denominator = increment.as_integer_ratio()
+    return value_numerator * step_denominator, value_denominator * step_numerator
 
 
 def _round_to_multiple(value: Decimal, increment: Decimal, rounding: str) -> Decimal:

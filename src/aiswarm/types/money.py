@@ -33,6 +33,8 @@ def to_decimal(value: object, name: str = "value") -> Decimal:
         TypeError: ``value`` is a float, a bool or not a number at all.
         ValueError: ``value`` is a string that is not a number, or is NaN or infinite.
     """
+    if type(value) is Decimal and value.is_finite():
+        return value  # the common case, first: money is already exact
     if isinstance(value, float):
         raise TypeError(
             f"{name}={value!r} is a float, and money must be exact: "
@@ -59,6 +61,8 @@ def to_decimal(value: object, name: str = "value") -> Decimal:
 
 def _validate_exact(value: object, info: ValidationInfo) -> Decimal:
     """Convert a field's input with ``to_decimal``, as a ValueError pydantic reports per field."""
+    if type(value) is Decimal and value.is_finite():
+        return value  # what to_decimal returns for it, without naming the field first
     try:
         return to_decimal(value, info.field_name or "value")
     except TypeError as error:

@@ -48,9 +48,12 @@ class PortfolioSnapshot(FrozenModel):
                 f"peak_nav={self.peak_nav} is below nav={self.nav}: "
                 "the peak is the highest NAV seen, so it includes the current one"
             )
-        counts = Counter((position.venue, position.symbol) for position in self.positions)
-        duplicates = sorted(f"{venue}:{symbol}" for (venue, symbol), n in counts.items() if n > 1)
-        if duplicates:
+        held = [(position.venue, position.symbol) for position in self.positions]
+        if len(set(held)) < len(held):  # counted only when some market is held twice
+            counts = Counter(held)
+            duplicates = sorted(
+                f"{venue}:{symbol}" for (venue, symbol), n in counts.items() if n > 1
+            )
             raise ValueError(f"positions hold {', '.join(duplicates)} more than once")
         return self
 
