@@ -143,6 +143,10 @@ class TradingConfig(_Section):
     operators: Annotated[
         tuple[str, ...], Field(description="Operator ids allowed to reset a tripped kill switch.")
     ] = ()
+    order_ttl_s: Annotated[
+        float | None,
+        Field(gt=0, description="Cancel resting (non-market) orders this long after sending."),
+    ] = None
     arbitration: ArbitrationConfig = Field(default_factory=ArbitrationConfig)
     allocator: AllocatorConfig = Field(default_factory=_paper_allocator)
     risk: RiskLimits = Field(default_factory=RiskLimits)

@@ -42,6 +42,7 @@ from aiswarm.execution.order_journal import (
     event_payload,
 )
 from aiswarm.execution.order_state import OrderState, apply, new_order
+from aiswarm.execution.timers import Deadline, due
 from aiswarm.execution.venue import ExecutionReport, ReportKind, Venue, fill_from_report
 from aiswarm.risk import (
     Approval,
@@ -52,7 +53,7 @@ from aiswarm.risk import (
     NonceLedger,
     order_fields,
 )
-from aiswarm.types import ClientOrderId, Fill, OrderSpec, OrderStatus, TradingState
+from aiswarm.types import ClientOrderId, Fill, OrderSpec, OrderStatus, OrderType, TradingState
 
 __all__ = [
     "EventJournal",
@@ -131,6 +132,7 @@ class OrderManager:
         gate: TradingGate,
         on_fill: Callable[[Fill], object] | None = None,
         on_funding: Callable[[ExecutionReport], object] | None = None,
+        order_ttl_s: float | None = None,
     ) -> None:
         self._venue = venue
         self._verifier = verifier
@@ -142,6 +144,10 @@ class OrderManager:
         self._on_funding = on_funding
         self._orders: dict[ClientOrderId, OrderState] = {}
         self._open: dict[ClientOrderId, None] = {}  # insertion-ordered set of live orders
+        # Resting orders (anything but MARKET) are cancelled when their deadline passes.
+        self._ttl_ns = None if order_ttl_s is None else round(order_ttl_s * 1_000_000_000)
+        self._deadlines: dict[ClientOrderId, Deadline] = {}
+        self._expiring = False
         self.activity = OrderActivity()
 
     @property
@@ -203,6 +209,8 @@ class OrderManager:
         self._nonces.mark_used(approval.nonce)
         self._orders[client_order_id] = apply(new_order(spec, now_ns), OrderEvent.submitted(now_ns))
         self._open[client_order_id] = None
+        if self._ttl_ns is not None and spec.order_type is not OrderType.MARKET:
+            self._deadlines[client_order_id] = Deadline(client_order_id, now_ns + self._ttl_ns)
         self.activity.record_sent(spec, now_ns, mark)
         return await self._send(spec)
 
@@ -274,8 +282,33 @@ class OrderManager:
 
     # ----------------------------------------------------------------- venue reports
 
+    async def expire_due(self) -> int:
+        """Cancel every resting order whose deadline (submit time + ``order_ttl_s``) has passed."""
+        if not self._deadlines or self._expiring:
+            return 0
+        self._expiring = True
+        try:
+            fired = due(self._deadlines.values(), self._clock.now_ns())
+            for fire in fired:
+                deadline = fire.timer
+                assert isinstance(deadline, Deadline)  # only deadlines are kept here
+                client_order_id = deadline.client_order_id
+                del self._deadlines[client_order_id]
+                asked = await self.cancel(client_order_id, "deadline passed: order_ttl_s elapsed")
+                order = self._orders[client_order_id]
+                if not asked and not order.is_terminal:
+                    # Not cancellable yet (awaiting the venue's ack): try again next pass.
+                    self._deadlines[client_order_id] = deadline
+            return len(fired)
+        finally:
+            self._expiring = False
+
     async def process_reports(self) -> int:
-        """Record and apply everything the venue reported since the last call; return the count."""
+        """Record and apply everything the venue reported since the last call; return the count.
+
+        Deadlines are checked first, so an order past its time is cancelled in the same pass.
+        """
+        await self.expire_due()
         reports = self._venue.drain_reports()
         if not reports:
             return 0
@@ -300,7 +333,7 @@ class OrderManager:
         """Compute each transition, record the batch durably, then let it take effect."""
         working: dict[ClientOrderId, OrderState] = {}
         journal: list[tuple[str, Mapping[str, Any]]] = []
-        effects: list[tuple[ClientOrderId, OrderEvent, Fill | None]] = []
+        effects: list[tuple[ClientOrderId, OrderEvent, Fill | None, OrderState, OrderState]] = []
         for client_order_id, event, fill in items:
             before = working.get(client_order_id) or self._orders.get(client_order_id)
             if before is None:
@@ -316,17 +349,26 @@ class OrderManager:
                 continue  # a resent fill: already counted
             working[client_order_id] = after
             journal.append((ORDER_EVENT, event_payload(client_order_id, event, fill)))
-            effects.append((client_order_id, event, fill))
+            effects.append((client_order_id, event, fill, before, after))
         if journal:
             await self._journal.append_many(journal)
-        for client_order_id, event, fill in effects:
-            self._take_effect(client_order_id, event, fill)
+        for client_order_id, event, fill, before, after in effects:
+            # ``after`` was computed from ``before``; if the order is still in that state (no
+            # other task moved it while the batch was recorded), it is the same result.
+            held = self._orders[client_order_id]
+            self._take_effect(client_order_id, event, fill, after if held is before else None)
         return len(effects)
 
     def _take_effect(
-        self, client_order_id: ClientOrderId, event: OrderEvent, fill: Fill | None
+        self,
+        client_order_id: ClientOrderId,
+        event: OrderEvent,
+        fill: Fill | None,
+        after: OrderState | None = None,
     ) -> None:
-        after = apply(self._orders[client_order_id], event)
+        """Apply ``event`` to the order (``after``: the result, when already computed)."""
+        if after is None:
+            after = apply(self._orders[client_order_id], event)
         self._orders[client_order_id] = after
         trigger = event.trigger
         if trigger is Trigger.ACCEPT:
@@ -335,6 +377,7 @@ class OrderManager:
             self.activity.record_rejected(event.ts_ns)
         if after.is_terminal:
             self._open.pop(client_order_id, None)
+            self._deadlines.pop(client_order_id, None)
             self.activity.record_closed(client_order_id)
         elif fill is not None:
             price = after.spec.limit_price or fill.price

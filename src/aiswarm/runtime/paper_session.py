@@ -221,6 +221,7 @@ class PaperSession:
             limits=config.trading.risk,
             operators=config.trading.operators,
             since_seq=started.seq,
+            order_ttl_s=config.trading.order_ttl_s,
         )
         agents_path = config.trading.agents_file
         agents = build_agents(

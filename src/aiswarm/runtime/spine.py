@@ -67,8 +67,12 @@ def assemble_spine(
     key_id: str = "approval-1",
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
+    order_ttl_s: float | None = None,
 ) -> Spine:
-    """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed."""
+    """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed.
+
+    ``order_ttl_s`` cancels resting (non-market) orders that long after they were sent.
+    """
     keyring = HmacKeyring({key_id: approval_secret}, key_id)
     signer = ApprovalSigner(keyring.signer(), ttl_ns=round(approval_ttl_s * _NS))
     verifier = ApprovalVerifier(keyring, max_skew_ns=round(max_skew_s * _NS))
@@ -89,6 +93,7 @@ def assemble_spine(
         clock=clock,
         gate=switch,
         on_fill=book,
+        order_ttl_s=order_ttl_s,
     )
     pipeline = OrderPipeline(engine, oms, journal)
     control = KillSwitchControl(switch, limits, oms, pipeline, journal, clock)
@@ -109,6 +114,7 @@ async def open_spine(
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
     since_seq: int = 0,
+    order_ttl_s: float | None = None,
 ) -> Spine:
     """Build the spine over ``store`` and ``venue``, replay the journal, reconcile, return it.
 
@@ -132,6 +138,7 @@ async def open_spine(
         key_id=key_id,
         approval_ttl_s=approval_ttl_s,
         max_skew_s=max_skew_s,
+        order_ttl_s=order_ttl_s,
     )
     for event_type, payload in records:
         if event_type == DEPOSIT:

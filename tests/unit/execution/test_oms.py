@@ -223,3 +223,36 @@ async def test_submit_when_shadow_venue_then_recorded_accepted_never_filled() ->
     assert [sent.spec for sent in venue.sent] == [spec]
     assert fills == []
     assert journal.types()[0] == "order.submitted"
+
+
+async def test_deadline_when_resting_limit_outlives_ttl_then_cancelled_and_recorded() -> None:
+    # Arrange: a buy limit far below the market, with a 5-minute time to live
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
+    journal = ListJournal()
+    oms = OrderManager(
+        venue=venue,
+        verifier=ApprovalVerifier(KEYRING, max_skew_ns=10**9),
+        nonces=NonceLedger(),
+        journal=journal,
+        clock=clock,
+        gate=_switch(TradingState.ACTIVE),
+        order_ttl_s=300,
+    )
+    spec = order_spec(order_type=OrderType.LIMIT, limit_price=Decimal("40000"))
+    await oms.submit(_approve(spec, clock))
+
+    # Act: four minutes -> still working; six minutes -> past its deadline
+    clock.advance(240)
+    venue.on_bar(_bar(clock))
+    await oms.process_reports()
+    working = oms.orders[spec.client_order_id].status
+    clock.advance(120)
+    venue.on_bar(_bar(clock))
+    await oms.process_reports()
+
+    # Assert
+    assert working is OrderStatus.ACCEPTED
+    assert oms.orders[spec.client_order_id].status is OrderStatus.CANCELED
+    reasons = [p.get("reason") for t, p in journal.events if t == "order.event"]
+    assert "deadline passed: order_ttl_s elapsed" in reasons
