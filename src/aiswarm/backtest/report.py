@@ -154,7 +154,7 @@ def _report_data(
         "counts": {
             "bars": result.bars,
             "fills": result.fills_count,
-            "trades": len(result.trades),
+            "trades": metrics.number_of_trades,
             "orders": len(result.orders),
         },
         "interval_s": result.interval_s,
@@ -237,7 +237,7 @@ def _html(
     counts = [
         ("bars", result.bars),
         ("fills", result.fills_count),
-        ("round-trip trades", len(result.trades)),
+        ("round-trip trades", metrics.number_of_trades),
         ("orders", len(result.orders)),
     ]
     params = sorted(result.params.items())
