@@ -47,6 +47,23 @@ ConfigOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
+# Options shared by `backtest` and `optimize`.
+DataOption = Annotated[Path, typer.Option("--data", help="OHLCV CSV, ccxt JSON or Lean zip.")]
+AgentOption = Annotated[str, typer.Option("--agent", help="Agent name, e.g. ema_cross.")]
+SymbolOption = Annotated[str, typer.Option("--symbol", help="Symbol the data is for.")]
+VenueOption = Annotated[str, typer.Option("--venue", help="Venue id for the simulation.")]
+CashOption = Annotated[str, typer.Option("--cash", help="Starting cash (quote units).")]
+FeeOption = Annotated[str, typer.Option("--fee", help="Fee fraction per fill (0.001 = 0.1%).")]
+SizingOption = Annotated[
+    str, typer.Option("--sizing", help="fixed_notional, fixed_quantity or kelly.")
+]
+NotionalOption = Annotated[
+    str, typer.Option("--notional", help="Position size for fixed_notional.")
+]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write report.html, PNG plots and JSON here.")
+]
+
 
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
@@ -221,26 +238,18 @@ def bench_backtest(
 
 @app.command()
 def backtest(
-    data: Annotated[Path, typer.Option("--data", help="OHLCV CSV, ccxt JSON or Lean zip.")],
-    agent: Annotated[str, typer.Option("--agent", help="Agent name, e.g. ema_cross.")],
+    data: DataOption,
+    agent: AgentOption,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Agent parameter name=value (repeatable).")
     ] = None,
-    symbol: Annotated[str, typer.Option("--symbol", help="Symbol the data is for.")] = "BTC/USDT",
-    venue: Annotated[str, typer.Option("--venue", help="Venue id for the simulation.")] = "paper",
-    cash: Annotated[str, typer.Option("--cash", help="Starting cash (quote units).")] = "100000",
-    fee: Annotated[
-        str, typer.Option("--fee", help="Fee fraction per fill (0.001 = 0.1%).")
-    ] = "0.001",
-    sizing: Annotated[
-        str, typer.Option("--sizing", help="fixed_notional, fixed_quantity or kelly.")
-    ] = "fixed_notional",
-    notional: Annotated[
-        str, typer.Option("--notional", help="Position size for fixed_notional.")
-    ] = "10000",
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write report.html, PNG plots and JSON here.")
-    ] = None,
+    symbol: SymbolOption = "BTC/USDT",
+    venue: VenueOption = "paper",
+    cash: CashOption = "100000",
+    fee: FeeOption = "0.001",
+    sizing: SizingOption = "fixed_notional",
+    notional: NotionalOption = "10000",
+    report: ReportOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Backtest one agent on one data file through the full trading pipeline."""
@@ -286,8 +295,8 @@ def backtest(
 
 @app.command()
 def optimize(
-    data: Annotated[Path, typer.Option("--data", help="OHLCV CSV, ccxt JSON or Lean zip.")],
-    agent: Annotated[str, typer.Option("--agent", help="Agent name, e.g. ema_cross.")],
+    data: DataOption,
+    agent: AgentOption,
     grid: Annotated[
         list[str] | None,
         typer.Option("--grid", help="Values to try, name=v1,v2,... (repeatable)."),
@@ -320,21 +329,13 @@ def optimize(
     anchored: Annotated[
         bool, typer.Option("--anchored", help="Training windows all start at the first bar.")
     ] = False,
-    symbol: Annotated[str, typer.Option("--symbol", help="Symbol the data is for.")] = "BTC/USDT",
-    venue: Annotated[str, typer.Option("--venue", help="Venue id for the simulation.")] = "paper",
-    cash: Annotated[str, typer.Option("--cash", help="Starting cash (quote units).")] = "100000",
-    fee: Annotated[
-        str, typer.Option("--fee", help="Fee fraction per fill (0.001 = 0.1%).")
-    ] = "0.001",
-    sizing: Annotated[
-        str, typer.Option("--sizing", help="fixed_notional, fixed_quantity or kelly.")
-    ] = "fixed_notional",
-    notional: Annotated[
-        str, typer.Option("--notional", help="Position size for fixed_notional.")
-    ] = "10000",
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write report.html, PNG plots and JSON here.")
-    ] = None,
+    symbol: SymbolOption = "BTC/USDT",
+    venue: VenueOption = "paper",
+    cash: CashOption = "100000",
+    fee: FeeOption = "0.001",
+    sizing: SizingOption = "fixed_notional",
+    notional: NotionalOption = "10000",
+    report: ReportOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search an agent's parameters (grid or random), in sample or walk-forward out of sample."""
