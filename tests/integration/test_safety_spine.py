@@ -303,3 +303,32 @@ async def test_kill_switch_when_tripped_with_flatten_then_reduce_only_close_goes
     decisions = [e.payload async for e in desk.store.replay(types=["risk.decision"])]
     assert decisions[-1]["approved"] is True
     await desk.store.close()
+
+
+async def test_ed25519_mode_when_trading_then_oms_verifies_with_public_key_only(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    from aiswarm.risk import Algorithm, Ed25519Verifier
+    from aiswarm.runtime.spine import signing_keys
+
+    desk = await open_desk(tmp_path / "spine.db", algorithm=Algorithm.ED25519)
+    _, oms_side = signing_keys(SECRET, "approval-1", Algorithm.ED25519)
+
+    # Act
+    placed = await desk.place(desk.intent("0.02"))
+    await desk.next_bar()
+    approved = _approve(desk, "0.03")
+    object.__setattr__(
+        approved, "item", approved.item.model_copy(update={"quantity": Decimal("3")})
+    )
+    forged = await desk.spine.oms.submit(approved)
+
+    # Assert
+    assert placed.is_live
+    submitted = [e.payload async for e in desk.store.replay(types=["order.submitted"])]
+    assert submitted[0]["approval"]["algorithm"] == "ed25519"
+    assert isinstance(oms_side, Ed25519Verifier)
+    assert not hasattr(oms_side, "sign")
+    assert forged.code == "FIELD_MISMATCH"
+    await desk.store.close()

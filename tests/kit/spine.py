@@ -16,7 +16,7 @@ from aiswarm.clock import SimulatedClock
 from aiswarm.data import EventStore, open_event_store
 from aiswarm.execution import PaperVenue
 from aiswarm.execution.fill_models import FeeModel
-from aiswarm.risk import KillTrigger, LiquiditySource, MarketView, RiskLimits
+from aiswarm.risk import Algorithm, KillTrigger, LiquiditySource, MarketView, RiskLimits
 from aiswarm.runtime.spine import Spine, open_spine
 from aiswarm.types import Bar, OrderIntent, OrderType, Side, TimeInForce
 from kit.builders import ACCOUNT, MANDATE, SYMBOL, T0, VENUE, instrument, mandate
@@ -136,6 +136,7 @@ async def open_desk(
     clock: SimulatedClock | None = None,
     fresh: bool = True,
     approval_ttl_s: float = 5.0,
+    algorithm: Algorithm = Algorithm.HMAC_SHA256,
     **limit_overrides: Any,
 ) -> Desk:
     """Open (or, with ``fresh=False``, reopen) a desk whose store is the file at ``path``."""
@@ -152,6 +153,7 @@ async def open_desk(
         limits=limits(**limit_overrides),
         operators=(OPERATOR,),
         approval_ttl_s=approval_ttl_s,
+        algorithm=algorithm,
     )
     if fresh:
         await spine.deposit(Decimal("100000"))

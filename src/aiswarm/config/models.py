@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
-from aiswarm.risk import RiskLimits
+from aiswarm.risk import Algorithm, RiskLimits
 from aiswarm.types import Mode
 
 __all__ = [
@@ -143,6 +143,15 @@ class TradingConfig(_Section):
     operators: Annotated[
         tuple[str, ...], Field(description="Operator ids allowed to reset a tripped kill switch.")
     ] = ()
+    approval_algorithm: Annotated[
+        Algorithm,
+        Field(
+            description=(
+                "hmac-sha256 (both sides hold the secret) or ed25519 (the OMS holds only the "
+                "public key, so it can verify approvals but never sign one)."
+            )
+        ),
+    ] = Algorithm.HMAC_SHA256
     order_ttl_s: Annotated[
         float | None,
         Field(gt=0, description="Cancel resting (non-market) orders this long after sending."),

@@ -6,6 +6,7 @@ views the guards read (``MarketView``, ``ActivityView``, ``PortfolioView``).
 """
 
 from aiswarm.risk.approval import (
+    Algorithm,
     Approval,
     ApprovalRefusal,
     ApprovalRejected,
@@ -15,7 +16,12 @@ from aiswarm.risk.approval import (
 from aiswarm.risk.approval_encoding import order_fields
 from aiswarm.risk.approval_verifier import ApprovalVerifier
 from aiswarm.risk.engine import Decision, Refused, RiskEngine, decision_payload
-from aiswarm.risk.keyring import Ed25519KeySigner, Ed25519Verifier, HmacKeyring
+from aiswarm.risk.keyring import (
+    Ed25519KeySigner,
+    Ed25519Verifier,
+    HmacKeyring,
+    load_ed25519_private_key,
+)
 from aiswarm.risk.kill_switch import (
     Authorisation,
     KillSwitch,
@@ -39,6 +45,7 @@ from aiswarm.risk.views import (
 __all__ = [
     "ActivitySnapshot",
     "ActivityView",
+    "Algorithm",
     "Approval",
     "ApprovalRefusal",
     "ApprovalRejected",
@@ -65,6 +72,7 @@ __all__ = [
     "RiskLimits",
     "TripCause",
     "decision_payload",
+    "load_ed25519_private_key",
     "order_fields",
     "order_fingerprint",
 ]

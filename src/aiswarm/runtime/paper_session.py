@@ -222,6 +222,7 @@ class PaperSession:
             operators=config.trading.operators,
             since_seq=started.seq,
             order_ttl_s=config.trading.order_ttl_s,
+            algorithm=config.trading.approval_algorithm,
         )
         agents_path = config.trading.agents_file
         agents = build_agents(

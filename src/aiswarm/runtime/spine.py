@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from hashlib import sha256
 from typing import Any
 
 from aiswarm.clock import Clock
@@ -20,18 +21,24 @@ from aiswarm.execution import EventJournal, OrderManager, Venue
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
 from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
+    Algorithm,
     ApprovalSigner,
     ApprovalVerifier,
+    Ed25519KeySigner,
+    Ed25519Verifier,
     HmacKeyring,
     KillSwitch,
     KillSwitchChange,
     NonceLedger,
     RiskEngine,
     RiskLimits,
+    load_ed25519_private_key,
 )
+from aiswarm.risk.approval import Signer
+from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.types import AccountId, Fill, Instrument, Symbol, VenueId
 
-__all__ = ["DEPOSIT", "Spine", "assemble_spine", "open_spine"]
+__all__ = ["DEPOSIT", "Spine", "assemble_spine", "open_spine", "signing_keys"]
 
 DEPOSIT = "portfolio.deposit"
 _NS = 1_000_000_000
@@ -54,6 +61,27 @@ class Spine:
         self.portfolio.deposit(amount)
 
 
+_ED25519_SEED_TAG = b"aiswarm-ed25519-seed/1"
+
+
+def signing_keys(secret: bytes, key_id: str, algorithm: Algorithm) -> tuple[Signer, Verifier]:
+    """Return the risk engine's signer and the OMS's verifier for ``algorithm``.
+
+    HMAC-SHA256: both sides hold the secret. Ed25519: the secret is an Ed25519 private key in
+    PEM, or else the seed is SHA-256 of a fixed tag and the secret; the OMS side receives only
+    the public key, so a compromised executor can verify approvals but never forge one.
+    """
+    if algorithm is Algorithm.HMAC_SHA256:
+        keyring = HmacKeyring({key_id: secret}, key_id)
+        return keyring.signer(), keyring
+    if secret.lstrip().startswith(b"-----BEGIN"):
+        private = load_ed25519_private_key(secret)
+    else:
+        private = load_ed25519_private_key(sha256(_ED25519_SEED_TAG + secret).digest())
+    signer = Ed25519KeySigner(private, key_id)
+    return signer, Ed25519Verifier({key_id: signer.public_key()})
+
+
 def assemble_spine(
     *,
     journal: EventJournal,
@@ -68,14 +96,16 @@ def assemble_spine(
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
     order_ttl_s: float | None = None,
+    algorithm: Algorithm = Algorithm.HMAC_SHA256,
 ) -> Spine:
     """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed.
 
-    ``order_ttl_s`` cancels resting (non-market) orders that long after they were sent.
+    ``order_ttl_s`` cancels resting (non-market) orders that long after they were sent;
+    ``algorithm`` chooses how approvals are signed (see ``signing_keys``).
     """
-    keyring = HmacKeyring({key_id: approval_secret}, key_id)
-    signer = ApprovalSigner(keyring.signer(), ttl_ns=round(approval_ttl_s * _NS))
-    verifier = ApprovalVerifier(keyring, max_skew_ns=round(max_skew_s * _NS))
+    sign_with, verify_with = signing_keys(approval_secret, key_id, algorithm)
+    signer = ApprovalSigner(sign_with, ttl_ns=round(approval_ttl_s * _NS))
+    verifier = ApprovalVerifier(verify_with, max_skew_ns=round(max_skew_s * _NS))
     engine = RiskEngine(signer, limits, switch, clock)
     portfolio = Portfolio(account)
     by_key: dict[tuple[VenueId, Symbol], Instrument] = {
@@ -115,6 +145,7 @@ async def open_spine(
     max_skew_s: float = 1.0,
     since_seq: int = 0,
     order_ttl_s: float | None = None,
+    algorithm: Algorithm = Algorithm.HMAC_SHA256,
 ) -> Spine:
     """Build the spine over ``store`` and ``venue``, replay the journal, reconcile, return it.
 
@@ -139,6 +170,7 @@ async def open_spine(
         approval_ttl_s=approval_ttl_s,
         max_skew_s=max_skew_s,
         order_ttl_s=order_ttl_s,
+        algorithm=algorithm,
     )
     for event_type, payload in records:
         if event_type == DEPOSIT:
