@@ -91,7 +91,6 @@ def _context(desk: Desk) -> TradingContext:
         markets={SYMBOL: desk.market()},
         instruments={SYMBOL: instrument()},
         mandate=trading_mandate(),
-        mandate_exposure_usd=Decimal(0),
         limit_position_notional_usd=Decimal("60000"),
     )
 

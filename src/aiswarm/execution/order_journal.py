@@ -14,28 +14,33 @@ Decimals travel as strings, so a replayed order equals the live one to the last 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.venue import ExecutionReport, ReportKind
-from aiswarm.types import Fill, TradeId, VenueOrderId
+from aiswarm.types import ClientOrderId, Fill, OrderStatus, TradeId, VenueOrderId
 
 __all__ = [
+    "FUNDING",
     "ORDER_ANOMALY",
     "ORDER_EVENT",
     "ORDER_REFUSED",
     "ORDER_SUBMITTED",
+    "anomaly_payload",
+    "event_for_venue_status",
     "event_from_payload",
     "event_from_report",
     "event_payload",
+    "funding_payload",
 ]
 
 ORDER_SUBMITTED = "order.submitted"
 ORDER_REFUSED = "order.refused"
 ORDER_EVENT = "order.event"
 ORDER_ANOMALY = "order.anomaly"
+FUNDING = "funding"
 
 _TRIGGER_BY_KIND = {
     ReportKind.ACCEPTED: Trigger.ACCEPT,
@@ -102,3 +107,36 @@ def event_from_payload(payload: Mapping[str, Any]) -> OrderEvent:
     return OrderEvent(
         trigger, int(payload["ts_ns"]), venue_order_id=vid, reason=payload.get("reason")
     )
+
+
+def anomaly_payload(client_order_id: ClientOrderId, event: OrderEvent, why: str) -> dict[str, Any]:
+    """Return the ``order.anomaly`` payload: the refused event and why it was refused."""
+    payload = event_payload(client_order_id, event, None)
+    payload["refused_because"] = why
+    return payload
+
+
+def funding_payload(report: ExecutionReport) -> dict[str, Any]:
+    """Return the ``funding`` payload of a venue's funding report."""
+    return {
+        "venue": report.venue,
+        "account": report.account,
+        "symbol": report.symbol,
+        "amount": str(report.amount),
+        "ts_ns": report.ts_ns,
+    }
+
+
+_STATUS_EVENTS: dict[OrderStatus, Callable[[int], OrderEvent]] = {
+    OrderStatus.ACCEPTED: OrderEvent.accepted,
+    OrderStatus.PARTIALLY_FILLED: OrderEvent.accepted,
+    OrderStatus.CANCELED: lambda ts: OrderEvent.canceled(ts, "venue reports it canceled"),
+    OrderStatus.EXPIRED: lambda ts: OrderEvent.expired(ts, "venue reports it expired"),
+    OrderStatus.REJECTED: lambda ts: OrderEvent.rejected(ts, "venue reports it rejected"),
+}
+
+
+def event_for_venue_status(status: OrderStatus, ts_ns: int) -> OrderEvent | None:
+    """Return the event that moves our order to the venue's ``status`` (reconciliation)."""
+    make = _STATUS_EVENTS.get(status)
+    return None if make is None else make(ts_ns)

@@ -78,7 +78,6 @@ class TradingContext:
     markets: Mapping[Symbol, MarketView]
     instruments: Mapping[Symbol, Instrument]
     mandate: Mandate
-    mandate_exposure_usd: Decimal
     limit_position_notional_usd: Decimal
 
 
@@ -266,7 +265,9 @@ class Coordinator:
                     portfolio=context.portfolio,
                     mandate=context.mandate,
                     market=context.markets.get(symbol),
-                    mandate_exposure_usd=context.mandate_exposure_usd,
+                    # Live: orders placed earlier in this cycle count against the budget.
+                    mandate_exposure_usd=context.portfolio.gross_exposure
+                    + self._oms.activity.open_order_notional_total_usd,
                 )
             )
         return CycleOutcome(

@@ -139,7 +139,7 @@ class GuardScreen:
             return False
         if trading_state is not _ACTIVE:
             if trading_state is _REDUCING:
-                if not shrinks:
+                if not risk_reducing:
                     return False
             elif not (risk_reducing and thresholds.flatten_on_trip):
                 return False

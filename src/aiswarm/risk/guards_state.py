@@ -49,15 +49,17 @@ def check_kill_switch(ctx: GuardContext) -> Refusal | None:
 
 
 def check_trading_state(ctx: GuardContext) -> Refusal | None:
-    """Pass ACTIVE; in REDUCING pass only orders that shrink the position; refuse in HALTED.
+    """Pass ACTIVE; in REDUCING pass only reduce-only orders that shrink; refuse in HALTED.
 
+    REDUCING wants the reduce-only flag as well as a shrinking order, so the venue enforces
+    it again at fill time and the OMS's own state check (which sees no positions) agrees.
     Any state this guard does not know is treated as HALTED (fail closed).
     """
     state = ctx.trading_state
     if state is _ACTIVE:
         return None
     if state is _REDUCING:
-        if ctx.shrinks_position:
+        if ctx.risk_reducing:
             return None
         return Refusal(Reason.TRADING_REDUCING_ONLY, f"state={state} " + _order_detail(ctx))
     if ctx.risk_reducing and ctx.thresholds.flatten_on_trip:

@@ -8,8 +8,8 @@ The ledger is memory only; the event store is its record. The OMS owns the contr
 3. only then ``mark_used(nonce)`` and let the order proceed.
 
 Write-ahead order matters: if the process dies after step 2, replay finds the nonce; if it dies
-before, the order never went anywhere. On restart, ``NonceLedger.from_nonces`` rebuilds the
-ledger from the nonces of every stored acceptance.
+before, the order never went anywhere. On restart the OMS's ``restore`` marks the nonce of
+every stored acceptance as used (``from_nonces`` does the same from a list of nonces).
 
 A nonce only needs remembering until its approval expires (the verifier refuses it after that);
 the ledger keeps every nonce for now, at about 100 bytes each.

@@ -119,7 +119,8 @@ class TradingDesk:
                 instrument=self.instruments.get(position.symbol),
                 mandate=self.mandate,
                 market=context.markets.get(position.symbol),
-                mandate_exposure_usd=context.mandate_exposure_usd,
+                mandate_exposure_usd=context.portfolio.gross_exposure
+                + self.spine.oms.activity.open_order_notional_total_usd,
             )
 
         return inputs
@@ -138,12 +139,10 @@ class TradingDesk:
             markets[symbol] = view
             portfolio.mark(self.feeds[symbol].venue, symbol, close)
         snapshot = portfolio.snapshot(self.clock.now())
-        exposure = snapshot.gross_exposure + self.spine.oms.activity.open_order_notional_total_usd
         return TradingContext(
             portfolio=snapshot,
             markets=markets,
             instruments=self.instruments,
             mandate=self.mandate,
-            mandate_exposure_usd=exposure,
             limit_position_notional_usd=self.limits.max_position_notional_usd,
         )

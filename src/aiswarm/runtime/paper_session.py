@@ -298,7 +298,7 @@ class PaperSession:
 
     def _show_venue(self, ends: dict[Symbol, int]) -> None:
         venue = self.desk.venue
-        if not isinstance(venue, PaperVenue):
+        if not isinstance(venue, PaperVenue | ShadowVenue):
             self._fed.update(ends)
             return
         pending: list[tuple[int, Symbol, int]] = []

@@ -124,6 +124,8 @@ def assemble_spine(
         gate=switch,
         on_fill=book,
         order_ttl_s=order_ttl_s,
+        flatten_on_trip=limits.flatten_on_trip,
+        max_skew_s=max_skew_s,
     )
     pipeline = OrderPipeline(engine, oms, journal)
     control = KillSwitchControl(switch, limits, oms, pipeline, journal, clock)

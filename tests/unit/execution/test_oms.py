@@ -6,26 +6,14 @@ elsewhere, and these tests are about what the OMS records and refuses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from aiswarm.clock import SimulatedClock
 from aiswarm.execution import OrderManager, PaperVenue, ShadowVenue
 from aiswarm.execution.venue import ExecutionReport, ReportKind
-from aiswarm.risk import (
-    ApprovalSigner,
-    ApprovalVerifier,
-    Approved,
-    HmacKeyring,
-    KillSwitch,
-    KillTrigger,
-    NonceLedger,
-)
 from aiswarm.types import (
-    Bar,
     ClientOrderId,
-    OrderSpec,
     OrderStatus,
     OrderType,
     TradingState,
@@ -33,32 +21,8 @@ from aiswarm.types import (
     VenueOrderId,
 )
 from kit.builders import SYMBOL, T0, VENUE, instrument, order_spec
-
-KEYRING = HmacKeyring({"k1": b"k" * 32}, "k1")
-
-
-class ListJournal:
-    """Keeps (type, payload) in append order."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Mapping[str, Any]]] = []
-
-    async def append(self, event_type: str, payload: Mapping[str, Any]) -> None:
-        self.events.append((event_type, payload))
-
-    async def append_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-        self.events.extend(items)
-
-    def types(self) -> list[str]:
-        return [event_type for event_type, _ in self.events]
-
-
-def _switch(state: TradingState) -> KillSwitch:
-    switch = KillSwitch(("ops",))
-    switch.apply(switch.propose(KillTrigger.ENABLE, reason="test", ts_ns=0))
-    if state is TradingState.REDUCING:
-        switch.apply(switch.propose(KillTrigger.REDUCE, reason="test", ts_ns=0))
-    return switch
+from kit.oms import ListJournal, approve, bar, switch_in
+from kit.oms import oms as build_oms
 
 
 def _oms(
@@ -67,36 +31,11 @@ def _oms(
     state: TradingState = TradingState.ACTIVE,
     on_fill: Any = None,
 ) -> tuple[OrderManager, ListJournal]:
-    journal = ListJournal()
-    oms = OrderManager(
-        venue=venue,
-        verifier=ApprovalVerifier(KEYRING, max_skew_ns=10**9),
-        nonces=NonceLedger(),
-        journal=journal,
-        clock=clock,
-        gate=_switch(state),
-        on_fill=on_fill,
-    )
-    return oms, journal
+    return build_oms(venue, clock, switch=switch_in(state), on_fill=on_fill)
 
 
-def _approve(spec: OrderSpec, clock: SimulatedClock) -> Approved[OrderSpec]:
-    return ApprovalSigner(KEYRING.signer(), ttl_ns=5 * 10**9).approve(spec, clock.now_ns())
-
-
-def _bar(clock: SimulatedClock, price: str = "50000") -> Bar:
-    value = Decimal(price)
-    return Bar(
-        venue=VENUE,
-        symbol=SYMBOL,
-        ts_ns=clock.now_ns(),
-        interval_s=60,
-        open=value,
-        high=value,
-        low=value,
-        close=value,
-        volume=Decimal("100"),
-    )
+_approve = approve
+_bar = bar
 
 
 async def test_submit_when_reducing_and_not_reduce_only_then_refused_and_recorded() -> None:
@@ -229,16 +168,7 @@ async def test_deadline_when_resting_limit_outlives_ttl_then_cancelled_and_recor
     # Arrange: a buy limit far below the market, with a 5-minute time to live
     clock = SimulatedClock(T0)
     venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
-    journal = ListJournal()
-    oms = OrderManager(
-        venue=venue,
-        verifier=ApprovalVerifier(KEYRING, max_skew_ns=10**9),
-        nonces=NonceLedger(),
-        journal=journal,
-        clock=clock,
-        gate=_switch(TradingState.ACTIVE),
-        order_ttl_s=300,
-    )
+    oms, journal = build_oms(venue, clock, order_ttl_s=300)
     spec = order_spec(order_type=OrderType.LIMIT, limit_price=Decimal("40000"))
     await oms.submit(_approve(spec, clock))
 

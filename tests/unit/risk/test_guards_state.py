@@ -111,14 +111,30 @@ def test_trading_state_when_halted_and_flattening_configured_then_reduce_only_cl
     assert check_trading_state(ctx) is None
 
 
-def test_trading_state_when_reducing_and_order_shrinks_position_then_passes() -> None:
-    # Arrange: long 0.1, sell 0.04 (no reduce-only flag needed in REDUCING)
+def test_trading_state_when_reducing_and_reduce_only_order_shrinks_position_then_passes() -> None:
+    # Arrange: long 0.1, reduce-only sell 0.04
     ctx = guard_context(
-        sell("0.04"), portfolio=account(held=LONG), trading_state=TradingState.REDUCING
+        sell("0.04", reduce_only=True),
+        portfolio=account(held=LONG),
+        trading_state=TradingState.REDUCING,
     )
 
     # Act / Assert
     assert check_trading_state(ctx) is None
+
+
+def test_trading_state_when_reducing_and_shrinking_order_lacks_flag_then_refused() -> None:
+    # Arrange: long 0.1, sell 0.04 without the reduce-only flag (the OMS would refuse it too)
+    ctx = guard_context(
+        sell("0.04"), portfolio=account(held=LONG), trading_state=TradingState.REDUCING
+    )
+
+    # Act
+    refusal = check_trading_state(ctx)
+
+    # Assert
+    assert refusal is not None
+    assert refusal.code is Reason.TRADING_REDUCING_ONLY
 
 
 @pytest.mark.parametrize(

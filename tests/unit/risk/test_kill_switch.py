@@ -201,7 +201,9 @@ def test_switch_when_reducing_then_guard_chain_passes_shrinking_order_and_refuse
     long = account(held=Decimal("0.1"))
 
     # Act
-    shrink = run_guards(guard_context(sell("0.05"), portfolio=long, trading_state=switch.state))
+    shrink = run_guards(
+        guard_context(sell("0.05", reduce_only=True), portfolio=long, trading_state=switch.state)
+    )
     grow = run_guards(guard_context(buy("0.02"), portfolio=long, trading_state=switch.state))
 
     # Assert
