@@ -92,6 +92,9 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
     for name, source in report["secrets"].items():
         out.print(f"secret {name}: {source}")
     out.print(f"store reachable: {report['store']['url']} (head seq {report['store']['head_seq']})")
+    out.print(f"agents: {', '.join(report['agents'])}")
+    feeds = ", ".join(f"{symbol} ({bars} bars)" for symbol, bars in report["feeds"].items())
+    out.print(f"feeds: {feeds}")
 
 
 @events_app.command("verify")

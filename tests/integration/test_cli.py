@@ -200,3 +200,17 @@ def test_run_when_sigterm_then_api_served_with_auth_and_stop_recorded(tmp_path: 
     assert proc.returncode == 0, stderr
     assert "stopped (signal SIGTERM)" in stdout
     assert _event_types(tmp_path / "events.db")[-1] == "runtime.stopped"
+
+
+def test_config_check_when_agent_parameter_unknown_then_exit_2_naming_it(tmp_path: Path) -> None:
+    agents = tmp_path / "agents.yaml"
+    agents.write_text(
+        "agents:\n  - {name: ema_cross, id: x, params: {fsat: 3}}\n", encoding="utf-8"
+    )
+    env = _env(AIS_TRADING__AGENTS_FILE=str(agents))
+
+    result = _aiswarm("config", "check", "--config", str(_config(tmp_path)), env=env)
+
+    _assert_one_line_error(
+        result, 2, "ema_cross parameter 'fsat' is unknown (did you mean 'fast'?)"
+    )

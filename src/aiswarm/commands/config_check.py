@@ -1,4 +1,4 @@
-"""`aiswarm config check`: validate config, resolve secrets, reach the store."""
+"""`aiswarm config check`: validate config, secrets, agents and feeds; reach the store."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ from typing import Any
 from aiswarm.clock import WallClock
 from aiswarm.config import DEFAULT_CONFIG_PATH, load_config, resolve_secrets
 from aiswarm.data import open_event_store
+from aiswarm.runtime.paper_session import load_agents, load_feeds
 
 __all__ = ["check_config"]
 
 
 async def check_config(path: Path | None) -> dict[str, Any]:
-    """Return the effective config (secrets redacted), secret sources and store head.
+    """Return the effective config (secrets redacted), secret sources, agents, feeds, store.
 
     Raises `ConfigError` or `StoreError` with the key and the fix; creates nothing but the
     store's tables (opening a store runs its migrations).
     """
     config = load_config(path)
     resolved = resolve_secrets(config, create=False)
+    agents = load_agents(config)
+    feeds = load_feeds(config)
     store = await open_event_store(config.store.url, WallClock())
     try:
         head_seq, head_hash = await store.head()
@@ -34,4 +37,6 @@ async def check_config(path: Path | None) -> dict[str, Any]:
         "effective": effective,
         "secrets": resolved.sources,
         "store": {"url": display_url, "head_seq": head_seq, "head_hash": head_hash},
+        "agents": [agent.agent_id for agent in agents],
+        "feeds": {symbol: len(bars) for symbol, bars in feeds.items()},
     }

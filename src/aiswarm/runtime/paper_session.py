@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from aiswarm.agents import build_agents, parse_agents_config
+from aiswarm.agents import Agent, build_agents, parse_agents_config
 from aiswarm.clock import Clock, SimulatedClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.data import EventStore
@@ -64,6 +64,7 @@ __all__ = [
     "feed_registry",
     "first_close_ns",
     "instrument_for",
+    "load_agents",
     "load_feeds",
 ]
 
@@ -92,6 +93,12 @@ def feed_registry(feeds: dict[Symbol, BarArrays], config: AppConfig, clock: Cloc
         path = feed.file if feed.file.is_absolute() else config.data_dir / feed.file
         registry.register(ReplayFeed.from_files(feed_id, path, clock))
     return registry
+
+
+def load_agents(config: AppConfig) -> list[Agent]:
+    """Build the agents ``trading.agents_file`` lists (an unknown agent or parameter is named)."""
+    path = config.trading.agents_file
+    return build_agents(parse_agents_config(_read_yaml(path), str(path)), str(path))
 
 
 def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
@@ -224,10 +231,7 @@ class PaperSession:
             order_ttl_s=config.trading.order_ttl_s,
             algorithm=config.trading.approval_algorithm,
         )
-        agents_path = config.trading.agents_file
-        agents = build_agents(
-            parse_agents_config(_read_yaml(agents_path), str(agents_path)), str(agents_path)
-        )
+        agents = load_agents(config)
         desk = TradingDesk(
             feeds=feeds,
             instruments=instruments,
