@@ -69,6 +69,14 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def _show(report: Any, as_json: bool) -> None:
+    """Print a command's report: plain JSON with --json, coloured JSON otherwise."""
+    if as_json:
+        _print_json(report)
+    else:
+        out.print_json(data=report, default=str)
+
+
 @app.command()
 def version() -> None:
     """Print the aiswarm version."""
@@ -167,10 +175,7 @@ def bench_events(
     from aiswarm.commands.bench import bench_event_store
 
     report = asyncio.run(bench_event_store(events, None if no_pg else pg_url))
-    if as_json:
-        _print_json(report)
-        return
-    out.print_json(data=report)
+    _show(report, as_json)
 
 
 @bench_app.command("risk")
@@ -186,10 +191,7 @@ def bench_risk(
     from aiswarm.clock import WallClock
 
     report = run_risk_bench(orders=orders, repeats=repeats, timer=WallClock())
-    if as_json:
-        _print_json(report)
-        return
-    out.print_json(data=report)
+    _show(report, as_json)
 
 
 @bench_app.command("cycle")
@@ -206,10 +208,7 @@ def bench_cycle(
     report = asyncio.run(
         run_cycle_bench(symbols=symbols, warmup=warmup, cycles=cycles, timer=WallClock())
     )
-    if as_json:
-        _print_json(report)
-        return
-    out.print_json(data=report)
+    _show(report, as_json)
 
 
 @bench_app.command("backtest")
@@ -233,10 +232,7 @@ def bench_backtest(
     report = asyncio.run(
         run_backtest_bench(data=data, bars=bars, repeats=repeats, timer=WallClock())
     )
-    if as_json:
-        _print_json(report)
-        return
-    out.print_json(data=report)
+    _show(report, as_json)
 
 
 @app.command()
@@ -290,10 +286,7 @@ def backtest(
                 progress=progress,
             )
         )
-    if as_json:
-        _print_json(summary)
-        return
-    out.print_json(data=summary)
+    _show(summary, as_json)
 
 
 @app.command()
