@@ -180,7 +180,7 @@ async def run_backtest(
             now, {symbol: SymbolFrame(venue_id, symbol, interval_s, series, index + 1)}
         )
         collected = collect(frame)
-        if collected[0] or collected[1] or collected[2]:
+        if collected[0] or collected[1] or collected[2] or coordinator.has_timers:
             desk.index = index
             await act(frame, collected, context)
         if progress is not None and index % step == 0:

@@ -10,6 +10,11 @@ rejected ones), each symbol's decision with its contributions, each sizing outco
 pipeline — every risk decision. A cycle with no signals records nothing and costs little, which
 is what lets a backtest run the same cycle on every bar.
 
+Orders are worked over time by ``order_schedule.OrderSchedule`` (TWAP slices, re-quotes of
+resting limit orders): its timers are checked every cycle after the decisions, signals or not;
+holding none costs a quiet cycle one dict emptiness check. ``has_timers`` tells a caller that
+skips ``act`` on quiet cycles (the backtest runner) when it must not.
+
 Backtest and paper/live differ only in how agents are run: inline in a backtest (the clock is
 simulated, so a wall-clock timeout means nothing and the result must be deterministic), on
 worker threads with a timeout in paper and live mode. A timed-out agent is skipped until its
@@ -21,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +41,7 @@ from aiswarm.orchestration.arbitration import (
     arbitrate,
 )
 from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement
+from aiswarm.orchestration.order_schedule import OrderSchedule
 from aiswarm.portfolio import AllocatorConfig, NoOrder, NoOrderReason, size
 from aiswarm.risk import MarketView
 from aiswarm.types import (
@@ -133,6 +139,13 @@ class Coordinator:
         self._busy: dict[AgentId, asyncio.Future[Proposal]] = {}
         # Each agent's latest call per symbol: (direction sign, price), for its track record.
         self._calls: dict[tuple[AgentId, Symbol], tuple[int, float]] = {}
+        self._schedule = OrderSchedule(allocator, oms, journal)
+        self._timers = self._schedule.timers  # empty: nothing to follow up this cycle
+
+    @property
+    def has_timers(self) -> bool:
+        """Return True while slices are owed or orders watched: run ``act`` every cycle then."""
+        return bool(self._timers)
 
     @property
     def agents(self) -> tuple[Agent, ...]:
@@ -141,9 +154,7 @@ class Coordinator:
 
     # ----------------------------------------------------------------- agents
 
-    def collect(
-        self, frame: MarketFrame
-    ) -> tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]:
+    def collect(self, frame: MarketFrame) -> Collected:
         """Ask every agent inline; return signals, rejected signals and failures."""
         signals: list[Signal] = []
         rejected: list[Any] = []
@@ -208,7 +219,7 @@ class Coordinator:
     async def act(
         self, frame: MarketFrame, collected: Collected, context: Callable[[], TradingContext]
     ) -> CycleOutcome:
-        """Record what the agents said and, if they signalled, decide and place orders."""
+        """Record what the agents said, decide and place orders, then follow the schedule."""
         signals, rejected, failures = collected
         if failures:
             await self._journal.append_many(
@@ -218,11 +229,37 @@ class Coordinator:
             for agent_id, error in failures:
                 _log.warning("agent isolated: %s: %s", agent_id, error)
         if not signals and not rejected:
-            return _EMPTY if not failures else CycleOutcome(failures=tuple(failures))
+            outcome = _EMPTY if not failures else CycleOutcome(failures=tuple(failures))
+            return await self._follow(frame, outcome, context) if self._timers else outcome
         await self._journal.append(SIGNALS, _signals_payload(signals, rejected))
         if not signals:
-            return CycleOutcome(failures=tuple(failures))
-        return await self._decide(frame, signals, failures, context())
+            outcome = CycleOutcome(failures=tuple(failures))
+            return await self._follow(frame, outcome, context) if self._timers else outcome
+        built = context()
+        outcome = await self._decide(frame, signals, failures, built)
+        return await self._follow(frame, outcome, lambda: built) if self._timers else outcome
+
+    async def _follow(
+        self, frame: MarketFrame, outcome: CycleOutcome, context: Callable[[], TradingContext]
+    ) -> CycleOutcome:
+        """Place the slices and re-quotes due now; add their placements to ``outcome``."""
+        placements = await self._schedule.follow(frame.now_ns, context, self._place)
+        if not placements:
+            return outcome
+        return replace(outcome, placements=outcome.placements + tuple(placements))
+
+    async def _place(self, intent: OrderIntent, context: TradingContext) -> Placement:
+        """Send ``intent`` through the pipeline, judged against ``context``."""
+        return await self._pipeline.place(
+            intent,
+            instrument=context.instruments.get(intent.symbol),
+            portfolio=context.portfolio,
+            mandate=context.mandate,
+            market=context.markets.get(intent.symbol),
+            # Live: orders placed earlier in this cycle count against the budget.
+            mandate_exposure_usd=context.portfolio.gross_exposure
+            + self._oms.activity.open_order_notional_total_usd,
+        )
 
     async def _decide(
         self,
@@ -241,6 +278,8 @@ class Coordinator:
         placements: list[Placement] = []
         ts_event = from_ns(frame.now_ns)
         for symbol, decision in decisions.items():
+            if decision.direction is not None and self._timers:
+                await self._schedule.replace(symbol, f"new decision: {decision.direction}")
             outcome = self._size(symbol, decision, context, ts_event)
             if isinstance(outcome, NoOrder):
                 no_orders.append((symbol, outcome))
@@ -259,16 +298,7 @@ class Coordinator:
                 ALLOCATION, {"symbol": symbol, "order": outcome.model_dump(mode="json")}
             )
             placements.append(
-                await self._pipeline.place(
-                    outcome,
-                    instrument=context.instruments.get(symbol),
-                    portfolio=context.portfolio,
-                    mandate=context.mandate,
-                    market=context.markets.get(symbol),
-                    # Live: orders placed earlier in this cycle count against the budget.
-                    mandate_exposure_usd=context.portfolio.gross_exposure
-                    + self._oms.activity.open_order_notional_total_usd,
-                )
+                await self._schedule.start(outcome, frame.now_ns, context, self._place)
             )
         return CycleOutcome(
             signals=tuple(signals),

@@ -21,6 +21,9 @@ committed (the position plus working orders). Its rules, all derived in ``docs/a
   the venue minimums are not placed.
 
 ``size`` is called once per actionable decision. It reads no clock (``ts_event`` is passed in).
+The config also says how an order is worked once sized (``slices``, ``slice_interval_s``,
+``requote_every_s``); the coordinator's order schedule carries that out, pricing every limit
+order it places with ``limit_price``, the same rule ``size`` uses.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ __all__ = [
     "NoOrderReason",
     "SizingDecision",
     "full_kelly",
+    "limit_price",
     "size",
 ]
 
@@ -157,6 +161,27 @@ class AllocatorConfig(BaseModel):
         description="For limit orders: ticks away from the mark on the passive side (a buy "
         "below, a sell above). 0 prices at the mark.",
     )
+    slices: int = Field(
+        default=1,
+        ge=1,
+        le=1000,
+        description="TWAP: split each order into this many slices, placed slice_interval_s "
+        "apart (the first at once); each is quantity / slices rounded down to the step, the "
+        "last takes the remainder. 1 places the whole order at once.",
+    )
+    slice_interval_s: float = Field(
+        default=60,
+        gt=0,
+        description="Seconds between TWAP slices (clock time; at most one slice per cycle). "
+        "Only used when slices > 1.",
+    )
+    requote_every_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="For limit orders: every this many seconds, cancel a resting order that "
+        "is still working and place its remaining quantity again at the current mark "
+        "(offset by limit_offset_ticks). null never re-quotes. Needs order_type=limit.",
+    )
 
     @field_validator("max_position_frac_of_nav")
     @classmethod
@@ -186,6 +211,8 @@ class AllocatorConfig(BaseModel):
             errors.append(f"order_type={self.order_type}: the allocator places market or limit")
         if self.order_type is OrderType.MARKET and self.limit_offset_ticks:
             errors.append(f"limit_offset_ticks={self.limit_offset_ticks} needs order_type=limit")
+        if self.order_type is OrderType.MARKET and self.requote_every_s is not None:
+            errors.append(f"requote_every_s={self.requote_every_s:g} needs order_type=limit")
         if errors:
             raise ValueError("; ".join(errors) + ". Fix the allocator config.")
         return self
@@ -273,15 +300,15 @@ def size(
         code = NoOrderReason.NO_EDGE if sizing.no_edge else NoOrderReason.AT_TARGET
         return NoOrder(code, numbers)
     side = Side.BUY if change > 0 else Side.SELL
-    limit_price: Decimal | None = None
+    quoted: Decimal | None = None
     if config.order_type is OrderType.LIMIT:
-        limit_price = _limit_price(instrument, price, side, config.limit_offset_ticks)
-        if limit_price is None:
+        quoted = limit_price(instrument, price, side, config.limit_offset_ticks)
+        if quoted is None:
             detail = (
                 f"no price: mark={price} less {config.limit_offset_ticks} ticks is below one tick"
             )
             return NoOrder(NoOrderReason.NO_PRICE, detail)
-    violations = instrument.check_minimums(quantity, price if limit_price is None else limit_price)
+    violations = instrument.check_minimums(quantity, price if quoted is None else quoted)
     if violations:
         return NoOrder(NoOrderReason.BELOW_MINIMUM, "; ".join(str(v) for v in violations))
     return OrderIntent(
@@ -292,7 +319,7 @@ def size(
         side=side,
         order_type=config.order_type,
         quantity=quantity,
-        limit_price=limit_price,
+        limit_price=quoted,
         reduce_only=held != 0 and side.sign * held < 0 and quantity <= abs(held),
         reason=f"{reason}; {direction} {numbers}",
         ts_event=ts_event,
@@ -363,10 +390,14 @@ def _target(direction: Direction, wanted: Decimal, committed: Decimal) -> Decima
     return min(-wanted, committed) if committed <= 0 else -wanted
 
 
-def _limit_price(
+def limit_price(
     instrument: Instrument, mark: Decimal, side: Side, offset_ticks: int
 ) -> Decimal | None:
-    """Return the limit price ``offset_ticks`` on the passive side of the mark, or None if <= 0."""
+    """Return the limit price ``offset_ticks`` on the passive side of the mark, or None if <= 0.
+
+    A buy is priced below the mark and rounded down to the tick, a sell above and rounded up,
+    so the order never pays more (or sells for less) than the offset asks.
+    """
     offset = multiply(instrument.tick_size, Decimal(offset_ticks))
     raw = subtract(mark, offset) if side is Side.BUY else add(mark, offset)
     if raw < instrument.tick_size and side is Side.BUY:
