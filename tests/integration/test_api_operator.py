@@ -154,3 +154,5 @@ async def test_orders_when_cycles_trade_then_listed_with_positions(
     }
     assert len(open_orders) <= len(orders)
     assert all(position["symbol"] in ("BTC/USD", "ETH/USD") for position in positions)
+    recorded = [event.type async for event in platform.store.replay(types=["portfolio.baseline"])]
+    assert recorded, "the session checkpoints peak NAV and the day's opening NAV"

@@ -332,3 +332,32 @@ async def test_ed25519_mode_when_trading_then_oms_verifies_with_public_key_only(
     assert not hasattr(oms_side, "sign")
     assert forged.code == "FIELD_MISMATCH"
     await desk.store.close()
+
+
+async def test_restart_when_baseline_recorded_then_peak_and_day_open_survive(
+    tmp_path: Path,
+) -> None:
+    # Arrange: hold 1 BTC, the price rises (a new peak), the baseline is checkpointed
+    from aiswarm.runtime.spine import BASELINE, baseline_payload
+
+    desk = await open_desk(tmp_path / "spine.db")
+    assert (await desk.place(desk.intent("1"))).is_live
+    await desk.next_bar()
+    await desk.next_bar(Decimal("60000"))
+    desk.spine.portfolio.snapshot(desk.clock.now())
+    baselines = desk.spine.portfolio.baselines()
+    await desk.store.append(BASELINE, baseline_payload(*baselines))
+    await desk.store.close()
+
+    # Act: restart, then the price falls back
+    reopened = await open_desk(
+        tmp_path / "spine.db", venue=desk.venue, clock=desk.clock, fresh=False
+    )
+    reopened.spine.portfolio.mark(VENUE, SYMBOL, Decimal("50000"))
+    snapshot = reopened.spine.portfolio.snapshot(desk.clock.now())
+
+    # Assert: drawdown is measured from the recorded peak, not from the restart
+    assert reopened.spine.portfolio.baselines()[0] == baselines[0]
+    assert snapshot.peak_nav == baselines[0]
+    assert snapshot.drawdown_frac > 0
+    await reopened.store.close()

@@ -32,7 +32,12 @@ from typing import NamedTuple
 
 from aiswarm.portfolio.errors import AccountingError, MissingMarkError
 from aiswarm.portfolio.exact import add, subtract
-from aiswarm.portfolio.position_book import PositionBook, book_fill, book_funding
+from aiswarm.portfolio.position_book import (
+    PositionBook,
+    book_fill,
+    book_funding,
+    book_funding_payment,
+)
 from aiswarm.types import (
     AccountId,
     Fill,
@@ -224,6 +229,51 @@ class Portfolio:
             self._cash = new_cash
         self._funding_seen.add(funding_key)
         return True
+
+    def apply_funding_payment(
+        self, venue: VenueId, symbol: Symbol, *, amount: Decimal, ts: datetime
+    ) -> bool:
+        """Book a funding payment a venue reported (``amount`` > 0: we paid); False if seen.
+
+        The venue computed the payment, so no rate or mark is needed; it is deduplicated by
+        (venue, symbol, ts) like ``apply_funding``.
+        """
+        payment = to_decimal(amount, "amount")
+        if ts.tzinfo is None:
+            raise ValueError(f"ts={ts.isoformat()} has no time zone: pass an aware UTC datetime")
+        funding_key = (venue, symbol, ts.astimezone(UTC))
+        if funding_key in self._funding_seen:
+            return False
+        key = (venue, symbol)
+        book = self._books.get(key)
+        if book is not None:
+            updated, cash_change = book_funding_payment(book, payment)
+            new_cash = add(self._cash, cash_change)
+            self._books[key] = updated
+            self._positions.pop(key, None)
+            self._cash = new_cash
+        self._funding_seen.add(funding_key)
+        return True
+
+    def baselines(self) -> tuple[Decimal | None, date | None, Decimal | None]:
+        """Return (peak NAV, current UTC trading day, that day's opening NAV) for checkpoints.
+
+        They are observations, not facts derived from fills, so the runtime records them and
+        hands them back to ``restore_baselines`` after a restart: otherwise a restart would
+        forget the peak and the day's opening NAV, and with them the drawdown and daily-loss
+        protection.
+        """
+        return self._peak_nav, self._day, self._day_open_nav
+
+    def restore_baselines(
+        self, peak_nav: Decimal | None, day: date | None, day_open_nav: Decimal | None
+    ) -> None:
+        """Reinstate recorded baselines (a higher peak observed since is kept)."""
+        if peak_nav is not None and (self._peak_nav is None or peak_nav > self._peak_nav):
+            self._peak_nav = peak_nav
+        if day is not None and (self._day is None or day >= self._day):
+            self._day = day
+            self._day_open_nav = day_open_nav
 
     def mark(self, venue: VenueId, symbol: Symbol, price: Decimal) -> None:
         """Set the mark price of (venue, symbol); raise the peak when every position is marked."""

@@ -166,3 +166,18 @@ def book_funding(book: PositionBook, rate: Decimal, mark: Decimal) -> tuple[Posi
     payment = multiply(multiply(book.quantity, mark), rate)
     updated = replace(book, funding_paid=add(book.funding_paid, payment))
     return updated, payment.copy_negate()
+
+
+def book_funding_payment(book: PositionBook, amount: Decimal) -> tuple[PositionBook, Decimal]:
+    """Return the book after a funding payment a venue reported, and the change in cash.
+
+    ``amount`` is in quote units, positive when we paid (as ``book_funding`` computes it from a
+    rate). Raises ``AccountingError`` for a spot position, which has no funding.
+    """
+    if book.kind is not InstrumentKind.PERPETUAL:
+        raise AccountingError(
+            f"funding for {book.symbol} at {book.venue}, a {book.kind.value} position: only "
+            "perpetuals pay funding; check the instrument kind the funding report names"
+        )
+    updated = replace(book, funding_paid=add(book.funding_paid, amount))
+    return updated, amount.copy_negate()

@@ -42,7 +42,7 @@ from aiswarm.execution.fill_models import FeeModel
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime.desk import TradingDesk
 from aiswarm.runtime.loop import CycleCounts
-from aiswarm.runtime.spine import open_spine
+from aiswarm.runtime.spine import BASELINE, baseline_payload, open_spine
 from aiswarm.types import (
     AccountId,
     Instrument,
@@ -180,6 +180,7 @@ class PaperSession:
         self.orders = 0
         self.signals = 0
         self.starting_cash = Decimal(0)
+        self._recorded_baselines: tuple[object, ...] = (None, None, None)
 
     @classmethod
     async def open(
@@ -286,6 +287,7 @@ class PaperSession:
             frame, lambda: desk.context(live), agent_timeout_s=self._timeout
         )
         context = desk.context(live)
+        await self._checkpoint_baselines()
         await desk.spine.kill_switch.check(context.portfolio, desk.flatten_inputs(context))
         self.signals += len(outcome.signals)
         self.orders += outcome.orders_placed
@@ -299,6 +301,17 @@ class PaperSession:
             pnl=context.portfolio.nav - self.starting_cash,
             trading_state=desk.spine.kill_switch.switch.state.value,
         )
+
+    async def _checkpoint_baselines(self) -> None:
+        """Record the peak NAV and the day's opening NAV whenever either changes.
+
+        They are what drawdown and daily loss are measured from; recorded, they survive a
+        restart instead of starting again from the first snapshot after it.
+        """
+        baselines = self.desk.spine.portfolio.baselines()
+        if baselines != self._recorded_baselines:
+            await self.desk.spine.journal.append(BASELINE, baseline_payload(*baselines))
+            self._recorded_baselines = baselines
 
     def _show_venue(self, ends: dict[Symbol, int]) -> None:
         venue = self.desk.venue

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from hashlib import sha256
 from typing import Any
 
-from aiswarm.clock import Clock
+from aiswarm.clock import Clock, from_ns
 from aiswarm.data import EventStore
-from aiswarm.execution import EventJournal, OrderManager, Venue
+from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, Venue
+from aiswarm.execution.order_journal import FUNDING
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
 from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
@@ -38,9 +40,43 @@ from aiswarm.risk.approval import Signer
 from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.types import AccountId, Fill, Instrument, Symbol, VenueId
 
-__all__ = ["DEPOSIT", "Spine", "assemble_spine", "open_spine", "signing_keys"]
+__all__ = [
+    "BASELINE",
+    "DEPOSIT",
+    "Spine",
+    "assemble_spine",
+    "baseline_payload",
+    "open_spine",
+    "signing_keys",
+]
 
 DEPOSIT = "portfolio.deposit"
+BASELINE = "portfolio.baseline"
+
+
+def baseline_payload(
+    peak_nav: Decimal | None, day: date | None, day_open_nav: Decimal | None
+) -> dict[str, Any]:
+    """Return the ``portfolio.baseline`` record: peak NAV and the UTC day's opening NAV."""
+    return {
+        "peak_nav": None if peak_nav is None else str(peak_nav),
+        "day": None if day is None else day.isoformat(),
+        "day_open_nav": None if day_open_nav is None else str(day_open_nav),
+    }
+
+
+def baseline_from_payload(
+    payload: Mapping[str, Any],
+) -> tuple[Decimal | None, date | None, Decimal | None]:
+    """Return the (peak NAV, day, day-open NAV) a ``portfolio.baseline`` record holds."""
+    peak, day, day_open = payload.get("peak_nav"), payload.get("day"), payload.get("day_open_nav")
+    return (
+        None if peak is None else Decimal(peak),
+        None if day is None else date.fromisoformat(day),
+        None if day_open is None else Decimal(day_open),
+    )
+
+
 _NS = 1_000_000_000
 
 
@@ -115,6 +151,13 @@ def assemble_spine(
     def book(fill: Fill) -> None:
         portfolio.apply_fill(fill, by_key[(fill.venue, fill.symbol)])
 
+    def pay(report: ExecutionReport) -> None:
+        assert report.symbol is not None
+        assert report.amount is not None
+        portfolio.apply_funding_payment(
+            report.venue, report.symbol, amount=report.amount, ts=from_ns(report.ts_ns)
+        )
+
     oms = OrderManager(
         venue=venue,
         verifier=verifier,
@@ -123,6 +166,7 @@ def assemble_spine(
         clock=clock,
         gate=switch,
         on_fill=book,
+        on_funding=pay,
         order_ttl_s=order_ttl_s,
         flatten_on_trip=limits.flatten_on_trip,
         max_skew_s=max_skew_s,
@@ -174,9 +218,22 @@ async def open_spine(
         order_ttl_s=order_ttl_s,
         algorithm=algorithm,
     )
+    portfolio = spine.portfolio
+    baseline: Mapping[str, Any] | None = None
     for event_type, payload in records:
         if event_type == DEPOSIT:
-            spine.portfolio.deposit(Decimal(payload["amount"]))
+            portfolio.deposit(Decimal(payload["amount"]))
+        elif event_type == FUNDING:
+            portfolio.apply_funding_payment(
+                VenueId(payload["venue"]),
+                Symbol(payload["symbol"]),
+                amount=Decimal(payload["amount"]),
+                ts=from_ns(int(payload["ts_ns"])),
+            )
+        elif event_type == BASELINE:
+            baseline = payload
     spine.oms.restore(records)
+    if baseline is not None:
+        portfolio.restore_baselines(*baseline_from_payload(baseline))
     await spine.oms.reconcile()
     return spine

@@ -785,3 +785,41 @@ def test_snapshot_when_taken_then_carries_account_cash_and_time() -> None:
     assert result.nav == Decimal("10000")
     assert result.peak_nav == Decimal("10000")
     assert result.daily_pnl == 0
+
+
+def test_funding_payment_when_venue_reports_amount_then_booked_once_to_cash_and_position() -> None:
+    # Arrange: long 2 BTC perpetual; the venue says we paid 12.5 USDT
+    portfolio = funded()
+    book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("2"), price=Decimal("50000")))
+
+    # Act
+    first = portfolio.apply_funding_payment(VENUE, PERP, amount=Decimal("12.5"), ts=T0)
+    again = portfolio.apply_funding_payment(VENUE, PERP, amount=Decimal("12.5"), ts=T0)
+
+    # Assert
+    assert first
+    assert not again
+    held = portfolio.position(VENUE, PERP)
+    assert held is not None
+    assert held.funding_paid == Decimal("12.5")
+    assert portfolio.cash == Decimal("9987.5")
+
+
+def test_baselines_when_restored_after_restart_then_drawdown_measured_from_old_peak() -> None:
+    # Arrange: a portfolio that saw NAV 12,000, then a fresh one (a restart) with NAV 10,000
+    before = funded()
+    book(before, SPOT, spot_fill(quantity=Decimal("1"), price=Decimal("5000")))
+    before.mark(VENUE, SYMBOL, Decimal("7000"))
+    peak, day, day_open = before.baselines()
+    restarted = funded()
+    book(restarted, SPOT, spot_fill(quantity=Decimal("1"), price=Decimal("5000")))
+    restarted.mark(VENUE, SYMBOL, Decimal("5000"))
+
+    # Act
+    restarted.restore_baselines(peak, day, day_open)
+    snapshot = restarted.snapshot(T0)
+
+    # Assert
+    assert peak == Decimal("12000")
+    assert snapshot.peak_nav == Decimal("12000")
+    assert snapshot.drawdown_frac == Decimal("2000") / Decimal("12000")
