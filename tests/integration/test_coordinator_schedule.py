@@ -570,3 +570,43 @@ async def test_replay_when_orders_worked_over_time_then_paper_and_backtest_place
     assert shape(paper) == shape(backtest.specs)
     worked = SLICE if "slices" in allocator else REQUOTE
     assert worked in kinds
+
+
+async def test_requote_when_cancel_done_before_new_decision_then_remainder_not_placed_twice(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a venue that confirms cancels a bar later; a re-quote's cancel completes, then a
+    # new decision arrives (sized for 0.03) before the old remainder was placed again
+    clock = SimulatedClock(START)
+    venue = PaperVenue(
+        VENUE, {SYMBOL: instrument()}, clock, max_participation_frac=Decimal("1"), latency_ns=10**10
+    )
+    desk = await open_desk(tmp_path / "q.db", venue=venue, clock=clock)
+    agent = _Scripted()
+    coordinator = _coordinator(
+        desk,
+        agent,
+        fixed_quantity=Decimal("0.02"),
+        order_type=OrderType.LIMIT,
+        limit_offset_ticks=10,
+        requote_every_s=60,
+    )
+    agent.say(Direction.LONG)
+    await _cycle(desk, coordinator)
+    await desk.next_bar(Decimal("50100"))
+    await _cycle(desk, coordinator)  # the heartbeat asks to cancel for a re-quote
+    await desk.next_bar(Decimal("50100"))  # the cancel is confirmed
+    agent.say(Direction.LONG)
+    coordinator._allocator = coordinator._allocator.model_copy(
+        update={"fixed_quantity": Decimal("0.03")}
+    )
+
+    # Act
+    await _cycle(desk, coordinator)
+
+    # Assert: working buys add up to the new target, not target + old remainder
+    working = desk.spine.oms.open_orders()
+    assert sum(order.remaining_quantity for order in working) == Decimal("0.03")
+    replaced = [e.payload async for e in desk.store.replay(types=["allocation.requote"])]
+    assert any(p.get("action") == "not_replaced" for p in replaced)
+    await desk.store.close()

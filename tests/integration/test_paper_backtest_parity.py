@@ -38,7 +38,7 @@ AGENTS = {
 }
 
 
-def _config(tmp_path: Path) -> Any:
+def _config(tmp_path: Path, trading: dict[str, Any] | None = None) -> Any:
     agents_file = tmp_path / "agents.yaml"
     agents_file.write_text(yaml.safe_dump(AGENTS), encoding="utf-8")
     config_file = tmp_path / "aiswarm.yaml"
@@ -85,11 +85,23 @@ def _orders(specs: Any) -> list[tuple[object, ...]]:
     return [(s.created_at, s.symbol, s.side, s.order_type, s.quantity) for s in specs]
 
 
+@pytest.mark.parametrize(
+    "trading",
+    [
+        None,
+        # Resting limits far from the market that expire after two minutes.
+        {
+            "order_ttl_s": 120,
+            "allocator": {"order_type": "limit", "limit_offset_ticks": 500},
+        },
+    ],
+    ids=["market-orders", "expiring-limits"],
+)
 async def test_replay_when_same_data_then_paper_and_backtest_place_identical_orders(
-    tmp_path: Path,
+    tmp_path: Path, trading: dict[str, Any] | None
 ) -> None:
     # Arrange
-    config = _config(tmp_path)
+    config = _config(tmp_path, trading)
     feeds = load_feeds(config)
     bars = feeds["BTC/USD"]
     clock = SimulatedClock(from_ns(first_close_ns(feeds)))
@@ -106,6 +118,7 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
         mandate=session.desk.mandate,
         starting_cash=config.paper.starting_cash,
         fee_model=FeeModel(maker_fee_frac=Decimal("0.001"), taker_fee_frac=Decimal("0.001")),
+        order_ttl_s=config.trading.order_ttl_s,
     )
 
     # Act
@@ -118,9 +131,11 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
             break
         clock.advance(60)
     paper_orders = _orders(order.spec for order in session.desk.spine.oms.orders.values())
+    paper_statuses = [order.status for order in session.desk.spine.oms.orders.values()]
     await store.close()
 
     # Assert
     backtest_orders = _orders(backtest.specs)
     assert len(paper_orders) > 20
     assert paper_orders == backtest_orders
+    assert paper_statuses == [record.status for record in backtest.result.orders]

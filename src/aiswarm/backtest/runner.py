@@ -71,6 +71,7 @@ class BacktestSetup:
     account: AccountId = _BACKTEST_ACCOUNT
     params: dict[str, float | int | str] = field(default_factory=dict)
     approval_secret: bytes = b"backtest-approval-secret-32-byte"
+    order_ttl_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class _Run:
             approval_secret=setup.approval_secret,
             limits=setup.limits,
             switch=KillSwitch(),
+            order_ttl_s=setup.order_ttl_s,
         )
         self.desk = TradingDesk(
             feeds={bars.symbol: bars},
@@ -170,11 +172,13 @@ async def run_backtest(
     loop_started = timer.monotonic_ns()
     for index in range(count):
         opened = timestamps[index]
+        now = opened + interval_ns
         if activity.open_orders_count:
             clock.set_ns(opened)
             venue.on_bar(bars.bar_at(index))
+            # Reports are handled once the bar has closed, as a paper session does.
+            clock.set_ns(now)
             await oms.process_reports()
-        now = opened + interval_ns
         clock.set_ns(now)
         frame = MarketFrame(
             now, {symbol: SymbolFrame(venue_id, symbol, interval_s, series, index + 1)}

@@ -359,6 +359,9 @@ class OrderManager(OrderRecovery):
             items: list[Item] = []
             for report in reports:
                 if report.kind is ReportKind.FUNDING:
+                    # In venue order: the fills before it must be booked before it is.
+                    applied += await self._record_events(items)
+                    items = []
                     await self._journal.append(FUNDING, funding_payload(report))
                     if self._on_funding is not None:
                         self._on_funding(report)
@@ -369,7 +372,7 @@ class OrderManager(OrderRecovery):
                 if order is not None and report.kind is ReportKind.FILL:
                     fill = fill_from_report(report, order.spec, received_ns=self._clock.now_ns())
                 items.append((report.client_order_id, event_from_report(report), fill))
-            applied = await self._record_events(items)
+            applied += await self._record_events(items)
         for client_order_id, reason in list(self._cancel_when_working.items()):
             order = self._orders[client_order_id]
             if order.is_terminal:

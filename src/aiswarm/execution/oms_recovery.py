@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -18,14 +18,16 @@ from aiswarm.clock import Clock
 from aiswarm.errors import InvalidTransition
 from aiswarm.execution.order_events import OrderEvent
 from aiswarm.execution.order_journal import (
+    FUNDING,
     ORDER_EVENT,
     ORDER_SUBMITTED,
     event_for_venue_status,
     event_from_payload,
     event_from_report,
+    funding_report,
 )
 from aiswarm.execution.order_state import OrderState, apply
-from aiswarm.execution.venue import Venue, fill_from_report
+from aiswarm.execution.venue import ExecutionReport, Venue, fill_from_report
 from aiswarm.risk import Approval
 from aiswarm.types import ClientOrderId, Fill, OrderSpec, OrderStatus
 
@@ -44,6 +46,8 @@ class OrderRecovery:
     _lock: asyncio.Lock
     _orders: dict[ClientOrderId, OrderState]
     _unsent: dict[ClientOrderId, None]
+    _cancel_again: dict[ClientOrderId, str]
+    _on_funding: Callable[[ExecutionReport], object] | None
 
     @abstractmethod
     def open_orders(self) -> list[OrderState]:
@@ -75,12 +79,19 @@ class OrderRecovery:
     async def _drain(self) -> int:
         """Record and apply the venue's reports."""
 
-    def restore(self, records: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+    def restore(
+        self,
+        records: Iterable[tuple[str, Mapping[str, Any]]],
+        on_other: Callable[[str, Mapping[str, Any]], object] | None = None,
+    ) -> None:
         """Rebuild orders, nonces, deadlines and fills from journal records, oldest first.
 
         Call once, on an empty OMS, before trading. Fills are passed to ``on_fill`` as they
-        are replayed, so the portfolio is rebuilt by the same path as live. A recorded event
-        that no longer applies is logged and skipped rather than stopping the restart.
+        are replayed, so the portfolio is rebuilt by the same path as live; recorded funding
+        goes to ``on_funding``; every other record goes to ``on_other`` in journal order (the
+        runtime replays deposits and baselines there, interleaved exactly as they happened). A
+        recorded event that no longer applies is logged and skipped rather than stopping the
+        restart.
         """
         if self._orders:
             raise RuntimeError("restore runs once, before any order is submitted")
@@ -102,6 +113,11 @@ class OrderRecovery:
                     continue
                 if after is not None and after is not before:
                     self._take_effect(client_order_id, event, fill, after)
+            elif event_type == FUNDING:
+                if self._on_funding is not None:
+                    self._on_funding(funding_report(payload))
+            elif on_other is not None:
+                on_other(event_type, payload)
 
     async def reconcile(self) -> int:
         """Settle every open order with the venue after a restart; return how many changed.
@@ -122,6 +138,9 @@ class OrderRecovery:
                         self._unsent[client_order_id] = None
                         changed += 1
                     continue
+                if order.status is OrderStatus.PENDING_CANCEL and seen.status in _WORKING:
+                    # We asked to cancel, then stopped before the venue heard: ask again.
+                    self._cancel_again[client_order_id] = "cancel requested before a restart"
                 now_ns = self._clock.now_ns()
                 fills = await self._venue.fills_for(client_order_id)
                 items: list[Item] = [

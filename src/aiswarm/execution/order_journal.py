@@ -20,7 +20,7 @@ from typing import Any
 
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.venue import ExecutionReport, ReportKind
-from aiswarm.types import ClientOrderId, Fill, OrderStatus, TradeId, VenueOrderId
+from aiswarm.types import ClientOrderId, Fill, OrderStatus, TradeId, VenueId, VenueOrderId
 
 __all__ = [
     "FUNDING",
@@ -34,6 +34,7 @@ __all__ = [
     "event_from_report",
     "event_payload",
     "funding_payload",
+    "funding_report",
 ]
 
 ORDER_SUBMITTED = "order.submitted"
@@ -114,6 +115,18 @@ def anomaly_payload(client_order_id: ClientOrderId, event: OrderEvent, why: str)
     payload = event_payload(client_order_id, event, None)
     payload["refused_because"] = why
     return payload
+
+
+def funding_report(payload: Mapping[str, Any]) -> ExecutionReport:
+    """Return the FUNDING report a ``funding`` record holds (for replay after a restart)."""
+    return ExecutionReport(
+        kind=ReportKind.FUNDING,
+        venue=VenueId(payload["venue"]),
+        ts_ns=int(payload["ts_ns"]),
+        account=payload["account"],
+        symbol=payload["symbol"],
+        amount=Decimal(payload["amount"]),
+    )
 
 
 def funding_payload(report: ExecutionReport) -> dict[str, Any]:

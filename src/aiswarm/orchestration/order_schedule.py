@@ -206,11 +206,29 @@ class OrderSchedule:
         return await self._place(first, now_ns, context, place)
 
     async def replace(self, symbol: Symbol, why: str) -> None:
-        """Drop ``symbol``'s remaining slices, recording how many and how much they were.
+        """Drop ``symbol``'s remaining slices and finished re-quotes, recording each.
 
-        Re-quotes are kept: the allocator counts a re-quoted order as working until its cancel
-        is done, so its replacement is part of what the new decision was sized against.
+        A re-quote whose cancel is still pending is kept: the allocator counted that order as
+        working, so its replacement is part of what the new decision was sized against. One
+        whose cancel is already done was not counted, so placing its remainder now would add
+        to the new target: it is dropped.
         """
+        for key, timer in list(self.timers.items()):
+            if not isinstance(timer, Deadline):
+                continue
+            order = self._oms.orders.get(ClientOrderId(key))
+            if order is None or order.spec.symbol != symbol or not order.is_terminal:
+                continue
+            self.timers.pop(key, None)
+            await self._journal.append(
+                REQUOTE,
+                {
+                    "action": "not_replaced",
+                    "client_order_id": key,
+                    "symbol": symbol,
+                    "reason": f"a new decision replaced it ({why})",
+                },
+            )
         plan = self._slices.pop(symbol, None)
         if plan is not None:
             self.timers.pop(symbol, None)

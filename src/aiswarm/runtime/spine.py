@@ -19,7 +19,6 @@ from typing import Any
 from aiswarm.clock import Clock, from_ns
 from aiswarm.data import EventStore
 from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, Venue
-from aiswarm.execution.order_journal import FUNDING
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
 from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
@@ -219,21 +218,17 @@ async def open_spine(
         algorithm=algorithm,
     )
     portfolio = spine.portfolio
-    baseline: Mapping[str, Any] | None = None
-    for event_type, payload in records:
+
+    def replay_other(event_type: str, payload: Mapping[str, Any]) -> None:
+        # In journal order, so a deposit made after a checkpoint still moves the baselines.
         if event_type == DEPOSIT:
             portfolio.deposit(Decimal(payload["amount"]))
-        elif event_type == FUNDING:
-            portfolio.apply_funding_payment(
-                VenueId(payload["venue"]),
-                Symbol(payload["symbol"]),
-                amount=Decimal(payload["amount"]),
-                ts=from_ns(int(payload["ts_ns"])),
-            )
         elif event_type == BASELINE:
-            baseline = payload
-    spine.oms.restore(records)
-    if baseline is not None:
-        portfolio.restore_baselines(*baseline_from_payload(baseline))
+            portfolio.restore_baselines(*baseline_from_payload(payload))
+
+    spine.oms.restore(records, replay_other)
     await spine.oms.reconcile()
+    if spine.kill_switch.switch.is_latched():
+        # A cancel asked before the restart may never have reached the venue: ask again.
+        await spine.oms.cancel_all("kill switch latched at restart")
     return spine
