@@ -7,6 +7,7 @@ sits on the operator router, which requires the bearer key at inclusion.
 from __future__ import annotations
 
 from contextlib import aclosing
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query
@@ -36,14 +37,7 @@ def create_app(platform: Platform, api_key: str) -> FastAPI:
 
     @operator.get("/events/verify")
     async def verify_events() -> dict[str, Any]:
-        report = await platform.store.verify()
-        return {
-            "ok": report.ok,
-            "checked": report.checked,
-            "first_bad_seq": report.first_bad_seq,
-            "reason": report.reason,
-            "head_hash": report.head_hash,
-        }
+        return asdict(await platform.store.verify())
 
     @operator.get("/events")
     async def recent_events(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import aclosing
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +28,7 @@ async def verify_chain(
         report = await store.verify(expected_head=expect_head)
     finally:
         await store.close()
-    return {
-        "ok": report.ok,
-        "checked": report.checked,
-        "first_bad_seq": report.first_bad_seq,
-        "reason": report.reason,
-        "head_hash": report.head_hash,
-    }
+    return asdict(report)
 
 
 async def list_events(

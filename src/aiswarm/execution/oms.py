@@ -40,7 +40,7 @@ from aiswarm.clock import Clock
 from aiswarm.errors import InvalidTransition, TransientVenueError, VenueError
 from aiswarm.execution.activity import OrderActivity
 from aiswarm.execution.oms_contracts import EventJournal, OmsRefusal, SubmitResult
-from aiswarm.execution.oms_recovery import OrderRecovery
+from aiswarm.execution.oms_recovery import Item, OrderRecovery
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.order_journal import (
     FUNDING,
@@ -66,14 +66,19 @@ from aiswarm.risk import (
     NonceLedger,
     order_fields,
 )
-from aiswarm.types import ClientOrderId, Fill, OrderSpec, OrderStatus, OrderType
+from aiswarm.types import (
+    WORKING_ORDER_STATUSES,
+    ClientOrderId,
+    Fill,
+    OrderSpec,
+    OrderStatus,
+    OrderType,
+)
 
 __all__ = ["OrderManager"]
 
 _log = logging.getLogger(__name__)
-_WORKING = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
-
-Item = tuple[ClientOrderId, OrderEvent, Fill | None]
+_WORKING = WORKING_ORDER_STATUSES
 
 
 class OrderManager(OrderRecovery):

@@ -29,13 +29,14 @@ from aiswarm.execution.order_journal import (
 from aiswarm.execution.order_state import OrderState, apply
 from aiswarm.execution.venue import ExecutionReport, Venue, fill_from_report
 from aiswarm.risk import Approval
-from aiswarm.types import ClientOrderId, Fill, OrderSpec, OrderStatus
+from aiswarm.types import WORKING_ORDER_STATUSES, ClientOrderId, Fill, OrderSpec, OrderStatus
 
-__all__ = ["OrderRecovery"]
+__all__ = ["Item", "OrderRecovery"]
 
 _log = logging.getLogger(__name__)
-_WORKING = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
+_WORKING = WORKING_ORDER_STATUSES
 Item = tuple[ClientOrderId, OrderEvent, Fill | None]
+"""One order event to record: the order, the event, and its fill when it is one."""
 
 
 class OrderRecovery:

@@ -35,6 +35,7 @@ from aiswarm.execution.venue import (
     reused_id_ack,
 )
 from aiswarm.types import (
+    WORKING_ORDER_STATUSES,
     AccountId,
     Bar,
     ClientOrderId,
@@ -55,7 +56,7 @@ __all__ = ["PaperVenue"]
 
 _ZERO = Decimal(0)
 _UNCAPPED = Decimal("Infinity")
-_OPEN = frozenset({OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
+_OPEN = WORKING_ORDER_STATUSES
 
 
 class _Order:

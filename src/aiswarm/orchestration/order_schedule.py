@@ -40,6 +40,7 @@ from aiswarm.orchestration.order_pipeline import Placement
 from aiswarm.portfolio.allocator import AllocatorConfig, limit_price
 from aiswarm.risk import MarketView
 from aiswarm.types import (
+    WORKING_ORDER_STATUSES,
     ClientOrderId,
     Instrument,
     OrderIntent,
@@ -64,7 +65,7 @@ REQUOTE = "allocation.requote"
 _NS = 1_000_000_000
 _ZERO = Decimal(0)
 _DIVIDE_DOWN = Context(prec=40, rounding=ROUND_FLOOR)  # positive quotients: towards zero
-_WORKING = (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED)
+_WORKING = WORKING_ORDER_STATUSES
 _CLOSED_UNFILLED = (OrderStatus.CANCELED, OrderStatus.EXPIRED)
 
 

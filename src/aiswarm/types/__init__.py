@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiswarm.types.enums import (
     TERMINAL_ORDER_STATUSES,
+    WORKING_ORDER_STATUSES,
     Direction,
     InstrumentKind,
     MandateStatus,
@@ -46,6 +47,7 @@ from aiswarm.types.timestamps import UtcDatetime
 __all__ = [
     "TERMINAL_ORDER_STATUSES",
     "TRADING_MODES",
+    "WORKING_ORDER_STATUSES",
     "AccountId",
     "AgentId",
     "Bar",

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 __all__ = [
     "TERMINAL_ORDER_STATUSES",
+    "WORKING_ORDER_STATUSES",
     "Direction",
     "InstrumentKind",
     "MandateStatus",
@@ -102,6 +103,11 @@ TERMINAL_ORDER_STATUSES: frozenset[OrderStatus] = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
 )
 """Statuses an order never leaves."""
+
+WORKING_ORDER_STATUSES: frozenset[OrderStatus] = frozenset(
+    {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
+)
+"""Statuses of an order the venue has acknowledged and that can still fill."""
 
 
 class TradingState(StrEnum):
