@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from aiswarm.clock import WallClock
-from aiswarm.data import EventStore, open_event_store
+from aiswarm.store import EventStore, open_event_store
 
 TASKS = 8
 

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _durable_venue import DurableFakeVenue
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import open_event_store
 from aiswarm.risk import KillTrigger, LiquiditySource, MarketView
 from aiswarm.runtime.spine import open_spine
+from aiswarm.store import open_event_store
 from aiswarm.types import OrderIntent, OrderType, Side, TimeInForce
 from kit.builders import ACCOUNT, MANDATE, SYMBOL, VENUE, instrument
 from kit.spine import OPERATOR, SECRET, START, limits, trading_mandate

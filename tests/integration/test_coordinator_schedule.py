@@ -14,13 +14,11 @@ from aiswarm.agents import Proposal, build_agents, parse_agents_config
 from aiswarm.backtest.runner import BacktestSetup, run_backtest
 from aiswarm.clock import SimulatedClock, from_ns
 from aiswarm.config import load_config
-from aiswarm.data import open_event_store
-from aiswarm.execution import PaperVenue
-from aiswarm.execution.fill_models import FeeModel
 from aiswarm.orchestration import AgentWeights, ArbitrationConfig, Coordinator, TradingContext
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime.paper_session import PaperSession, first_close_ns, instrument_for, load_feeds
+from aiswarm.store import open_event_store
 from aiswarm.types import (
     AgentId,
     BarSeries,
@@ -32,6 +30,8 @@ from aiswarm.types import (
     Symbol,
     SymbolFrame,
 )
+from aiswarm.venues import PaperVenue
+from aiswarm.venues.fill_models import FeeModel
 from kit.builders import ACCOUNT, SYMBOL, VENUE, instrument
 from kit.spine import START, Desk, open_desk, trading_mandate
 

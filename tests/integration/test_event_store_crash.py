@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import open_event_store
+from aiswarm.store import open_event_store
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ import asyncpg
 import pytest
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import EventStore, open_event_store
 from aiswarm.errors import StoreError
+from aiswarm.store import EventStore, open_event_store
 
 pytestmark = pytest.mark.integration
 

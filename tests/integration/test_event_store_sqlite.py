@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from aiswarm.clock import SimulatedClock, to_ns
-from aiswarm.data import ZERO_HASH, EventStore, open_event_store
 from aiswarm.errors import StoreError
+from aiswarm.store import ZERO_HASH, EventStore, open_event_store
 
 pytestmark = pytest.mark.integration
 

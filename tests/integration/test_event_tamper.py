@@ -18,7 +18,7 @@ import pytest
 
 from aiswarm.clock import SimulatedClock
 from aiswarm.commands.events import verify_chain
-from aiswarm.data import ChainReport, open_event_store, record_hash
+from aiswarm.store import ChainReport, open_event_store, record_hash
 
 pytestmark = pytest.mark.integration
 

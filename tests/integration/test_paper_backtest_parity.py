@@ -18,9 +18,9 @@ from aiswarm.agents import build_agents, parse_agents_config
 from aiswarm.backtest.runner import BacktestSetup, run_backtest
 from aiswarm.clock import SimulatedClock, from_ns
 from aiswarm.config import load_config
-from aiswarm.data import open_event_store
-from aiswarm.execution.fill_models import FeeModel
 from aiswarm.runtime.paper_session import PaperSession, first_close_ns, instrument_for, load_feeds
+from aiswarm.store import open_event_store
+from aiswarm.venues.fill_models import FeeModel
 
 pytestmark = pytest.mark.integration
 

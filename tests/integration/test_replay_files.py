@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aiswarm.data import load_bar_arrays, read_bars, read_funding_rates
+from aiswarm.market import load_bar_arrays, read_bars, read_funding_rates
 from aiswarm.types import Symbol, VenueId
 
 SHARED = Path("/work/shared/data")

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import open_event_store
-from aiswarm.execution import ExecutionReport, PaperVenue
+from aiswarm.execution import ExecutionReport
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime.spine import BASELINE, baseline_payload, open_spine
+from aiswarm.store import open_event_store
 from aiswarm.types import Bar, FundingRate, InstrumentKind, OrderStatus, OrderType
+from aiswarm.venues import PaperVenue
 from kit.builders import ACCOUNT, SYMBOL, VENUE, instrument
 from kit.spine import MARK, OPERATOR, SECRET, START, Desk, limits, open_desk, trading_mandate
 

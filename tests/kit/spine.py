@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import EventStore, open_event_store
-from aiswarm.execution import PaperVenue
-from aiswarm.execution.fill_models import FeeModel
 from aiswarm.risk import Algorithm, KillTrigger, LiquiditySource, MarketView, RiskLimits
 from aiswarm.runtime.spine import Spine, open_spine
+from aiswarm.store import EventStore, open_event_store
 from aiswarm.types import Bar, OrderIntent, OrderType, Side, TimeInForce
+from aiswarm.venues import PaperVenue
+from aiswarm.venues.fill_models import FeeModel
 from kit.builders import ACCOUNT, MANDATE, SYMBOL, T0, VENUE, instrument, mandate
 
 SECRET = b"an-approval-secret-of-32-bytes!!"

@@ -26,15 +26,13 @@ import numpy as np
 from aiswarm.agents import Agent
 from aiswarm.backtest.results import BacktestResult, EquityCurve, OrderRecord
 from aiswarm.clock import Clock, SimulatedClock, WallClock, from_ns, to_ns
-from aiswarm.data.bar_arrays import BarArrays
-from aiswarm.data.memory_journal import MemoryJournal
-from aiswarm.execution import PaperVenue
-from aiswarm.execution.fill_models import FeeModel, SlippageModel
+from aiswarm.market.bar_arrays import BarArrays
 from aiswarm.orchestration import ArbitrationConfig, TradingContext
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import KillSwitch, KillTrigger, RiskLimits
 from aiswarm.runtime.desk import TradingDesk
 from aiswarm.runtime.spine import Spine, assemble_spine
+from aiswarm.store.memory_journal import MemoryJournal
 from aiswarm.types import (
     AccountId,
     Fill,
@@ -45,6 +43,8 @@ from aiswarm.types import (
     Side,
     SymbolFrame,
 )
+from aiswarm.venues import PaperVenue
+from aiswarm.venues.fill_models import FeeModel, SlippageModel
 
 __all__ = ["BacktestRun", "BacktestSetup", "run_backtest"]
 

@@ -29,8 +29,7 @@ from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
 from aiswarm.bench.machine import machine_info
 from aiswarm.bench.synthetic_bars import make_bars
 from aiswarm.clock import Clock, from_ns
-from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
-from aiswarm.execution.fill_models import FeeModel
+from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import RiskLimits
@@ -44,6 +43,7 @@ from aiswarm.types import (
     Symbol,
     VenueId,
 )
+from aiswarm.venues.fill_models import FeeModel
 
 __all__ = ["REFERENCE_ORDERS", "benchmark_setup", "run_backtest_bench", "synthetic_arrays"]
 

@@ -23,17 +23,17 @@ from aiswarm.agents.registry import build_agent
 from aiswarm.bench.machine import machine_info
 from aiswarm.bench.synthetic_bars import make_bars
 from aiswarm.clock import Clock, SimulatedClock, from_ns
-from aiswarm.data.bar_arrays import BarArrays
-from aiswarm.data.memory_journal import MemoryJournal
-from aiswarm.execution import PaperVenue
-from aiswarm.execution.fill_models import FeeModel
+from aiswarm.market.bar_arrays import BarArrays
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import KillSwitch, KillTrigger, RiskLimits
 from aiswarm.runtime.desk import TradingDesk
 from aiswarm.runtime.paper_session import PaperSession, first_close_ns, instrument_for
 from aiswarm.runtime.spine import assemble_spine
+from aiswarm.store.memory_journal import MemoryJournal
 from aiswarm.types import AccountId, Mandate, MandateId, MandateStatus, Side, Symbol, VenueId
+from aiswarm.venues import PaperVenue
+from aiswarm.venues.fill_models import FeeModel
 
 __all__ = ["run_cycle_bench"]
 

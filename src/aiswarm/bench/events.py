@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from aiswarm.bench.machine import machine_info
 from aiswarm.clock import Clock
-from aiswarm.data import EventStore, open_event_store
+from aiswarm.store import EventStore, open_event_store
 
 __all__ = ["run_event_bench"]
 

@@ -30,9 +30,8 @@ from aiswarm.backtest.results import BacktestResult, TradeRecord
 from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
 from aiswarm.backtest.walk_forward import WalkForwardResult
 from aiswarm.clock import from_ns
-from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.errors import ConfigError
-from aiswarm.execution.fill_models import FeeModel
+from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import RiskLimits
@@ -46,6 +45,7 @@ from aiswarm.types import (
     Symbol,
     VenueId,
 )
+from aiswarm.venues.fill_models import FeeModel
 
 __all__ = [
     "BacktestOptions",

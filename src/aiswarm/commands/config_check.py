@@ -7,8 +7,8 @@ from typing import Any
 
 from aiswarm.clock import WallClock
 from aiswarm.config import DEFAULT_CONFIG_PATH, load_config, resolve_secrets
-from aiswarm.data import open_event_store
 from aiswarm.runtime.paper_session import load_agents, load_feeds
+from aiswarm.store import open_event_store
 
 __all__ = ["check_config"]
 

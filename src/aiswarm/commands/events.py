@@ -9,7 +9,7 @@ from typing import Any
 
 from aiswarm.clock import WallClock, from_ns
 from aiswarm.config import load_config
-from aiswarm.data import EventStore, open_event_store
+from aiswarm.store import EventStore, open_event_store
 
 __all__ = ["list_events", "verify_chain"]
 

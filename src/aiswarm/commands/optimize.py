@@ -60,8 +60,8 @@ from aiswarm.commands.backtest import (
     load_bars,
     write_backtest_report,
 )
-from aiswarm.data.bar_arrays import BarArrays
 from aiswarm.errors import ConfigError
+from aiswarm.market.bar_arrays import BarArrays
 
 __all__ = [
     "DEFAULT_SEED",

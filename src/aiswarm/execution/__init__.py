@@ -1,11 +1,9 @@
-"""Execution: the order kernel, the OMS, and the venues behind one adapter interface."""
+"""Execution: the order kernel, the OMS, and the venue interface the venues room implements."""
 
 from aiswarm.execution.oms import OrderManager
 from aiswarm.execution.oms_contracts import EventJournal, OmsRefusal, SubmitResult
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.order_state import TRANSITIONS, OrderState, apply, new_order
-from aiswarm.execution.paper_venue import PaperVenue
-from aiswarm.execution.shadow_venue import ShadowVenue
 from aiswarm.execution.trading_gate import TradingGate
 from aiswarm.execution.venue import ExecutionReport, ReportKind, Venue
 
@@ -17,9 +15,7 @@ __all__ = [
     "OrderEvent",
     "OrderManager",
     "OrderState",
-    "PaperVenue",
     "ReportKind",
-    "ShadowVenue",
     "SubmitResult",
     "TradingGate",
     "Trigger",

@@ -17,8 +17,8 @@ import numpy as np
 
 from aiswarm.agents import Agent
 from aiswarm.clock import Clock
-from aiswarm.data.bar_arrays import BarArrays
 from aiswarm.execution import Venue
+from aiswarm.market.bar_arrays import BarArrays
 from aiswarm.orchestration import (
     AgentWeights,
     ArbitrationConfig,

@@ -31,18 +31,17 @@ import yaml
 from aiswarm.agents import Agent, build_agents, parse_agents_config
 from aiswarm.clock import Clock, SimulatedClock, from_ns
 from aiswarm.config import AppConfig
-from aiswarm.data import EventStore
-from aiswarm.data.bar_arrays import BarArrays, load_bar_arrays
-from aiswarm.data.feed import FeedId, FeedSchema
-from aiswarm.data.feed_registry import FeedRegistry
-from aiswarm.data.replay import ReplayFeed
 from aiswarm.errors import ConfigError
-from aiswarm.execution import PaperVenue, ShadowVenue, Venue
-from aiswarm.execution.fill_models import FeeModel
+from aiswarm.execution import Venue
+from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market.feed import FeedId, FeedSchema
+from aiswarm.market.feed_registry import FeedRegistry
+from aiswarm.market.replay import ReplayFeed
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime.desk import TradingDesk
 from aiswarm.runtime.loop import CycleCounts
 from aiswarm.runtime.spine import BASELINE, baseline_payload, open_spine
+from aiswarm.store import EventStore
 from aiswarm.types import (
     AccountId,
     Instrument,
@@ -57,6 +56,8 @@ from aiswarm.types import (
     SymbolFrame,
     VenueId,
 )
+from aiswarm.venues import PaperVenue, ShadowVenue
+from aiswarm.venues.fill_models import FeeModel
 
 __all__ = [
     "SESSION_STARTED",

@@ -16,11 +16,11 @@ from typing import Any
 from aiswarm import __version__
 from aiswarm.clock import Clock, ScaledClock, WallClock, from_ns
 from aiswarm.config import AppConfig
-from aiswarm.data import EventStore, open_event_store
-from aiswarm.data.feed_registry import FeedRegistry
+from aiswarm.market.feed_registry import FeedRegistry
 from aiswarm.runtime.loop import CycleCounts, CycleReport, TradingLoop
 from aiswarm.runtime.paper_session import PaperSession, feed_registry, first_close_ns, load_feeds
 from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
+from aiswarm.store import EventStore, open_event_store
 
 __all__ = ["Platform"]
 

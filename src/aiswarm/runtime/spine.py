@@ -17,7 +17,6 @@ from hashlib import sha256
 from typing import Any
 
 from aiswarm.clock import Clock, from_ns
-from aiswarm.data import EventStore
 from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, Venue
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
 from aiswarm.portfolio import Portfolio
@@ -37,6 +36,7 @@ from aiswarm.risk import (
 )
 from aiswarm.risk.approval import Signer
 from aiswarm.risk.approval_verifier import Verifier
+from aiswarm.store import EventStore
 from aiswarm.types import AccountId, Fill, Instrument, Symbol, VenueId
 
 __all__ = [

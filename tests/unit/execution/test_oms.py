@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.execution import OrderManager, PaperVenue, ShadowVenue
+from aiswarm.execution import OrderManager
 from aiswarm.execution.venue import ExecutionReport, ReportKind
 from aiswarm.types import (
     ClientOrderId,
@@ -20,6 +20,7 @@ from aiswarm.types import (
     VenueId,
     VenueOrderId,
 )
+from aiswarm.venues import PaperVenue, ShadowVenue
 from kit.builders import SYMBOL, T0, VENUE, instrument, order_spec
 from kit.oms import ListJournal, approve, bar, switch_in
 from kit.oms import oms as build_oms

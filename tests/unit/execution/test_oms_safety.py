@@ -8,9 +8,9 @@ from typing import Any
 
 from aiswarm.clock import SimulatedClock
 from aiswarm.errors import TransientVenueError
-from aiswarm.execution import PaperVenue
 from aiswarm.risk import KillTrigger, TripCause
 from aiswarm.types import OrderSpec, OrderStatus, OrderType, TradingState
+from aiswarm.venues import PaperVenue
 from kit.builders import SYMBOL, T0, VENUE, instrument, order_spec
 from kit.oms import ListJournal, approve, bar, oms, switch_in
 

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiswarm.clock import to_ns
-from aiswarm.data.replay_bars import RawBar, bars_from_rows
-from aiswarm.data.replay_fields import ReplayFileError, RowPlace, parse_signed_decimal
+from aiswarm.market.replay_bars import RawBar, bars_from_rows
+from aiswarm.market.replay_fields import ReplayFileError, RowPlace, parse_signed_decimal
 from aiswarm.types import Bar, FundingRate, Symbol, VenueId
 
 __all__ = ["read_lean_funding", "read_lean_trade_zips"]

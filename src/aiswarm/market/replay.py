@@ -16,11 +16,11 @@ from itertools import pairwise
 from pathlib import Path
 
 from aiswarm.clock import Clock
-from aiswarm.data.feed import Coverage, FeedId, FeedSchema, FeedSpec, LatencyClass, MarketRecord
-from aiswarm.data.replay_csv import read_funding_csv, read_ohlcv_csv
-from aiswarm.data.replay_json import read_ccxt_json
-from aiswarm.data.replay_lean import read_lean_funding, read_lean_trade_zips
 from aiswarm.errors import ConfigError
+from aiswarm.market.feed import Coverage, FeedId, FeedSchema, FeedSpec, LatencyClass, MarketRecord
+from aiswarm.market.replay_csv import read_funding_csv, read_ohlcv_csv
+from aiswarm.market.replay_json import read_ccxt_json
+from aiswarm.market.replay_lean import read_lean_funding, read_lean_trade_zips
 from aiswarm.types import (
     Bar,
     FundingRate,

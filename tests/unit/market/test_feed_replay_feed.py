@@ -8,15 +8,8 @@ from pathlib import Path
 import pytest
 
 from aiswarm.clock import SimulatedClock, from_ns
-from aiswarm.data import (
-    Feed,
-    FeedId,
-    LatencyClass,
-    MarketRecord,
-    ReplayFeed,
-    read_bars,
-)
 from aiswarm.errors import ConfigError
+from aiswarm.market import Feed, FeedId, LatencyClass, MarketRecord, ReplayFeed, read_bars
 from aiswarm.types import Bar, Symbol, Trade, VenueId
 
 DATA = Path(__file__).resolve().parents[3] / "backtest_data"

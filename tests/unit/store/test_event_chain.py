@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
-from aiswarm.data import ZERO_HASH, StoredEvent, record_hash, to_canonical_json, verify_records
+from aiswarm.store import ZERO_HASH, StoredEvent, record_hash, to_canonical_json, verify_records
 
 Row = tuple[int, int, str, str, str]
 

@@ -23,8 +23,6 @@ from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from aiswarm.clock import Clock
-from aiswarm.execution.fill_models import EXACT, FeeModel, NoSlippage, SlippageModel
-from aiswarm.execution.paper_matching import Match, decide, refusal, slipped_price
 from aiswarm.execution.venue import (
     ExecutionReport,
     RejectCode,
@@ -51,6 +49,8 @@ from aiswarm.types import (
     VenueOrderId,
     to_decimal,
 )
+from aiswarm.venues.fill_models import EXACT, FeeModel, NoSlippage, SlippageModel
+from aiswarm.venues.paper_matching import Match, decide, refusal, slipped_price
 
 __all__ = ["PaperVenue"]
 

@@ -36,18 +36,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aiswarm.clock import Clock
-from aiswarm.data.event_chain import ChainReport, StoredEvent, to_canonical_json, type_json
-from aiswarm.data.event_reader import (
+from aiswarm.errors import StoreError
+from aiswarm.store.event_chain import ChainReport, StoredEvent, to_canonical_json, type_json
+from aiswarm.store.event_reader import (
     count_events,
     head_of,
     read_head,
     replay_events,
     verify_chain,
 )
-from aiswarm.data.event_schema import ADVISORY_LOCK_KEY
-from aiswarm.data.event_writer import BatchWriter, Queued, open_batch_writer
-from aiswarm.data.store_url import StoreUrl, describe_failure, parse_store_url
-from aiswarm.errors import StoreError
+from aiswarm.store.event_schema import ADVISORY_LOCK_KEY
+from aiswarm.store.event_writer import BatchWriter, Queued, open_batch_writer
+from aiswarm.store.store_url import StoreUrl, describe_failure, parse_store_url
 
 __all__ = ["EventStore", "open_event_store"]
 

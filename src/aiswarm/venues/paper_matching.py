@@ -28,9 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from aiswarm.execution.fill_models import EXACT
 from aiswarm.execution.venue import RejectCode
 from aiswarm.types import Bar, Instrument, OrderSpec, OrderType, Side, TimeInForce
+from aiswarm.venues.fill_models import EXACT
 
 __all__ = ["BarOutcome", "Match", "crosses", "decide", "match_bar", "refusal", "slipped_price"]
 

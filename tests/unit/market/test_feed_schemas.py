@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from aiswarm.data import Coverage, FeedId, FeedIdError, FeedSchema, FeedSpec, LatencyClass
+from aiswarm.market import Coverage, FeedId, FeedIdError, FeedSchema, FeedSpec, LatencyClass
 from aiswarm.types import OpenInterest, OrderBookSnapshot, Side, Trade
 
 T0 = 1_700_000_000_000_000_000

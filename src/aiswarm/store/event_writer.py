@@ -25,8 +25,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from aiswarm.data.event_chain import ZERO_HASH
-from aiswarm.data.event_schema import ADVISORY_LOCK_KEY
+from aiswarm.store.event_chain import ZERO_HASH
+from aiswarm.store.event_schema import ADVISORY_LOCK_KEY
 
 __all__ = ["BatchWriter", "Queued", "Row", "open_batch_writer"]
 

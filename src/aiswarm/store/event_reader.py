@@ -16,10 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from aiswarm.clock import to_ns
-from aiswarm.data.event_chain import ZERO_HASH, ChainReport, ChainVerifier, StoredEvent, pin_report
-from aiswarm.data.event_schema import events
-from aiswarm.data.store_url import describe_failure
 from aiswarm.errors import StoreError
+from aiswarm.store.event_chain import ZERO_HASH, ChainReport, ChainVerifier, StoredEvent, pin_report
+from aiswarm.store.event_schema import events
+from aiswarm.store.store_url import describe_failure
 
 __all__ = ["count_events", "head_of", "read_head", "replay_events", "verify_chain"]
 

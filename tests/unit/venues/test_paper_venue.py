@@ -9,8 +9,6 @@ import pytest
 from pydantic import ValidationError
 
 from aiswarm.clock import SimulatedClock, to_ns
-from aiswarm.execution.fill_models import FeeModel, TickSlippage
-from aiswarm.execution.paper_venue import PaperVenue
 from aiswarm.execution.venue import (
     ExecutionReport,
     MarketDataSink,
@@ -32,6 +30,8 @@ from aiswarm.types import (
     Symbol,
     TimeInForce,
 )
+from aiswarm.venues.fill_models import FeeModel, TickSlippage
+from aiswarm.venues.paper_venue import PaperVenue
 from kit.builders import ACCOUNT, SYMBOL, T0, VENUE, instrument, order_spec
 
 T0_NS = to_ns(T0)

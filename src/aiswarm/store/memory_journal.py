@@ -18,15 +18,15 @@ from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from typing import Any
 
 from aiswarm.clock import Clock
-from aiswarm.data.event_chain import (
+from aiswarm.store.event_chain import (
     ZERO_HASH,
     ChainReport,
     StoredEvent,
     to_canonical_json,
     verify_records,
 )
-from aiswarm.data.event_store import EventStore
-from aiswarm.data.event_writer import Queued, Row, chain_rows
+from aiswarm.store.event_store import EventStore
+from aiswarm.store.event_writer import Queued, Row, chain_rows
 
 __all__ = ["MemoryJournal"]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aiswarm.data import BarArrays, ReplayFileError, load_bar_arrays, read_bars
+from aiswarm.market import BarArrays, ReplayFileError, load_bar_arrays, read_bars
 from aiswarm.types import Symbol, VenueId
 
 DATA = Path(__file__).resolve().parents[3] / "backtest_data"

@@ -31,8 +31,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from aiswarm.clock import to_ns
-from aiswarm.data.replay_csv import read_ohlcv_csv
-from aiswarm.data.replay_fields import EPOCH_MS_MAX, EPOCH_MS_MIN
+from aiswarm.market.replay_csv import read_ohlcv_csv
+from aiswarm.market.replay_fields import EPOCH_MS_MAX, EPOCH_MS_MIN
 from aiswarm.types import Bar, Symbol, VenueId
 
 __all__ = ["MAX_EXACT_DIGITS", "BarArrays", "load_bar_arrays"]

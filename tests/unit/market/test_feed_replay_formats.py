@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aiswarm.clock import to_ns
-from aiswarm.data import ReplayFileError, read_bars, read_funding_rates
+from aiswarm.market import ReplayFileError, read_bars, read_funding_rates
 from aiswarm.types import Symbol, VenueId
 
 DATA = Path(__file__).resolve().parents[3] / "backtest_data"

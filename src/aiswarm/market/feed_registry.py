@@ -7,8 +7,8 @@ nobody registered is a configuration mistake, and the error lists the ids that d
 
 from __future__ import annotations
 
-from aiswarm.data.feed import Feed, FeedId, FeedIdError, FeedSpec
 from aiswarm.errors import ConfigError
+from aiswarm.market.feed import Feed, FeedId, FeedIdError, FeedSpec
 
 __all__ = ["FeedRegistry", "UnknownFeedError"]
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 connection = context.config.attributes.get("connection")
 if not isinstance(connection, Connection):
     raise RuntimeError(
-        "the event store migrations run only through aiswarm.data.open_event_store, "
+        "the event store migrations run only through aiswarm.store.open_event_store, "
         "which passes an open connection in config.attributes['connection']"
     )
 context.configure(connection=connection, target_metadata=None)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
-from aiswarm.data.replay_fields import ReplayFileError, RowPlace, parse_decimal
+from aiswarm.market.replay_fields import ReplayFileError, RowPlace, parse_decimal
 from aiswarm.types import Bar, Symbol, VenueId
 
 __all__ = ["OHLCV_COLUMNS", "RawBar", "bars_from_rows", "infer_interval_s"]

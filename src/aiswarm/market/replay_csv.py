@@ -17,8 +17,8 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from aiswarm.data.replay_bars import OHLCV_COLUMNS, RawBar, bars_from_rows, infer_interval_s
-from aiswarm.data.replay_fields import (
+from aiswarm.market.replay_bars import OHLCV_COLUMNS, RawBar, bars_from_rows, infer_interval_s
+from aiswarm.market.replay_fields import (
     ReplayFileError,
     RowPlace,
     parse_signed_decimal,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aiswarm.data.replay_bars import RawBar, bars_from_rows, infer_interval_s
-from aiswarm.data.replay_fields import ReplayFileError, RowPlace, parse_timestamp_ns
+from aiswarm.market.replay_bars import RawBar, bars_from_rows, infer_interval_s
+from aiswarm.market.replay_fields import ReplayFileError, RowPlace, parse_timestamp_ns
 from aiswarm.types import Bar, Symbol, VenueId
 
 __all__ = ["read_ccxt_json"]

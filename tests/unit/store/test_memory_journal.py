@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import ZERO_HASH, record_hash, to_canonical_json
-from aiswarm.data.memory_journal import MemoryJournal
+from aiswarm.store import ZERO_HASH, record_hash, to_canonical_json
+from aiswarm.store.memory_journal import MemoryJournal
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 import pytest
 
 from aiswarm.clock import SimulatedClock, to_ns
-from aiswarm.execution.shadow_venue import SentKind, ShadowVenue
 from aiswarm.execution.venue import MarketDataSink, RejectCode, ReportKind, Venue
 from aiswarm.types import (
     Bar,
@@ -23,6 +22,7 @@ from aiswarm.types import (
     Side,
     VenueId,
 )
+from aiswarm.venues.shadow_venue import SentKind, ShadowVenue
 from kit.builders import SYMBOL, T0, VENUE, order_spec
 
 SRC = Path(__file__).resolve().parents[3] / "src"
@@ -61,7 +61,7 @@ _NETWORK_CALLS = {
     "start_server",
 }
 # The only execution modules shadow mode may reach: no adapter, no paper venue.
-_ALLOWED_EXECUTION = {"aiswarm.execution.shadow_venue", "aiswarm.execution.venue"}
+_ALLOWED_EXECUTION = {"aiswarm.venues.shadow_venue", "aiswarm.execution.venue"}
 
 
 def _module_path(name: str) -> Path | None:
@@ -124,7 +124,7 @@ def _scan_closure(start: str) -> tuple[list[str], set[str]]:
 
 def test_shadow_imports_when_scanned_with_everything_they_reach_then_no_network_module() -> None:
     # Act
-    findings, reached = _scan_closure("aiswarm.execution.shadow_venue")
+    findings, reached = _scan_closure("aiswarm.venues.shadow_venue")
 
     # Assert
     assert findings == []

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.data import FeedId, FeedIdError, FeedRegistry, ReplayFeed, UnknownFeedError
 from aiswarm.errors import ConfigError
+from aiswarm.market import FeedId, FeedIdError, FeedRegistry, ReplayFeed, UnknownFeedError
 
 
 def feed(text: str) -> ReplayFeed:

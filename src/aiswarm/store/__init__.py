@@ -1,0 +1,29 @@
+"""Event-store room: the append-only, hash-chained log every state change is written to first.
+
+Others use ``open_event_store`` to get an ``EventStore``, read ``StoredEvent``s back, and check
+the chain with ``EventStore.verify`` or, without a database, ``verify_records``. A backtest
+journals to the in-memory ``MemoryJournal`` with the same encoding (see docs/event-store.md).
+"""
+
+from __future__ import annotations
+
+from aiswarm.store.event_chain import (
+    ZERO_HASH,
+    ChainReport,
+    StoredEvent,
+    record_hash,
+    to_canonical_json,
+    verify_records,
+)
+from aiswarm.store.event_store import EventStore, open_event_store
+
+__all__ = [
+    "ZERO_HASH",
+    "ChainReport",
+    "EventStore",
+    "StoredEvent",
+    "open_event_store",
+    "record_hash",
+    "to_canonical_json",
+    "verify_records",
+]
