@@ -442,13 +442,29 @@ def run(
     ] = None,
     port: Annotated[int | None, typer.Option("--port", help="API port (overrides config).")] = None,
     cycles: Annotated[
-        int | None, typer.Option("--cycles", min=1, help="Stop after this many cycles.")
+        int | None,
+        typer.Option("--cycles", min=1, help="Stop after this many cycles (steps) in this run."),
+    ] = None,
+    new_account: Annotated[
+        bool,
+        typer.Option(
+            "--new-account", help="Open a fresh account instead of resuming the last one."
+        ),
+    ] = False,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="Resume (or, with --new-account, open) this account."),
     ] = None,
 ) -> None:
-    """Start the platform: event store, trading loop and API. Ctrl-C stops it cleanly."""
-    from aiswarm.commands.run import run_platform
+    """Start trading: recover the account from the log, run its engine and the API.
 
-    asyncio.run(run_platform(config, mode, port, cycles, out))
+    Starting is recovering: the last account of the mode resumes where it stopped (cash,
+    positions, open orders, kill switch, the replay's place). Ctrl-C stops it cleanly.
+    """
+    from aiswarm.commands.run import RunOptions, run_platform
+
+    options = RunOptions(mode, port, cycles, new_account, account)
+    asyncio.run(run_platform(config, options, out))
 
 
 def main() -> None:

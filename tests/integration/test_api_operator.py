@@ -7,13 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from aiswarm.api import create_app
-from aiswarm.clock import SimulatedClock
-from aiswarm.config import load_config
-from aiswarm.runtime import Platform
-from aiswarm.runtime.session_state import SessionTrigger
+from aiswarm.runtime import Host, TradingService
+from kit.host import paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
 
@@ -22,70 +19,55 @@ KEY = "operator-api-key-of-at-least-32-bytes!"
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Platform]]:
-    config_file = tmp_path / "aiswarm.yaml"
-    config_file.write_text(
-        yaml.safe_dump(
-            {
-                "state_dir": str(tmp_path / "state"),
-                "data_dir": str(REPO / "backtest_data"),
-                "store": {"url": f"sqlite+aiosqlite:///{tmp_path}/events.db"},
-                "trading": {
-                    "agents_file": str(REPO / "config" / "agents.yaml"),
-                    "enable_at_start": True,
-                    "operators": ["alice"],
-                },
-            }
-        ),
-        encoding="utf-8",
-    )
-    config = load_config(config_file, environ={})
-    platform = await Platform.start(config, b"s" * 32, clock_at=SimulatedClock)
-    app = create_app(platform, KEY)
+async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Host]]:
+    host = await start(paper_config(tmp_path))
+    app = create_app(TradingService(host), KEY)
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {KEY}"}
     async with httpx.AsyncClient(
         transport=transport, base_url="http://api", headers=headers
     ) as client:
-        yield client, platform
-    await platform.stop("test over")
+        yield client, host
+    await host.stop("test over")
 
 
 async def test_routes_when_no_key_then_401(
-    api: tuple[httpx.AsyncClient, Platform],
+    api: tuple[httpx.AsyncClient, Host],
 ) -> None:
     client, _ = api
     answer = await client.get("/kill-switch", headers={"Authorization": ""})
     assert answer.status_code == 401
 
 
-async def test_session_when_paused_then_cycles_do_nothing_until_resumed(
-    api: tuple[httpx.AsyncClient, Platform],
+async def test_session_when_paused_then_steps_place_nothing_until_resumed(
+    api: tuple[httpx.AsyncClient, Host],
 ) -> None:
     # Arrange
-    client, platform = api
-    refused = await client.post("/session/pause", json={"reason": "too early"})
-    await platform.change_state(SessionTrigger.START, "test")
+    client, host = api
 
     # Act
     paused = await client.post("/session/pause", json={"reason": "lunch"})
-    idle = await platform._cycle(1)
+    idle = await run_steps(host, 30)
+    status = (await client.get("/status")).json()
     resumed = await client.post("/session/resume", json={"reason": "back"})
     again = await client.post("/session/resume", json={"reason": "twice"})
 
     # Assert
-    assert refused.status_code == 409
-    assert "CREATED -> PAUSE" in refused.json()["detail"]
     assert paused.json() == {"session": "paused"}
-    assert idle.signals == 0
-    assert idle.orders == 0
-    assert platform.session.cycles == 0
+    assert len(idle) == 30
+    assert sum(report.orders for report in idle) == 0
+    assert sum(report.signals for report in idle) == 0
+    assert all(report.nav is not None for report in idle), "NAV keeps updating while paused"
+    assert status["session"] == "paused"
+    assert status["nav"] is not None
+    assert status["steps"] == 30
     assert resumed.json() == {"session": "running"}
     assert again.status_code == 409
+    assert "RUNNING -> RESUME" in again.json()["detail"]
 
 
 async def test_kill_switch_when_tripped_then_enable_refused_until_authorised_reset(
-    api: tuple[httpx.AsyncClient, Platform],
+    api: tuple[httpx.AsyncClient, Host],
 ) -> None:
     client, _ = api
 
@@ -109,7 +91,7 @@ async def test_kill_switch_when_tripped_then_enable_refused_until_authorised_res
 
 
 async def test_feeds_when_listed_then_shipped_files_with_coverage_and_history(
-    api: tuple[httpx.AsyncClient, Platform],
+    api: tuple[httpx.AsyncClient, Host],
 ) -> None:
     client, _ = api
 
@@ -125,16 +107,11 @@ async def test_feeds_when_listed_then_shipped_files_with_coverage_and_history(
 
 
 async def test_orders_when_cycles_trade_then_listed_with_positions(
-    api: tuple[httpx.AsyncClient, Platform],
+    api: tuple[httpx.AsyncClient, Host],
 ) -> None:
-    # Arrange: a cycle per replayed minute, for 10 hours of bars
-    client, platform = api
-    clock = platform.clock
-    assert isinstance(clock, SimulatedClock)
-    await platform.change_state(SessionTrigger.START, "test")
-    for number in range(1, 601):
-        await platform._cycle(number)
-        clock.advance(60)
+    # Arrange: a step per replayed minute, for 10 hours of bars
+    client, host = api
+    await run_steps(host, 600)
 
     # Act
     orders = (await client.get("/orders")).json()
@@ -154,5 +131,5 @@ async def test_orders_when_cycles_trade_then_listed_with_positions(
     }
     assert len(open_orders) <= len(orders)
     assert all(position["symbol"] in ("BTC/USD", "ETH/USD") for position in positions)
-    recorded = [event.type async for event in platform.store.replay(types=["portfolio.baseline"])]
+    recorded = [event.type async for event in host.store.replay(types=["portfolio.baseline"])]
     assert recorded, "the session checkpoints peak NAV and the day's opening NAV"

@@ -150,7 +150,7 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert "created a random secret" in result.stdout
     assert "cycle 60 2018-04-04" in result.stdout
     types = _event_types(tmp_path / "events.db")
-    assert types[0] == "session.started"
+    assert types[0] == "account.opened"
     assert "runtime.started" in types
     assert types.count("cycle.completed") == 60
     assert "order.submitted" in types
@@ -158,6 +158,16 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert types[-1] == "runtime.stopped"
     verify = _aiswarm("events", "verify", "--db", f"sqlite:///{tmp_path}/events.db")
     assert verify.returncode == 0, verify.stderr
+
+    again = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), "--cycles", "5")
+
+    assert again.returncode == 0, again.stderr
+    assert "resumed account paper-1" in again.stdout
+    assert "cycle 61 2018-04-04 01:01" in again.stdout
+    assert "cycle 65 2018-04-04 01:05" in again.stdout
+    after = _event_types(tmp_path / "events.db")
+    assert after.count("account.opened") == 1
+    assert after.count("cycle.completed") == 65
 
 
 def test_run_when_sigterm_then_api_served_with_auth_and_stop_recorded(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from aiswarm.config import load_config
 from aiswarm.orchestration import AgentWeights, ArbitrationConfig, Coordinator, TradingContext
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import KillTrigger
-from aiswarm.runtime.paper_session import PaperSession, first_close_ns, instrument_for, load_feeds
-from aiswarm.store import open_event_store
+from aiswarm.runtime import Host
+from aiswarm.runtime.composition import instrument_for, load_feeds
 from aiswarm.types import (
     AgentId,
     BarSeries,
@@ -33,6 +33,7 @@ from aiswarm.types import (
 from aiswarm.venues import PaperVenue
 from aiswarm.venues.fill_models import FeeModel
 from kit.builders import ACCOUNT, SYMBOL, VENUE, instrument
+from kit.host import run_steps
 from kit.spine import START, Desk, open_desk, trading_mandate
 
 pytestmark = pytest.mark.integration
@@ -107,7 +108,7 @@ def _coordinator(desk: Desk, agent: _Scripted, **allocator: Any) -> Coordinator:
         allocator=AllocatorConfig(**(fields | allocator)),
         pipeline=desk.spine.pipeline,
         oms=desk.spine.oms,
-        journal=desk.store,
+        journal=desk.spine.journal,
         clock=desk.clock,
         account=ACCOUNT,
     )
@@ -538,9 +539,9 @@ async def test_replay_when_orders_worked_over_time_then_paper_and_backtest_place
     config = _parity_config(tmp_path, allocator)
     feeds = load_feeds(config)
     bars = feeds[Symbol("BTC/USD")]
-    clock = SimulatedClock(from_ns(first_close_ns(feeds)))
-    store = await open_event_store(config.store.url, clock)
-    session = await PaperSession.open(config, store, clock, b"p" * 32, feeds=feeds)
+    host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
+    await host.begin("parity")
+    engine = host.engine
     setup = BacktestSetup(
         bars=bars,
         instrument=instrument_for(bars),
@@ -548,19 +549,18 @@ async def test_replay_when_orders_worked_over_time_then_paper_and_backtest_place
         arbitration=config.trading.arbitration,
         allocator=config.trading.allocator,
         limits=config.trading.risk,
-        mandate=session.desk.mandate,
+        mandate=engine.mandate,
         starting_cash=config.paper.starting_cash,
         fee_model=FeeModel(maker_fee_frac=Decimal("0.001"), taker_fee_frac=Decimal("0.001")),
+        account=engine.account,
     )
 
     # Act
     backtest = await run_backtest(setup)
-    number = 0
-    while not (await session.cycle(number := number + 1)).finished:
-        clock.advance(60)
-    paper = [order.spec for order in session.desk.spine.oms.orders.values()]
-    kinds = [event.type async for event in store.replay()]
-    await store.close()
+    await run_steps(host, 100_000)
+    paper = [order.spec for order in engine.spine.oms.orders.values()]
+    kinds = [event.type async for event in host.store.replay()]
+    await host.stop("parity over")
 
     # Assert
     def shape(specs: Any) -> list[tuple[object, ...]]:

@@ -16,10 +16,10 @@ import yaml
 
 from aiswarm.agents import build_agents, parse_agents_config
 from aiswarm.backtest.runner import BacktestSetup, run_backtest
-from aiswarm.clock import SimulatedClock, from_ns
+from aiswarm.clock import SimulatedClock
 from aiswarm.config import load_config
-from aiswarm.runtime.paper_session import PaperSession, first_close_ns, instrument_for, load_feeds
-from aiswarm.store import open_event_store
+from aiswarm.runtime import Host
+from aiswarm.runtime.composition import instrument_for, load_feeds
 from aiswarm.venues.fill_models import FeeModel
 
 pytestmark = pytest.mark.integration
@@ -59,26 +59,36 @@ def _config(tmp_path: Path, trading: dict[str, Any] | None = None) -> Any:
                         }
                     ],
                 },
-                "trading": {
-                    "agents_file": str(agents_file),
-                    "enable_at_start": True,
-                    "allocator": {
-                        "mode": "fixed_quantity",
-                        "fixed_quantity": "0.5",
-                        "long_only": True,
+                "trading": _merged(
+                    {
+                        "agents_file": str(agents_file),
+                        "enable_at_start": True,
+                        "allocator": {
+                            "mode": "fixed_quantity",
+                            "fixed_quantity": "0.5",
+                            "long_only": True,
+                        },
+                        "risk": {
+                            "max_order_notional_usd": "100000",
+                            "max_position_notional_usd": "100000",
+                            "max_drawdown_frac": "0.5",
+                            "max_daily_loss_frac": "0.5",
+                        },
                     },
-                    "risk": {
-                        "max_order_notional_usd": "100000",
-                        "max_position_notional_usd": "100000",
-                        "max_drawdown_frac": "0.5",
-                        "max_daily_loss_frac": "0.5",
-                    },
-                },
+                    trading or {},
+                ),
             }
         ),
         encoding="utf-8",
     )
     return load_config(config_file, environ={})
+
+
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = {**base[key], **value} if isinstance(value, dict) and key in base else value
+    return merged
 
 
 def _orders(specs: Any) -> list[tuple[object, ...]]:
@@ -94,8 +104,10 @@ def _orders(specs: Any) -> list[tuple[object, ...]]:
             "order_ttl_s": 120,
             "allocator": {"order_type": "limit", "limit_offset_ticks": 500},
         },
+        # A daily-loss limit this strategy breaches: both must trip at the same bar.
+        {"risk": {"max_daily_loss_frac": "0.0004", "max_drawdown_frac": "0.5"}},
     ],
-    ids=["market-orders", "expiring-limits"],
+    ids=["market-orders", "expiring-limits", "daily-loss-trip"],
 )
 async def test_replay_when_same_data_then_paper_and_backtest_place_identical_orders(
     tmp_path: Path, trading: dict[str, Any] | None
@@ -104,9 +116,9 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
     config = _config(tmp_path, trading)
     feeds = load_feeds(config)
     bars = feeds["BTC/USD"]
-    clock = SimulatedClock(from_ns(first_close_ns(feeds)))
-    store = await open_event_store(config.store.url, clock)
-    session = await PaperSession.open(config, store, clock, b"p" * 32, feeds=feeds)
+    host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
+    await host.begin("parity")
+    engine = host.engine
     agents_data = yaml.safe_load(config.trading.agents_file.read_text(encoding="utf-8"))
     setup = BacktestSetup(
         bars=bars,
@@ -115,27 +127,41 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
         arbitration=config.trading.arbitration,
         allocator=config.trading.allocator,
         limits=config.trading.risk,
-        mandate=session.desk.mandate,
+        mandate=engine.mandate,
         starting_cash=config.paper.starting_cash,
         fee_model=FeeModel(maker_fee_frac=Decimal("0.001"), taker_fee_frac=Decimal("0.001")),
         order_ttl_s=config.trading.order_ttl_s,
+        account=engine.account,
     )
 
     # Act
     backtest = await run_backtest(setup)
-    number = 0
-    while True:
-        number += 1
-        counts = await session.cycle(number)
-        if counts.finished:
-            break
-        clock.advance(60)
-    paper_orders = _orders(order.spec for order in session.desk.spine.oms.orders.values())
-    paper_statuses = [order.status for order in session.desk.spine.oms.orders.values()]
-    await store.close()
+
+    async def record(report: Any) -> None:
+        await host.record_step(report)
+
+    await host.driver.run(record)
+    paper_orders = _orders(order.spec for order in engine.spine.oms.orders.values())
+    paper_statuses = [order.status for order in engine.spine.oms.orders.values()]
+    paper_trips = [
+        (event.ts_ns, event.payload["cause"])
+        async for event in host.store.replay(types=["kill_switch.changed"])
+        if event.payload["trigger"] == "trip"
+    ]
+    await host.stop("parity over")
 
     # Assert
     backtest_orders = _orders(backtest.specs)
-    assert len(paper_orders) > 20
+    backtest_trips = [
+        (event.ts_ns, event.payload["cause"])
+        for event in backtest.journal.events(("kill_switch.changed",))
+        if event.payload["trigger"] == "trip"
+    ]
+    assert host.driver.finished
+    assert len(paper_orders) > (0 if trading and "risk" in trading else 20)
     assert paper_orders == backtest_orders
     assert paper_statuses == [record.status for record in backtest.result.orders]
+    assert [cause for _, cause in paper_trips] == [cause for _, cause in backtest_trips]
+    if trading and "risk" in trading:
+        assert backtest.trips == 1
+        assert engine.trips == 1

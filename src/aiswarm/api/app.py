@@ -1,19 +1,18 @@
 """The control-plane HTTP API: a public health probe and authenticated operator routes.
 
-Routes call the runtime only. `/health` is public and says nothing sensitive; everything else
-sits on the operator router, which requires the bearer key at inclusion.
+Routes call the service facade only (``runtime.service``): they never reach into an engine.
+`/health` is public and says nothing sensitive; everything else sits behind the bearer key.
 """
 
 from __future__ import annotations
 
-from contextlib import aclosing
-from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
 
 from aiswarm import __version__
-from aiswarm.runtime import Platform
+from aiswarm.runtime.service import TradingService, UnknownAccountError, UnknownFeedError
 
 from .auth import bearer_key_guard
 from .operator_routes import operator_router
@@ -21,48 +20,41 @@ from .operator_routes import operator_router
 __all__ = ["create_app"]
 
 
-def create_app(platform: Platform, api_key: str) -> FastAPI:
-    """Build the API over a started platform."""
+def create_app(service: TradingService, api_key: str) -> FastAPI:
+    """Build the API over a running host's service facade."""
     app = FastAPI(title="aiswarm control plane", version=__version__)
     public = APIRouter()
     operator = APIRouter()
 
     @public.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "mode": platform.config.mode.value}
+        return {"status": "ok", "mode": service.mode}
 
     @operator.get("/status")
     async def status() -> dict[str, Any]:
-        return await platform.status()
+        return await service.status()
 
     @operator.get("/events/verify")
     async def verify_events() -> dict[str, Any]:
-        return asdict(await platform.store.verify())
+        return await service.verify_events()
 
     @operator.get("/events")
     async def recent_events(
         event_type: str | None = Query(default=None, alias="type"),
         after_seq: int = Query(default=0, ge=0),
         limit: int = Query(default=100, ge=1, le=1000),
+        account: str | None = Query(default=None, min_length=1, max_length=128),
     ) -> list[dict[str, Any]]:
         types = [event_type] if event_type else None
-        rows: list[dict[str, Any]] = []
-        async with aclosing(platform.store.replay(types=types, after_seq=after_seq)) as events:
-            async for event in events:
-                rows.append(
-                    {
-                        "seq": event.seq,
-                        "ts_ns": event.ts_ns,
-                        "type": event.type,
-                        "payload": event.payload,
-                    }
-                )
-                if len(rows) >= limit:
-                    break
-        return rows
+        return await service.events(types, after_seq, limit, account)
+
+    @app.exception_handler(UnknownAccountError)
+    @app.exception_handler(UnknownFeedError)
+    async def not_found(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
 
     guard = [Depends(bearer_key_guard(api_key))]
     app.include_router(public)
     app.include_router(operator, dependencies=guard)
-    app.include_router(operator_router(platform), dependencies=guard)
+    app.include_router(operator_router(service), dependencies=guard)
     return app

@@ -1,18 +1,18 @@
 """Run the live pipeline over historical bars on a simulated clock: a backtest.
 
-Nothing here re-implements trading: every bar goes through the same ``Coordinator`` (agents,
-arbitration, allocator), the same ``OrderPipeline`` (guard chain, signed approval, OMS
-verification), the same ``PaperVenue`` matching and the same ``Portfolio`` accounting as paper
-mode, and every decision is written to a hash-chained ``MemoryJournal`` with the event store's
-encoding. Only the clock (simulated), the feed (arrays in memory) and the journal (in memory,
-sealed at the end) differ.
+Nothing here re-implements trading: the backtest is a driver of the same ``TradingEngine`` that
+paper, shadow and live mode drive: one ``step`` per bar, at the bar's close, with the same
+agents, arbitration, allocator, guard chain, signed approvals, OMS, ``PaperVenue`` matching,
+portfolio accounting and kill switch. Every decision is written to a hash-chained
+``MemoryJournal`` with the event store's encoding. Only the clock (simulated), the feed (the
+file preloaded as columns: a step's event is the index of the bar that closed) and the journal
+(in memory, sealed at the end) differ.
 
 Timing per bar ``t`` (``ts`` is the bar's open time, ``interval`` its length): at ``ts`` the
 venue matches resting orders against bar ``t`` (so an order decided at the close of ``t - 1``
 fills at ``t``'s open plus slippage: one bar of latency); at ``ts + interval`` (bar ``t``'s
-close) the agents see bars ``[0, t]`` and the coordinator decides. The venue is only shown a bar
-when an order is working, and the portfolio is only marked when a decision needs a snapshot:
-the equity curve is computed afterwards from the fills and closes, column-wise.
+close) the agents see bars ``[0, t]`` and the coordinator decides, and the kill switch judges
+the marked book. The equity curve is computed afterwards from the fills and closes, column-wise.
 """
 
 from __future__ import annotations
@@ -27,23 +27,21 @@ from aiswarm.agents import Agent
 from aiswarm.backtest.results import BacktestResult, EquityCurve, OrderRecord
 from aiswarm.clock import Clock, SimulatedClock, WallClock, from_ns, to_ns
 from aiswarm.market.bar_arrays import BarArrays
-from aiswarm.orchestration import ArbitrationConfig, TradingContext
+from aiswarm.market.market_state import BarClosed
+from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocatorConfig
-from aiswarm.risk import KillSwitch, KillTrigger, RiskLimits
-from aiswarm.runtime.desk import TradingDesk
-from aiswarm.runtime.spine import Spine, assemble_spine
+from aiswarm.risk import KillTrigger, RiskLimits
+from aiswarm.runtime.composition import preloaded_engine
+from aiswarm.runtime.engine import EngineSetup, TradingEngine
 from aiswarm.store.memory_journal import MemoryJournal
 from aiswarm.types import (
     AccountId,
     Fill,
     Instrument,
     Mandate,
-    MarketFrame,
     OrderSpec,
     Side,
-    SymbolFrame,
 )
-from aiswarm.venues import PaperVenue
 from aiswarm.venues.fill_models import FeeModel, SlippageModel
 
 __all__ = ["BacktestRun", "BacktestSetup", "run_backtest"]
@@ -85,6 +83,7 @@ class BacktestRun:
     fills: int
     loop_ns: int
     total_ns: int
+    trips: int = 0
 
     @property
     def bars(self) -> int:
@@ -92,52 +91,33 @@ class BacktestRun:
         return self.result.bars
 
 
-class _Run:
-    """One run's wiring: simulated clock, in-memory journal, paper venue, spine and desk."""
-
-    def __init__(self, setup: BacktestSetup) -> None:
-        bars = setup.bars
-        self.setup = setup
-        self.clock = SimulatedClock(from_ns(int(bars.ts_ns[0])))
-        self.journal = MemoryJournal(self.clock)
-        instruments = {bars.symbol: setup.instrument}
-        self.venue = PaperVenue(
-            bars.venue,
-            instruments,
-            self.clock,
-            fee_model=setup.fee_model,
-            slippage=setup.slippage,
-            max_participation_frac=setup.max_participation_frac,
-        )
-        self.spine: Spine = assemble_spine(
-            journal=self.journal,
-            venue=self.venue,
-            clock=self.clock,
+def _engine(setup: BacktestSetup) -> tuple[TradingEngine, MemoryJournal]:
+    """Wire one run: simulated clock, in-memory journal, paper venue, spine and engine."""
+    bars = setup.bars
+    clock = SimulatedClock(from_ns(int(bars.ts_ns[0])))
+    journal = MemoryJournal(clock, setup.account)
+    engine = preloaded_engine(
+        feeds={bars.symbol: bars},
+        instruments={bars.symbol: setup.instrument},
+        agents=setup.agents,
+        setup=EngineSetup(
             account=setup.account,
-            instruments=instruments,
-            approval_secret=setup.approval_secret,
+            instruments={bars.symbol: setup.instrument},
+            mandate=setup.mandate,
             limits=setup.limits,
-            switch=KillSwitch(),
-            order_ttl_s=setup.order_ttl_s,
-        )
-        self.desk = TradingDesk(
-            feeds={bars.symbol: bars},
-            instruments=instruments,
-            venue=self.venue,
-            spine=self.spine,
-            agents=list(setup.agents),
             arbitration=setup.arbitration,
             allocator=setup.allocator,
-            limits=setup.limits,
-            mandate=setup.mandate,
-            clock=self.clock,
-            account=setup.account,
-            liquidity_window_bars=setup.liquidity_window_bars,
-        )
-        self.index = 0
-
-    def context(self) -> TradingContext:
-        return self.desk.context({self.setup.bars.symbol: self.index + 1})
+        ),
+        journal=journal,
+        clock=clock,
+        approval_secret=setup.approval_secret,
+        fee_model=setup.fee_model,
+        slippage=setup.slippage,
+        max_participation_frac=setup.max_participation_frac,
+        liquidity_window_bars=setup.liquidity_window_bars,
+        order_ttl_s=setup.order_ttl_s,
+    )
+    return engine, journal
 
 
 async def run_backtest(
@@ -146,63 +126,41 @@ async def run_backtest(
     timer: Clock | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BacktestRun:
-    """Replay ``setup.bars`` through the pipeline; see the module docstring."""
+    """Replay ``setup.bars`` through the trading engine; see the module docstring."""
     timer = timer or WallClock()
     started = timer.monotonic_ns()
-    desk = _Run(setup)
+    engine, journal = _engine(setup)
     bars = setup.bars
-    await desk.spine.deposit(setup.starting_cash)
-    await desk.spine.kill_switch.command(KillTrigger.ENABLE, "backtest start")
+    await engine.fund(setup.starting_cash)
+    await engine.spine.kill_switch.command(KillTrigger.ENABLE, "backtest start")
 
-    series = desk.desk.series[bars.symbol]
-    timestamps = bars.ts_ns.tolist()
-    interval_ns = bars.interval_s * _NS
-    count = len(timestamps)
-    clock = desk.clock
-    venue = desk.venue
-    oms = desk.spine.oms
-    activity = oms.activity
-    coordinator = desk.desk.coordinator
-    collect = coordinator.collect
-    act = coordinator.act
-    context = desk.context
-    symbol, venue_id, interval_s = bars.symbol, bars.venue, bars.interval_s
-    step = max(1, count // 100)
+    close_ns = (bars.ts_ns + bars.interval_s * _NS).tolist()
+    count = len(close_ns)
+    symbol = bars.symbol
+    step = engine.step
+    every = max(1, count // 100)
 
     loop_started = timer.monotonic_ns()
     for index in range(count):
-        opened = timestamps[index]
-        now = opened + interval_ns
-        if activity.open_orders_count:
-            clock.set_ns(opened)
-            venue.on_bar(bars.bar_at(index))
-            # Reports are handled once the bar has closed, as a paper session does.
-            clock.set_ns(now)
-            await oms.process_reports()
-        clock.set_ns(now)
-        frame = MarketFrame(
-            now, {symbol: SymbolFrame(venue_id, symbol, interval_s, series, index + 1)}
-        )
-        collected = collect(frame)
-        if collected[0] or collected[1] or collected[2] or coordinator.has_timers:
-            desk.index = index
-            await act(frame, collected, context)
-        if progress is not None and index % step == 0:
+        await step(close_ns[index], (BarClosed(symbol, index),))
+        if progress is not None and index % every == 0:
             progress(index, count)
     loop_ns = timer.monotonic_ns() - loop_started
 
-    result = _result(desk)
-    desk.journal.seal()
+    oms = engine.spine.oms
+    result = _result(setup, engine, journal)
+    journal.seal()
     if progress is not None:
         progress(count, count)
     return BacktestRun(
         result=result,
-        journal=desk.journal,
+        journal=journal,
         specs=tuple(order.spec for order in oms.orders.values()),
         orders=len(oms.orders),
         fills=result.fills_count,
         loop_ns=loop_ns,
         total_ns=timer.monotonic_ns() - started,
+        trips=engine.trips,
     )
 
 
@@ -218,11 +176,10 @@ def _fills(journal: MemoryJournal) -> list[Fill]:
     return fills
 
 
-def _result(desk: _Run) -> BacktestResult:
+def _result(setup: BacktestSetup, engine: TradingEngine, journal: MemoryJournal) -> BacktestResult:
     """Build the result: fills from the journal, equity marked column-wise at every close."""
-    setup = desk.setup
     bars = setup.bars
-    fills = _fills(desk.journal)
+    fills = _fills(journal)
     count = len(bars)
     position_change = np.zeros(count)
     cash_change = np.zeros(count)
@@ -246,15 +203,15 @@ def _result(desk: _Run) -> BacktestResult:
             price=order.average_fill_price,
             status=order.status,
         )
-        for order in desk.spine.oms.orders.values()
+        for order in engine.spine.oms.orders.values()
     )
-    held = desk.spine.portfolio.position(bars.venue, bars.symbol)
+    held = engine.spine.portfolio.position(bars.venue, bars.symbol)
     return BacktestResult(
         equity=EquityCurve(bars.ts_ns + step, equity),
         fills=tuple(fills),
         orders=orders,
         starting_cash=setup.starting_cash,
-        final_cash=desk.spine.portfolio.cash,
+        final_cash=engine.spine.portfolio.cash,
         final_positions={bars.symbol: held.quantity if held is not None else Decimal(0)},
         params=dict(setup.params),
         interval_s=bars.interval_s,

@@ -24,15 +24,14 @@ from aiswarm.bench.machine import machine_info
 from aiswarm.bench.synthetic_bars import make_bars
 from aiswarm.clock import Clock, SimulatedClock, from_ns
 from aiswarm.market.bar_arrays import BarArrays
+from aiswarm.market.market_state import BarClosed
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
-from aiswarm.risk import KillSwitch, KillTrigger, RiskLimits
-from aiswarm.runtime.desk import TradingDesk
-from aiswarm.runtime.paper_session import PaperSession, first_close_ns, instrument_for
-from aiswarm.runtime.spine import assemble_spine
+from aiswarm.risk import KillTrigger, RiskLimits
+from aiswarm.runtime.composition import instrument_for, preloaded_engine
+from aiswarm.runtime.engine import EngineSetup, TradingEngine
 from aiswarm.store.memory_journal import MemoryJournal
 from aiswarm.types import AccountId, Mandate, MandateId, MandateStatus, Side, Symbol, VenueId
-from aiswarm.venues import PaperVenue
 from aiswarm.venues.fill_models import FeeModel
 
 __all__ = ["run_cycle_bench"]
@@ -81,9 +80,8 @@ def _agents() -> list[Agent]:
     ]
 
 
-def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSession:
+def _engine(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> TradingEngine:
     instruments = {symbol: instrument_for(bars) for symbol, bars in feeds.items()}
-    journal = MemoryJournal(clock)
     limits = RiskLimits(
         max_open_orders=500,
         max_orders_per_second=1_000,
@@ -94,25 +92,11 @@ def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSess
         max_drawdown_frac=Decimal("0.9"),
         max_daily_loss_frac=Decimal("0.9"),
     )
-    venue = PaperVenue(
-        _VENUE, instruments, clock, fee_model=FeeModel(taker_fee_frac=Decimal("0.001"))
-    )
-    switch = KillSwitch()
-    spine = assemble_spine(
-        journal=journal,
-        venue=venue,
-        clock=clock,
-        account=AccountId("bench"),
-        instruments=instruments,
-        approval_secret=b"c" * 32,
-        limits=limits,
-        switch=switch,
-    )
-    start = from_ns(first_close_ns(feeds))
+    start = from_ns(_first_close_ns(feeds))
     mandate = Mandate(
         mandate_id=MandateId("bench-cycle"),
         owner="benchmark",
-        description="100 symbols x 10 agents",
+        description=f"{len(feeds)} symbols x 10 agents",
         venues=(_VENUE,),
         symbols=tuple(feeds),
         max_notional_usd=Decimal(10_000_000),
@@ -124,53 +108,69 @@ def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSess
         valid_until=start + timedelta(days=30),
         status=MandateStatus.ACTIVE,
     )
-    desk = TradingDesk(
+    account = AccountId("bench")
+    return preloaded_engine(
         feeds=feeds,
         instruments=instruments,
-        venue=venue,
-        spine=spine,
         agents=_agents(),
-        arbitration=ArbitrationConfig(),
-        allocator=AllocatorConfig(
-            mode=AllocationMode.FIXED_NOTIONAL, fixed_notional_usd=Decimal(5_000), long_only=True
+        setup=EngineSetup(
+            account=account,
+            instruments=instruments,
+            mandate=mandate,
+            limits=limits,
+            arbitration=ArbitrationConfig(),
+            allocator=AllocatorConfig(
+                mode=AllocationMode.FIXED_NOTIONAL,
+                fixed_notional_usd=Decimal(5_000),
+                long_only=True,
+            ),
         ),
-        limits=limits,
-        mandate=mandate,
+        journal=MemoryJournal(clock, account),
         clock=clock,
-        account=AccountId("bench"),
+        approval_secret=b"c" * 32,
+        fee_model=FeeModel(taker_fee_frac=Decimal("0.001")),
     )
-    return PaperSession(desk, feeds, None, clock, clock)
+
+
+def _first_close_ns(feeds: dict[Symbol, BarArrays]) -> int:
+    return min(int(bars.ts_ns[0]) + bars.interval_s * 1_000_000_000 for bars in feeds.values())
 
 
 async def run_cycle_bench(
     *, symbols: int, warmup: int, cycles: int, timer: Clock
 ) -> dict[str, Any]:
-    """Warm up, then time ``cycles`` cycles; report the median and spread in ms."""
+    """Warm up, then time ``cycles`` engine steps; report the median and spread in ms.
+
+    Each step is one bar of every symbol closing at once: the engine takes the bars in, asks
+    every agent, decides, places and evaluates the kill switch, exactly as a paper step does.
+    """
     feeds = _feeds(symbols, warmup + cycles + 5)
-    clock = SimulatedClock(from_ns(first_close_ns(feeds)))
-    session = _session(feeds, clock)
-    spine = session.desk.spine
-    await spine.deposit(Decimal(10_000_000))
+    first_close = _first_close_ns(feeds)
+    clock = SimulatedClock(from_ns(first_close - 60 * 1_000_000_000))
+    engine = _engine(feeds, clock)
+    spine = engine.spine
+    await engine.fund(Decimal(10_000_000))
     await spine.kill_switch.command(KillTrigger.ENABLE, "benchmark")
     durations_ms: list[float] = []
     signals = orders = 0
-    for number in range(1, warmup + cycles + 1):
+    for number in range(warmup + cycles):
+        events = [BarClosed(symbol, number) for symbol in feeds]
         started = timer.monotonic_ns()
-        counts = await session.cycle(number)
+        report = await engine.step(first_close + number * 60 * 1_000_000_000, events)
         elapsed = (timer.monotonic_ns() - started) / 1e6
-        if number > warmup:
+        if number >= warmup:
             durations_ms.append(elapsed)
-            signals += counts.signals
-            orders += counts.orders
-        clock.advance(60)
+            signals += report.signals
+            orders += report.orders
     durations_ms.sort()
     return {
-        "benchmark": "one coordinator cycle, full pipeline",
+        "benchmark": "one engine step, full pipeline",
         "symbols": symbols,
-        "agents": len(session.desk.coordinator.agents),
+        "agents": len(engine.coordinator.agents),
         "warmup_cycles": warmup,
         "timed_cycles": cycles,
         "median_ms": round(statistics.median(durations_ms), 3),
+        "per_symbol_us": round(statistics.median(durations_ms) * 1000 / symbols, 2),
         "p90_ms": round(durations_ms[int(0.9 * (len(durations_ms) - 1))], 3),
         "max_ms": round(durations_ms[-1], 3),
         "target_ms": TARGET_MS,

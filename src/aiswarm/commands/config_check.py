@@ -7,7 +7,7 @@ from typing import Any
 
 from aiswarm.clock import WallClock
 from aiswarm.config import DEFAULT_CONFIG_PATH, load_config, resolve_secrets
-from aiswarm.runtime.paper_session import load_agents, load_feeds
+from aiswarm.runtime.composition import load_agents, load_feeds
 from aiswarm.store import open_event_store
 
 __all__ = ["check_config"]

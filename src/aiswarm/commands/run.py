@@ -1,10 +1,11 @@
-"""`aiswarm run`: start store, trading loop and API in one process; stop cleanly on a signal.
+"""`aiswarm run`: recover the account, run its engine and the API; stop cleanly on a signal.
 
-Paper mode replays the configured feeds through the full pipeline; shadow mode sends the same
-orders to a record-only venue. Paper mode may create its secrets on first run (see
-`config.credentials`). Live mode is refused here until live venue adapters exist; the message
-says so rather than pretending. When a replay runs out of data the loop stops and the API stays
-up until Ctrl-C, so the result can still be inspected.
+Paper mode replays the configured feeds through the trading engine; shadow mode sends the same
+orders to a record-only venue. Starting is recovering: the account resumes from the log (see
+``runtime.composition``), and ``--new-account`` opens a fresh one. Paper mode may create its
+secrets on first run (see `config.credentials`). Live mode is refused here until live venue
+adapters exist; the message says so rather than pretending. When a replay runs out of data the
+engine stops stepping and the API stays up until Ctrl-C, so the result can still be inspected.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,20 +22,30 @@ import uvicorn
 from rich.console import Console
 
 from aiswarm.api import create_app
+from aiswarm.clock import from_ns
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.errors import ConfigError
-from aiswarm.runtime import CycleReport, Platform
-from aiswarm.runtime.session_state import SessionTrigger
+from aiswarm.runtime import Host, StepReport, TradingService
 from aiswarm.types import Mode
 
-__all__ = ["run_platform"]
+__all__ = ["RunOptions", "run_platform"]
+
+_RUNNABLE = (Mode.PAPER, Mode.SHADOW)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The command line's choices: mode and port overrides, a step limit, the account."""
+
+    mode: str | None = None
+    port: int | None = None
+    cycles: int | None = None
+    new_account: bool = False
+    account: str | None = None
 
 
 def _money(value: Decimal | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
-
-
-_RUNNABLE = (Mode.PAPER, Mode.SHADOW)
 
 
 class _QuietServer(uvicorn.Server):
@@ -64,15 +76,19 @@ def _apply_overrides(config: AppConfig, mode: str | None, port: int | None) -> A
     return chosen
 
 
-async def run_platform(
-    config_path: Path | None,
-    mode: str | None,
-    port: int | None,
-    cycles: int | None,
-    console: Console,
-) -> None:
-    """Run until a signal arrives or ``cycles`` cycles have run."""
-    config = _apply_overrides(load_config(config_path), mode, port)
+def status_line(report: StepReport, total_orders: int) -> str:
+    """Return the one line printed per step."""
+    return (
+        f"cycle {report.step} {from_ns(report.now_ns):%Y-%m-%d %H:%M} "
+        f"| signals {report.signals} | orders {report.orders} (total {total_orders}) "
+        f"| NAV {_money(report.nav)} | PnL {_money(report.pnl)} | {report.trading_state}"
+        + (" | paused" if report.session == "paused" else "")
+    )
+
+
+async def run_platform(config_path: Path | None, options: RunOptions, console: Console) -> None:
+    """Run until a signal arrives or ``options.cycles`` steps have run."""
+    config = _apply_overrides(load_config(config_path), options.mode, options.port)
     resolved = resolve_secrets(config, create=True)
     config = resolved.config
     assert config.api_key is not None  # resolve_secrets guarantees both secrets
@@ -80,8 +96,15 @@ async def run_platform(
         console.print(f"created a random secret in {path} (permissions 0600)")
 
     assert config.approval_secret is not None
-    platform = await Platform.start(config, config.approval_secret.get_secret_value().encode())
-    app = create_app(platform, config.api_key.get_secret_value())
+    host = await Host.start(
+        config,
+        config.approval_secret.get_secret_value().encode(),
+        account=options.account,
+        new_account=options.new_account,
+    )
+    engine = host.engine
+    service = TradingService(host)
+    app = create_app(service, config.api_key.get_secret_value())
     server = _QuietServer(
         uvicorn.Config(
             app, host=config.api.host, port=config.api.port, log_level="warning", lifespan="off"
@@ -89,33 +112,35 @@ async def run_platform(
     )
     base = f"http://{config.api.host}:{config.api.port}"
     key_hint = resolved.sources["api_key"].removesuffix(" (created now)")
-    status = platform.session.status()
     loop = config.loop
-    agents = len(platform.session.desk.coordinator.agents)
+    how = "opened a new account" if host.opened else "resumed account"
     console.print(
-        f"aiswarm {config.mode.value} mode: replaying {', '.join(status['symbols'])} from "
-        f"{config.data_dir}/ with {agents} agents; one {loop.interval_s:g}s cycle every "
+        f"aiswarm {config.mode.value} mode: {how} {engine.account}; replaying "
+        f"{', '.join(engine.market.symbols)} from {config.data_dir}/ with "
+        f"{len(engine.coordinator.agents)} agents; one {loop.interval_s:g}s bar every "
         f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
-        f"events in {platform.store.url_for_display}"
+        f"events in {host.store.url_for_display}"
     )
-    console.print(f"trading state: {status['trading_state']}")
+    if not host.opened:
+        console.print(
+            f"  at step {engine.steps}: cash {_money(engine.spine.portfolio.cash)}, "
+            f"{engine.spine.oms.activity.open_orders_count} open orders, session "
+            f"{engine.session.value}; a fresh account needs --new-account"
+        )
+    switch = engine.spine.kill_switch.switch
+    console.print(
+        f"trading state: {switch.state.value}" + (" (latched)" if switch.is_latched() else "")
+    )
     console.print(f"API: {base}/health (public), {base}/docs; operator routes need the key:")
     console.print(f'  curl -H "Authorization: Bearer $(cat {key_hint})" {base}/status')
 
-    async def report(cycle: CycleReport) -> None:
-        await platform.record_cycle(cycle)
-        counts = cycle.counts
-        console.print(
-            f"cycle {cycle.cycle} {platform.clock.now():%Y-%m-%d %H:%M} "
-            f"| signals {counts.signals} | orders {counts.orders} "
-            f"(total {platform.session.orders}) | NAV {_money(counts.nav)} "
-            f"| PnL {_money(counts.pnl)} | {counts.trading_state}"
-        )
-        if counts.finished:
-            console.print("replay finished: every bar has been traded; API stays up, Ctrl-C stops")
+    async def report(step: StepReport) -> None:
+        await host.record_step(step)
+        console.print(status_line(step, engine.orders))
 
-    await platform.change_state(SessionTrigger.START, f"aiswarm run --mode {config.mode.value}")
-    loop_task = asyncio.create_task(platform.loop.run(report, max_cycles=cycles))
+    await host.begin(f"aiswarm run --mode {config.mode.value}")
+    driver = host.driver
+    loop_task = asyncio.create_task(driver.run(report, max_steps=options.cycles))
     server_task = asyncio.create_task(server.serve())
     stop_reason = "cycle limit reached"
 
@@ -123,24 +148,30 @@ async def run_platform(
         nonlocal stop_reason
         stop_reason = f"signal {signal.Signals(signum).name}"
         server.should_exit = True
-        platform.loop.stop()
+        driver.stop()
 
     running_loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         running_loop.add_signal_handler(signum, on_signal, signum)
     try:
         await asyncio.wait({loop_task, server_task}, return_when=asyncio.FIRST_COMPLETED)
-        if loop_task.done() and platform.loop.finished and cycles is None:
+        if loop_task.done() and driver.finished and options.cycles is None:
             stop_reason = "replay finished"
-            await platform.change_state(SessionTrigger.FINISHED, stop_reason)
+            console.print(
+                f"replay finished after {engine.steps} cycles: every bar has been traded; "
+                "API stays up, Ctrl-C stops"
+            )
             await server_task  # keep serving until a signal stops the server
         if server_task.done() and stop_reason == "cycle limit reached" and not loop_task.done():
             stop_reason = "API server stopped"
         server.should_exit = True
-        platform.loop.stop()
+        driver.stop()
         await asyncio.gather(loop_task, server_task)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             running_loop.remove_signal_handler(signum)
-        await platform.stop(stop_reason)
-    console.print(f"stopped ({stop_reason}); events are in {platform.store.url_for_display}")
+        await host.stop(stop_reason)
+    console.print(
+        f"stopped ({stop_reason}) after {engine.steps} cycles; events are in "
+        f"{host.store.url_for_display}"
+    )

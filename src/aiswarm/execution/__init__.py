@@ -4,7 +4,7 @@ from aiswarm.execution.oms import OrderManager
 from aiswarm.execution.oms_contracts import EventJournal, OmsRefusal, SubmitResult
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.order_state import TRANSITIONS, OrderState, apply, new_order
-from aiswarm.execution.trading_gate import TradingGate
+from aiswarm.execution.trading_gate import SessionPause, TradingGate
 from aiswarm.execution.venue import ExecutionReport, ReportKind, Venue
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "OrderManager",
     "OrderState",
     "ReportKind",
+    "SessionPause",
     "SubmitResult",
     "TradingGate",
     "Trigger",

@@ -55,7 +55,7 @@ from aiswarm.execution.order_journal import (
 )
 from aiswarm.execution.order_state import OrderState, apply, new_order
 from aiswarm.execution.timers import Deadline, due
-from aiswarm.execution.trading_gate import TradingGate, gate_refusal
+from aiswarm.execution.trading_gate import SessionPause, TradingGate, gate_refusal
 from aiswarm.execution.venue import ExecutionReport, ReportKind, Venue, fill_from_report
 from aiswarm.risk import (
     Approval,
@@ -98,8 +98,10 @@ class OrderManager(OrderRecovery):
         order_ttl_s: float | None = None,
         flatten_on_trip: bool = False,
         max_skew_s: float = 1.0,
+        pause: SessionPause | None = None,
     ) -> None:
         self._venue = venue
+        self._pause = pause
         self._verifier = verifier
         self._nonces = nonces
         self._journal = journal
@@ -233,7 +235,7 @@ class OrderManager(OrderRecovery):
         return SubmitResult(client_order_id, order.status is not OrderStatus.REJECTED, order)
 
     def _gate_refusal(self, spec: OrderSpec) -> tuple[OmsRefusal, str] | None:
-        return gate_refusal(spec, self._gate, self._flatten_on_trip)
+        return gate_refusal(spec, self._gate, self._flatten_on_trip, self._pause)
 
     async def _refuse(self, spec: OrderSpec, code: StrEnum, detail: str) -> SubmitResult:
         await self._journal.append(

@@ -4,6 +4,11 @@ The kill switch provides the ``TradingGate``. While it is latched or trading is 
 kill switch's own flattening passes (a reduce-only order, and only when flattening on a trip is
 enabled); in REDUCING only reduce-only orders pass. The guard chain applies the same rules with
 the positions in view; this is the OMS's independent check, which needs no positions.
+
+An operator's pause (``SessionPause``) is checked here too, so it stops orders at the gate the
+moment it is recorded, including those of a cycle already under way: every new submit is
+refused with ``SESSION_PAUSED``, except the kill switch's own flattening (a trip while paused
+still closes positions when ``flatten_on_trip`` is set). Cancels never pass through the gate.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Protocol
 from aiswarm.execution.oms_contracts import OmsRefusal
 from aiswarm.types import OrderSpec, TradingState
 
-__all__ = ["TradingGate", "gate_refusal"]
+__all__ = ["SessionPause", "TradingGate", "gate_refusal"]
 
 
 class TradingGate(Protocol):
@@ -29,8 +34,21 @@ class TradingGate(Protocol):
         ...
 
 
+class SessionPause:
+    """Whether the operator has paused trading: set only after the pause is recorded."""
+
+    __slots__ = ("paused", "reason")
+
+    def __init__(self) -> None:
+        self.paused = False
+        self.reason = ""
+
+
 def gate_refusal(
-    spec: OrderSpec, gate: TradingGate, flatten_on_trip: bool
+    spec: OrderSpec,
+    gate: TradingGate,
+    flatten_on_trip: bool,
+    pause: SessionPause | None = None,
 ) -> tuple[OmsRefusal, str] | None:
     """Return why the trading state refuses ``spec`` (code, numbers), or None to let it pass."""
     state = gate.state
@@ -44,6 +62,8 @@ def gate_refusal(
             f"state={state} latched={str(latched).lower()} reduce_only={flag} "
             f"flatten_on_trip={str(flatten_on_trip).lower()}"
         )
+    if pause is not None and pause.paused:
+        return OmsRefusal.SESSION_PAUSED, f"session paused: {pause.reason}"
     if state is TradingState.REDUCING and not spec.reduce_only:
         return OmsRefusal.TRADING_REDUCING_ONLY, f"state={state} reduce_only={flag}"
     return None

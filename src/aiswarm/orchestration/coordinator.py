@@ -200,6 +200,14 @@ class Coordinator:
             rejected.extend(proposal.rejected)
         return signals, rejected, failures
 
+    def observe(self, signals: list[Signal]) -> None:
+        """Score ``signals`` for the adaptive weights without deciding anything.
+
+        Used to warm an engine after a restart on bars it already traded, so its weights are
+        the ones an uninterrupted run would have.
+        """
+        self._score_calls(signals)
+
     # ----------------------------------------------------------------- decide
 
     async def cycle(

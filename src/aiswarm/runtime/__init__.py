@@ -1,6 +1,7 @@
-"""Runtime: config to component graph, the trading loop, sessions, start and stop."""
+"""Runtime: the trading engine, its drivers, the composition root, the host and the service."""
 
-from aiswarm.runtime.loop import CycleCounts, CycleReport, TradingLoop
-from aiswarm.runtime.platform import Platform
+from aiswarm.runtime.engine import StepReport, TradingEngine
+from aiswarm.runtime.host import Host
+from aiswarm.runtime.service import TradingService
 
-__all__ = ["CycleCounts", "CycleReport", "Platform", "TradingLoop"]
+__all__ = ["Host", "StepReport", "TradingEngine", "TradingService"]

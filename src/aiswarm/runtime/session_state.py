@@ -54,6 +54,8 @@ TRANSITIONS: Mapping[tuple[SessionState, SessionTrigger], SessionState] = Mappin
         # A second stop request (another SIGTERM) while draining changes nothing.
         (_S.STOPPING, _T.STOP): _S.STOPPING,
         (_S.STOPPING, _T.FINISHED): _S.STOPPED,
+        # A restart of an account that was stopped cleanly: the same account trades on.
+        (_S.STOPPED, _T.START): _S.RUNNING,
     }
 )
 

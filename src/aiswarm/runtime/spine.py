@@ -9,7 +9,7 @@ leaves no duplicate order and positions equal what the recorded fills imply.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from hashlib import sha256
 from typing import Any
 
 from aiswarm.clock import Clock, from_ns
-from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, Venue
+from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, SessionPause, Venue
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
 from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
@@ -42,7 +42,9 @@ from aiswarm.types import AccountId, Fill, Instrument, Symbol, VenueId
 __all__ = [
     "BASELINE",
     "DEPOSIT",
+    "JournalRecords",
     "Spine",
+    "account_records",
     "assemble_spine",
     "baseline_payload",
     "open_spine",
@@ -89,6 +91,7 @@ class Spine:
     kill_switch: KillSwitchControl
     portfolio: Portfolio
     journal: EventJournal
+    pause: SessionPause
 
     async def deposit(self, amount: Decimal) -> None:
         """Record a deposit of quote currency, then credit it (paper and backtest funding)."""
@@ -157,8 +160,10 @@ def assemble_spine(
             report.venue, report.symbol, amount=report.amount, ts=from_ns(report.ts_ns)
         )
 
+    pause = SessionPause()
     oms = OrderManager(
         venue=venue,
+        pause=pause,
         verifier=verifier,
         nonces=NonceLedger(),
         journal=journal,
@@ -172,7 +177,18 @@ def assemble_spine(
     )
     pipeline = OrderPipeline(engine, oms, journal)
     control = KillSwitchControl(switch, limits, oms, pipeline, journal, clock)
-    return Spine(engine, oms, pipeline, control, portfolio, journal)
+    return Spine(engine, oms, pipeline, control, portfolio, journal, pause)
+
+
+JournalRecords = Sequence[tuple[str, Mapping[str, Any]]]
+"""One account's journal as ``(type, payload)`` pairs, oldest first."""
+
+
+async def account_records(
+    store: EventStore, account: AccountId
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Read every record of ``account``'s stream, oldest first."""
+    return [(event.type, event.payload) async for event in store.replay(account=account)]
 
 
 async def open_spine(
@@ -188,22 +204,23 @@ async def open_spine(
     key_id: str = "approval-1",
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
-    since_seq: int = 0,
     order_ttl_s: float | None = None,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
+    records: JournalRecords | None = None,
+    before_reconcile: Callable[[Spine], None] | None = None,
 ) -> Spine:
-    """Build the spine over ``store`` and ``venue``, replay the journal, reconcile, return it.
+    """Build ``account``'s spine over ``store`` and ``venue``, replay its journal, reconcile.
 
-    ``since_seq`` replays only records after that sequence number: a paper session starts a
-    fresh simulated account at its own ``session.started`` record.
+    ``records`` is the account's journal when the caller has read it already. A simulated
+    venue takes its book back in ``before_reconcile`` (see ``venues.restored_book``): it runs
+    after the journal is replayed and before the OMS asks the venue about its open orders.
     """
-    records: list[tuple[str, Mapping[str, Any]]] = []
-    async for event in store.replay(after_seq=since_seq):
-        records.append((event.type, event.payload))
+    if records is None:
+        records = await account_records(store, account)
 
     changes = [KillSwitchChange.model_validate(p) for t, p in records if t == KILL_SWITCH_CHANGED]
     spine = assemble_spine(
-        journal=store,
+        journal=store.journal(account),
         venue=venue,
         clock=clock,
         account=account,
@@ -227,6 +244,8 @@ async def open_spine(
             portfolio.restore_baselines(*baseline_from_payload(payload))
 
     spine.oms.restore(records, replay_other)
+    if before_reconcile is not None:
+        before_reconcile(spine)
     await spine.oms.reconcile()
     if spine.kill_switch.switch.is_latched():
         # A cancel asked before the restart may never have reached the venue: ask again.

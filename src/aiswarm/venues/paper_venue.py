@@ -19,7 +19,7 @@ counters, orders match in submission order, and nothing reads the wall clock. No
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from aiswarm.clock import Clock
@@ -51,6 +51,7 @@ from aiswarm.types import (
 )
 from aiswarm.venues.fill_models import EXACT, FeeModel, NoSlippage, SlippageModel
 from aiswarm.venues.paper_matching import Match, decide, refusal, slipped_price
+from aiswarm.venues.restored_book import RestoredOrder
 
 __all__ = ["PaperVenue"]
 
@@ -254,6 +255,31 @@ class PaperVenue:
         self._settle_cancels(self._clock.now_ns())
         reports, self._reports = self._reports, []
         return reports
+
+    def restore(
+        self,
+        orders: Iterable[RestoredOrder],
+        positions: Mapping[tuple[AccountId, Symbol], Decimal],
+        order_count: int,
+        trade_count: int,
+    ) -> None:
+        """Take back the book held when the process stopped (see ``restored_book``).
+
+        ``positions`` are the holdings the journal's fills imply (a spot sell or a reduce-only
+        order is judged against them); ``order_count`` numbers new venue order ids after the
+        ones already handed out, ``trade_count`` new trade ids after the fills already booked
+        (a trade id names one fill for good: reusing one would be refused as an altered fill).
+        """
+        for restored in orders:
+            spec = restored.spec
+            order = _Order(spec, restored.ack, restored.status, restored.ts_ns)
+            order.filled = restored.filled
+            order.arrived = True
+            self._orders[spec.client_order_id] = order
+            self._resting.setdefault(spec.symbol, []).append(order)
+        self._positions.update(positions)
+        self._order_count = max(self._order_count, order_count)
+        self._trade_count = max(self._trade_count, trade_count)
 
     # ----------------------------------------------------------------- market data
 

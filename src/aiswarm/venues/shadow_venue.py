@@ -15,6 +15,7 @@ in, and another runs a session with ``socket.socket`` replaced by a trap. No I/O
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -39,6 +40,7 @@ from aiswarm.types import (
     VenueId,
     VenueOrderId,
 )
+from aiswarm.venues.restored_book import RestoredOrder
 
 __all__ = ["SentKind", "SentRequest", "ShadowVenue"]
 
@@ -157,6 +159,18 @@ class ShadowVenue:
             ts_ns=now,
             venue_order_id=order.venue_order_id,
         )
+
+    def restore(self, orders: Iterable[RestoredOrder]) -> None:
+        """Take back the shadow orders still open when the process stopped (``restored_book``).
+
+        They are not recorded as sent again: they were sent (and recorded) before the restart.
+        """
+        for restored in orders:
+            spec = restored.spec
+            view = VenueOrder(
+                spec, restored.ack.venue_order_id, restored.status, _ZERO, restored.ts_ns
+            )
+            self._orders[spec.client_order_id] = (restored.ack, view)
 
     async def query(self, client_order_id: ClientOrderId) -> VenueOrder | None:
         """Return the shadow order, or None for an id never submitted."""

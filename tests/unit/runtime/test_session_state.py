@@ -31,7 +31,7 @@ def test_apply_when_pair_not_in_table_then_refused_naming_it(
 
 
 @given(st.lists(st.sampled_from(list(SessionTrigger)), max_size=30))
-def test_apply_when_any_sequence_then_stopped_is_never_left(
+def test_apply_when_any_sequence_then_stopped_is_left_only_by_a_restart(
     triggers: list[SessionTrigger],
 ) -> None:
     state = SessionState.CREATED
@@ -40,6 +40,6 @@ def test_apply_when_any_sequence_then_stopped_is_never_left(
             following = apply(state, trigger)
         except InvalidTransition:
             continue
-        if state is SessionState.STOPPED:
+        if state is SessionState.STOPPED and trigger is not SessionTrigger.START:
             pytest.fail(f"left STOPPED with {trigger}")
         state = following

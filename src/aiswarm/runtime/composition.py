@@ -1,0 +1,418 @@
+"""The composition root: config in, a recovered trading engine out. The only place that chooses.
+
+Three things change with the mode, and this module picks all three from config: the clock (the
+host paces a replay on a scaled clock; the engine decides on its own simulated decision clock),
+the feeds (file replay today; venue feeds with the live adapters) and the venue (``VENUES``:
+simulated matching for paper, record-only for shadow). Everything else is the same engine.
+
+Starting is recovering. ``open_engine`` reads the account's stream from the store and rebuilds
+the engine from it: cash and positions from deposits and fills, open orders and the nonce
+ledger, the kill switch with its latch, drawdown baselines, the session state (a paused account
+comes back paused) and how far the replay got (``cycle.completed``). A simulated venue takes its
+book back before the OMS reconciles with it. A fresh account is made only when asked
+(``new_account``) or when the store holds no account of this mode at all (the first start);
+a restart never records ENABLE by itself: ``trading.enable_at_start`` applies when an account
+is opened, and a tripped kill switch stays tripped until an authorised reset.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aiswarm.agents import Agent, build_agents, parse_agents_config
+from aiswarm.clock import Clock, SimulatedClock, from_ns
+from aiswarm.config import AppConfig
+from aiswarm.errors import ConfigError
+from aiswarm.execution import EventJournal, OrderState, Venue
+from aiswarm.execution.venue import VenueAck
+from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market.market_state import MarketState, SymbolSeries
+from aiswarm.risk import KillSwitch, KillTrigger
+from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
+from aiswarm.runtime.session_state import SessionState
+from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
+from aiswarm.store import EventStore
+from aiswarm.types import (
+    AccountId,
+    EventType,
+    Instrument,
+    InstrumentKind,
+    Mandate,
+    MandateId,
+    MandateStatus,
+    Mode,
+    OrderStatus,
+    Side,
+    Symbol,
+    VenueId,
+)
+from aiswarm.venues import FeeModel, PaperVenue, ShadowVenue, SlippageModel
+from aiswarm.venues.restored_book import RestoredOrder
+
+__all__ = [
+    "ACCOUNT_OPENED",
+    "CYCLE_COMPLETED",
+    "VENUES",
+    "Recovered",
+    "accounts_in",
+    "instrument_for",
+    "load_agents",
+    "load_feeds",
+    "open_engine",
+    "preloaded_engine",
+]
+
+ACCOUNT_OPENED = EventType.ACCOUNT_OPENED
+CYCLE_COMPLETED = EventType.CYCLE_COMPLETED
+_NS = 1_000_000_000
+_ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """An engine and where its replay stands: ``resume_ns`` is the last step's time, if any."""
+
+    engine: TradingEngine
+    opened: bool
+    resume_ns: int | None
+    records: int
+    open_before_reconcile: tuple[str, ...] = ()
+
+
+VenueFactory = Callable[[AppConfig, VenueId, Mapping[Symbol, Instrument], Clock], Venue]
+
+
+def _paper_venue(
+    config: AppConfig, venue_id: VenueId, instruments: Mapping[Symbol, Instrument], clock: Clock
+) -> Venue:
+    fee = config.paper.fee_frac
+    return PaperVenue(
+        venue_id, instruments, clock, fee_model=FeeModel(maker_fee_frac=fee, taker_fee_frac=fee)
+    )
+
+
+def _shadow_venue(
+    config: AppConfig, venue_id: VenueId, instruments: Mapping[Symbol, Instrument], clock: Clock
+) -> Venue:
+    return ShadowVenue(venue_id, clock)
+
+
+VENUES: Mapping[Mode, VenueFactory] = {Mode.PAPER: _paper_venue, Mode.SHADOW: _shadow_venue}
+"""The venue each runnable mode trades on; live adapters join this table."""
+
+
+def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
+    """Load every configured feed file (relative paths are under ``data_dir``)."""
+    feeds: dict[Symbol, BarArrays] = {}
+    for feed in config.paper.feeds:
+        path = feed.file if feed.file.is_absolute() else config.data_dir / feed.file
+        if not path.exists():
+            raise ConfigError(
+                f"paper feed file {path} does not exist; fix paper.feeds in the config or "
+                f"data_dir ({config.data_dir})"
+            )
+        symbol = Symbol(feed.symbol)
+        if symbol in feeds:
+            raise ConfigError(f"paper.feeds lists {symbol} twice; keep one file per symbol")
+        feeds[symbol] = load_bar_arrays(path, VenueId(feed.venue), symbol)
+    return feeds
+
+
+def instrument_for(bars: BarArrays) -> Instrument:
+    """Return a spot instrument whose tick and step are the data's own recorded precision."""
+    base, _, quote = bars.symbol.partition("/")
+    step = Decimal(1).scaleb(-max(bars.volume_decimals, 6))
+    return Instrument(
+        venue=bars.venue,
+        symbol=bars.symbol,
+        base=base,
+        quote=quote or "USD",
+        kind=InstrumentKind.SPOT,
+        tick_size=Decimal(1).scaleb(-bars.price_decimals),
+        step_size=step,
+        min_quantity=step,
+        min_notional=Decimal(1),
+    )
+
+
+def load_agents(config: AppConfig) -> list[Agent]:
+    """Build the agents ``trading.agents_file`` lists (an unknown agent or parameter is named)."""
+    path = config.trading.agents_file
+    return build_agents(parse_agents_config(_read_yaml(path), str(path)), str(path))
+
+
+def paper_mandate(config: AppConfig, feeds: Mapping[Symbol, BarArrays], account: str) -> Mandate:
+    """Return the mandate of a paper or shadow account over the configured feeds."""
+    first = min(int(bars.ts_ns[0]) for bars in feeds.values())
+    last = max(int(bars.ts_ns[-1]) for bars in feeds.values())
+    cash = config.paper.starting_cash
+    return Mandate(
+        mandate_id=MandateId(f"{account}-mandate"),
+        owner=account,
+        description="paper account over the configured feeds",
+        venues=tuple(sorted({bars.venue for bars in feeds.values()})),
+        symbols=tuple(feeds),
+        max_notional_usd=cash,
+        max_position_usd=min(cash, config.trading.risk.max_position_notional_usd),
+        allowed_sides=(Side.BUY, Side.SELL),
+        strategy_template="agents",
+        params={},
+        valid_from=from_ns(first),
+        valid_until=from_ns(last + 7 * 86_400 * _NS),
+        status=MandateStatus.ACTIVE,
+    )
+
+
+def preloaded_engine(
+    *,
+    feeds: Mapping[Symbol, BarArrays],
+    instruments: Mapping[Symbol, Instrument],
+    agents: Sequence[Agent],
+    setup: EngineSetup,
+    journal: EventJournal,
+    clock: SimulatedClock,
+    approval_secret: bytes,
+    fee_model: FeeModel,
+    slippage: SlippageModel | None = None,
+    max_participation_frac: Decimal | None = Decimal("0.1"),
+    liquidity_window_bars: int = 60,
+    order_ttl_s: float | None = None,
+) -> TradingEngine:
+    """Wire an engine over whole files held in memory: a backtest's (or a benchmark's).
+
+    Same spine, same engine; only the journal (in memory), the clock (simulated) and the
+    market state (each file preloaded, stepped with ``BarClosed``) differ from paper mode.
+    """
+    venue_ids = {bars.venue for bars in feeds.values()}
+    if len(venue_ids) != 1:
+        raise ConfigError(f"a backtest spans venues {sorted(venue_ids)}; use one venue")
+    venue = PaperVenue(
+        venue_ids.pop(),
+        instruments,
+        clock,
+        fee_model=fee_model,
+        slippage=slippage,
+        max_participation_frac=max_participation_frac,
+    )
+    spine = assemble_spine(
+        journal=journal,
+        venue=venue,
+        clock=clock,
+        account=setup.account,
+        instruments=instruments,
+        approval_secret=approval_secret,
+        limits=setup.limits,
+        switch=KillSwitch(),
+        order_ttl_s=order_ttl_s,
+    )
+    market = MarketState()
+    for symbol, bars in feeds.items():
+        market.add(
+            SymbolSeries(
+                bars.venue,
+                symbol,
+                bars.interval_s,
+                liquidity_window=liquidity_window_bars,
+                preloaded=bars,
+            )
+        )
+    return TradingEngine(
+        setup=setup, market=market, venue=venue, spine=spine, agents=agents, clock=clock
+    )
+
+
+async def accounts_in(store: EventStore) -> list[tuple[str, dict[str, Any]]]:
+    """Return every opened account as (account, its ``account.opened`` payload), oldest first."""
+    return [(event.account, event.payload) async for event in store.replay(types=[ACCOUNT_OPENED])]
+
+
+async def choose_account(
+    store: EventStore, mode: Mode, *, requested: str | None, new_account: bool
+) -> tuple[AccountId, bool]:
+    """Return the account to run and whether it must be opened now.
+
+    Without a request: the newest account of ``mode``, or a new one when asked for or when the
+    store holds none of this mode. With ``requested``: that account, which must exist unless
+    ``new_account`` asks to open it.
+    """
+    known = [(name, payload) for name, payload in await accounts_in(store)]
+    of_mode = [name for name, payload in known if payload.get("mode") == mode.value]
+    if requested is not None:
+        if not _ACCOUNT.match(requested):
+            raise ConfigError(
+                f"--account was {requested!r}; use 1-64 letters, digits, '.', '_' or '-'"
+            )
+        exists = any(name == requested for name, _ in known)
+        if new_account and exists:
+            raise ConfigError(
+                f"--account {requested} already exists; drop --new-account to resume it"
+            )
+        if not new_account and not exists:
+            raise ConfigError(
+                f"account {requested} is not in the store; add --new-account to open it"
+            )
+        return AccountId(requested), new_account
+    if of_mode and not new_account:
+        return AccountId(of_mode[-1]), False
+    return AccountId(f"{mode.value}-{len(of_mode) + 1}"), True
+
+
+async def open_engine(
+    config: AppConfig,
+    store: EventStore,
+    approval_secret: bytes,
+    *,
+    account: AccountId,
+    open_new: bool,
+    feeds: Mapping[Symbol, BarArrays],
+    clock: SimulatedClock,
+    agent_timeout_s: float | None = None,
+) -> Recovered:
+    """Open a new account, or rebuild ``account`` from its stream; see the module docstring."""
+    mode = config.mode
+    factory = VENUES.get(mode)
+    if factory is None:
+        raise ConfigError(
+            f"mode {mode.value} has no venue adapter yet; use --mode paper or --mode shadow"
+        )
+    instruments = {symbol: instrument_for(bars) for symbol, bars in feeds.items()}
+    venue_ids = {bars.venue for bars in feeds.values()}
+    if len(venue_ids) != 1:
+        raise ConfigError(f"paper.feeds span venues {sorted(venue_ids)}; use one venue per account")
+    venue = factory(config, venue_ids.pop(), instruments, clock)
+    records = [] if open_new else await account_records(store, account)
+    if open_new:
+        await store.append(
+            ACCOUNT_OPENED,
+            {
+                "mode": mode.value,
+                "symbols": sorted(feeds),
+                "starting_cash": str(config.paper.starting_cash),
+            },
+            account=account,
+        )
+    last_cycle = next(
+        (payload for kind, payload in reversed(records) if kind == CYCLE_COMPLETED), None
+    )
+    resume_ns = None if last_cycle is None else int(last_cycle["now_ns"])
+    if resume_ns is not None:
+        clock.set_ns(max(clock.now_ns(), resume_ns))
+
+    open_in_log: list[str] = []
+
+    def take_book_back(spine: Spine) -> None:
+        open_in_log.extend(order.client_order_id for order in spine.oms.open_orders())
+        restored = list(restored_orders(spine.oms.open_orders()))
+        if isinstance(venue, PaperVenue):
+            positions = {
+                (account, symbol): position.quantity
+                for symbol, bars in feeds.items()
+                if (position := spine.portfolio.position(bars.venue, symbol)) is not None
+            }
+            trades = sum(len(order.trade_ids) for order in spine.oms.orders.values())
+            venue.restore(restored, positions, len(spine.oms.orders), trades)
+        elif isinstance(venue, ShadowVenue):
+            venue.restore(restored)
+
+    spine = await open_spine(
+        store=store,
+        venue=venue,
+        clock=clock,
+        account=account,
+        instruments=instruments,
+        approval_secret=approval_secret,
+        limits=config.trading.risk,
+        operators=config.trading.operators,
+        order_ttl_s=config.trading.order_ttl_s,
+        algorithm=config.trading.approval_algorithm,
+        records=records,
+        before_reconcile=take_book_back,
+    )
+    market = MarketState()
+    for symbol, bars in feeds.items():
+        market.add(SymbolSeries(bars.venue, symbol, bars.interval_s))
+    engine = TradingEngine(
+        setup=EngineSetup(
+            account=account,
+            instruments=instruments,
+            mandate=paper_mandate(config, feeds, account),
+            limits=config.trading.risk,
+            arbitration=config.trading.arbitration,
+            allocator=config.trading.allocator,
+            agent_timeout_s=agent_timeout_s,
+        ),
+        market=market,
+        venue=venue,
+        spine=spine,
+        agents=load_agents(config),
+        clock=clock,
+    )
+    if open_new:
+        await engine.fund(config.paper.starting_cash)
+        if config.trading.enable_at_start:
+            await spine.kill_switch.command(KillTrigger.ENABLE, "config enables trading at start")
+    else:
+        _restore_engine(engine, records, last_cycle)
+    return Recovered(engine, open_new, resume_ns, len(records), tuple(open_in_log))
+
+
+def restored_orders(orders: Iterable[OrderState]) -> Iterator[RestoredOrder]:
+    """Yield the acknowledged, unfinished orders among ``orders`` as the venue knew them."""
+    for order in orders:
+        if order.is_terminal or order.venue_order_id is None:
+            continue
+        status = OrderStatus.PARTIALLY_FILLED if order.filled_quantity else OrderStatus.ACCEPTED
+        ack = VenueAck(
+            client_order_id=order.client_order_id,
+            accepted=True,
+            ts_ns=order.last_ts_ns,
+            venue_order_id=order.venue_order_id,
+        )
+        yield RestoredOrder(order.spec, ack, status, order.filled_quantity, order.last_ts_ns)
+
+
+def _restore_engine(
+    engine: TradingEngine,
+    records: Sequence[tuple[str, Mapping[str, Any]]],
+    last_cycle: Mapping[str, Any] | None,
+) -> None:
+    """Put back what the spine does not hold: session state, counters, funding, checkpoint."""
+    session = next(
+        (
+            SessionState(payload["to"])
+            for kind, payload in reversed(records)
+            if kind == SESSION_CHANGED
+        ),
+        SessionState.CREATED,
+    )
+    engine.restore_session(session, "restored paused at restart")
+    engine.starting_cash = sum(
+        (Decimal(payload["amount"]) for kind, payload in records if kind == DEPOSIT), Decimal(0)
+    )
+    if last_cycle is not None:
+        engine.steps = int(last_cycle.get("step", 0))
+        engine.signals = int(last_cycle.get("signals_total", 0))
+        engine.orders = int(last_cycle.get("orders_total", 0))
+        engine.trips = int(last_cycle.get("trips_total", 0))
+    engine.restore_checkpoint(engine.spine.portfolio.baselines())
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"agents file {path} cannot be read ({exc.strerror}); fix trading.agents_file"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"agents file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"agents file {path} must hold a mapping with an 'agents' list")
+    return data

@@ -1,0 +1,399 @@
+"""One account's trading engine: the only trading cycle in the code base.
+
+A ``TradingEngine`` owns one account's market state, safety spine (risk engine, OMS, kill
+switch, portfolio), coordinator (agents, arbitration, sizing, order schedule) and session state.
+Backtest, paper, shadow and live are drivers: they decide *when* to call ``step(now_ns,
+events)`` and with which market events; nothing else runs a cycle. One step, in order:
+
+1. **Market events in.** Each bar is appended to the market state and shown to the venue at
+   the bar's open (so an order decided at the previous close fills on this bar, one bar of
+   latency, in every mode). A preloaded backtest bar is only built when an order is working.
+2. **Venue reports, deadlines and timers.** The decision clock moves to ``now_ns`` (the newest
+   bar's close: decisions within a step share one instant) and the OMS applies the venue's
+   reports and cancels orders past their time to live.
+3. **Decide.** Unless the session is paused: agents → arbitration → sizing → guards → signed
+   approval → OMS, then the order schedule's due slices and re-quotes. A paused session asks no
+   agent, and the OMS refuses every new submit at its gate (see ``trading_gate``).
+4. **Kill switch.** The book is valued once (every symbol marked at its latest close, one
+   snapshot) and the kill switch evaluated, in every mode and every step: a trip is recorded,
+   then resting orders are cancelled (and positions flattened when configured). When nothing
+   that could move NAV has changed since the last evaluation (no position open, the same cash,
+   the same run of venue rejections) the answer cannot differ, so the snapshot is skipped; that
+   keeps a mostly-flat backtest cheap without changing any decision.
+5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
+
+Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
+rebuilds an engine from that journal after a crash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from aiswarm.clock import SimulatedClock, from_ns
+from aiswarm.execution import EventJournal, Venue
+from aiswarm.execution.venue import MarketDataSink
+from aiswarm.market.market_state import MarketEvent, MarketState, SymbolSeries
+from aiswarm.orchestration import (
+    AgentWeights,
+    ArbitrationConfig,
+    Coordinator,
+    FlattenInputs,
+    TradingContext,
+)
+from aiswarm.portfolio import AllocatorConfig
+from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
+from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
+from aiswarm.runtime.spine import BASELINE, Spine, baseline_payload
+from aiswarm.types import (
+    AccountId,
+    Bar,
+    EventType,
+    Instrument,
+    Mandate,
+    PortfolioSnapshot,
+    Position,
+    Symbol,
+)
+
+__all__ = ["SESSION_CHANGED", "EngineSetup", "StepReport", "TradingEngine"]
+
+SESSION_CHANGED = EventType.SESSION_CHANGED
+_NS = 1_000_000_000
+_EMPTY: tuple[MarketEvent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    """What one step did: for the status line, the cycle record and the API."""
+
+    step: int
+    now_ns: int
+    bars: int
+    agents: int
+    signals: int
+    orders: int
+    nav: Decimal | None
+    pnl: Decimal | None
+    trading_state: str
+    session: str
+    tripped: bool = False
+
+
+@dataclass(frozen=True)
+class EngineSetup:
+    """What an engine trades with, besides its spine: the composition root fills it in."""
+
+    account: AccountId
+    instruments: Mapping[Symbol, Instrument]
+    mandate: Mandate
+    limits: RiskLimits
+    arbitration: ArbitrationConfig
+    allocator: AllocatorConfig
+    agent_timeout_s: float | None = None
+
+
+class TradingEngine:
+    """One account's cycle; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        setup: EngineSetup,
+        market: MarketState,
+        venue: Venue,
+        spine: Spine,
+        agents: Sequence[Any],
+        clock: SimulatedClock,
+    ) -> None:
+        self.setup = setup
+        self.account = setup.account
+        self.market = market
+        self.venue = venue
+        # A simulated venue matches against (or records) the bars; a live one ignores them.
+        self._sink = venue if isinstance(venue, MarketDataSink) else None
+        self.spine = spine
+        self.clock = clock
+        self.instruments = dict(setup.instruments)
+        self.mandate = setup.mandate
+        self.limits = setup.limits
+        self.journal: EventJournal = spine.journal
+        self._pause = spine.pause
+        self._timeout = setup.agent_timeout_s
+        self.coordinator = Coordinator(
+            agents=agents,
+            weights=AgentWeights(setup.arbitration),
+            arbitration=setup.arbitration,
+            allocator=setup.allocator,
+            pipeline=spine.pipeline,
+            oms=spine.oms,
+            journal=spine.journal,
+            clock=clock,
+            account=setup.account,
+        )
+        self.session = SessionState.CREATED
+        self.steps = 0
+        self.signals = 0
+        self.orders = 0
+        self.trips = 0
+        self.starting_cash = Decimal(0)
+        self.last: StepReport | None = None
+        self._recorded_baselines: tuple[object, ...] = (None, None, None)
+        self._evaluated_key: tuple[object, ...] | None = None
+        self._flat_nav: Decimal | None = None
+
+    # ------------------------------------------------------------------ the cycle
+
+    async def step(self, now_ns: int, events: Sequence[MarketEvent] = _EMPTY) -> StepReport:
+        """Run one cycle at decision time ``now_ns`` after taking ``events`` in, in order."""
+        clock = self.clock
+        oms = self.spine.oms
+        activity = oms.activity
+        sink = self._sink
+        for event in events:
+            series, index = self.market.apply(event)
+            if sink is None:
+                continue
+            if isinstance(event, Bar):
+                clock.set_ns(max(clock.now_ns(), event.ts_ns))
+                sink.on_bar(event)
+            elif activity.open_orders_count:
+                clock.set_ns(max(clock.now_ns(), int(series.series.ts_ns[index])))
+                sink.on_bar(series.bar_at(index))
+        if now_ns < clock.now_ns():
+            raise ValueError(
+                f"step at {from_ns(now_ns).isoformat()} is before the engine's time "
+                f"{clock.now().isoformat()}: steps must not go back in time"
+            )
+        clock.set_ns(now_ns)
+        if activity.open_orders_count or self.spine.portfolio.has_open_positions():
+            # Reports concern working orders (fills, acks, cancels) or held positions (funding).
+            await oms.process_reports()
+        self.steps += 1
+        coordinator = self.coordinator
+        signals = orders = 0
+        frame = self.market.frame(now_ns)
+        if self.session is not SessionState.PAUSED and frame.symbols:
+            if self._timeout is None:
+                collected = coordinator.collect(frame)
+            else:
+                collected = await coordinator.collect_concurrently(frame, self._timeout)
+            if collected[0] or collected[1] or collected[2] or coordinator.has_timers:
+                outcome = await coordinator.act(frame, collected, self.context)
+                signals = len(outcome.signals)
+                orders = outcome.orders_placed
+        tripped, nav = await self._evaluate_kill_switch()
+        self.signals += signals
+        self.orders += orders
+        report = StepReport(
+            step=self.steps,
+            now_ns=now_ns,
+            bars=len(events),
+            agents=len(coordinator.agents),
+            signals=signals,
+            orders=orders,
+            nav=nav,
+            pnl=None if nav is None else nav - self.starting_cash,
+            trading_state=self.spine.kill_switch.switch.state.value,
+            session=self.session.value,
+            tripped=tripped,
+        )
+        self.last = report
+        return report
+
+    def warm(self, events: Sequence[MarketEvent]) -> None:
+        """Show agents bars that were already traded before a restart; place nothing.
+
+        Agents keep streaming state (indicators, their realised edge) and arbitration keeps
+        adaptive weights; both are rebuilt by showing them the same bars in the same order,
+        so decisions after a restart are the ones an uninterrupted run would make.
+        """
+        if not events:
+            return
+        for event in events:
+            self.market.apply(event)
+        frame = self.market.frame(self.clock.now_ns())
+        signals, _, _ = self.coordinator.collect(frame)
+        self.coordinator.observe(signals)
+
+    async def fund(self, amount: Decimal) -> None:
+        """Record a deposit of quote currency, then credit it (paper and backtest funding)."""
+        await self.spine.deposit(amount)
+        self.starting_cash += amount
+
+    # ------------------------------------------------------------------ context
+
+    def context(self) -> TradingContext:
+        """Mark every symbol at its latest close and return the step's trading context."""
+        return self._context(self._mark_all())
+
+    def _mark_all(self) -> dict[Symbol, MarketView]:
+        """Mark every symbol with a closed bar at its latest close; return the market views."""
+        portfolio = self.spine.portfolio
+        markets: dict[Symbol, MarketView] = {}
+        for series in self.market:
+            if series.end == 0:
+                continue
+            view, close = self._market_view(series, series.end - 1)
+            markets[series.symbol] = view
+            portfolio.mark(series.venue, series.symbol, close)
+        return markets
+
+    def _context(self, markets: dict[Symbol, MarketView]) -> TradingContext:
+        """Snapshot the portfolio once (after ``_mark_all``) and build the context."""
+        snapshot = self.spine.portfolio.snapshot(self.clock.now())
+        return TradingContext(
+            portfolio=snapshot,
+            markets=markets,
+            instruments=self.instruments,
+            mandate=self.mandate,
+            limit_position_notional_usd=self.limits.max_position_notional_usd,
+        )
+
+    def _market_view(self, series: SymbolSeries, index: int) -> tuple[MarketView, Decimal]:
+        close = series.close_at(index)
+        liquidity = series.liquidity_at(index)
+        view = MarketView(
+            symbol=series.symbol,
+            mark=close,
+            best_bid=None,
+            best_ask=None,
+            updated_ns=int(series.series.ts_ns[index]) + series.interval_s * _NS,
+            liquidity_usd=Decimal(repr(liquidity)) if math.isfinite(liquidity) else None,
+            liquidity_source=LiquiditySource.TRADED_VOLUME,
+        )
+        return view, close
+
+    async def _evaluate_kill_switch(self) -> tuple[bool, Decimal | None]:
+        """Value the book once and let the kill switch judge it; return (tripped, NAV)."""
+        spine = self.spine
+        portfolio = spine.portfolio
+        holding = portfolio.has_open_positions()
+        key = self._nav_inputs()
+        if not holding and key == self._evaluated_key:
+            # Flat, with the same cash and the same run of rejections: NAV is the cash and the
+            # verdict is the last one, so no snapshot is needed.
+            return False, self._flat_nav
+        for series in self.market:
+            if series.end:
+                portfolio.mark(series.venue, series.symbol, series.close_at(series.end - 1))
+        if portfolio.missing_marks():
+            return False, None  # a position without a price yet: nothing to value it at
+        snapshot = portfolio.snapshot(self.clock.now())
+        await self._checkpoint_baselines()
+        change, _ = await spine.kill_switch.check(snapshot, self._flatten_inputs_for(snapshot))
+        self._evaluated_key = self._nav_inputs()
+        self._flat_nav = snapshot.nav if not holding else None
+        if change is None:
+            return False, snapshot.nav
+        self.trips += 1
+        return True, snapshot.nav
+
+    def _flatten_inputs_for(
+        self, snapshot: PortfolioSnapshot
+    ) -> Callable[[Position], FlattenInputs]:
+        """Return the flatten inputs, building the market views only if a trip needs them."""
+        views: dict[Symbol, MarketView] = {}
+
+        def inputs(position: Position) -> FlattenInputs:
+            if not views:
+                for series in self.market:
+                    if series.end:
+                        views[series.symbol] = self._market_view(series, series.end - 1)[0]
+            return FlattenInputs(
+                instrument=self.instruments.get(position.symbol),
+                mandate=self.mandate,
+                market=views.get(position.symbol),
+                mandate_exposure_usd=snapshot.gross_exposure
+                + self.spine.oms.activity.open_order_notional_total_usd,
+            )
+
+        return inputs
+
+    def _nav_inputs(self) -> tuple[object, ...]:
+        spine = self.spine
+        return (
+            spine.portfolio.cash,
+            spine.oms.activity.consecutive_rejections,
+            spine.kill_switch.switch.is_latched(),
+        )
+
+    async def _checkpoint_baselines(self) -> None:
+        """Record the peak NAV and the day's opening NAV whenever either changes.
+
+        They are what drawdown and daily loss are measured from; recorded, they survive a
+        restart instead of starting again from the first snapshot after it.
+        """
+        baselines = self.spine.portfolio.baselines()
+        if baselines != self._recorded_baselines:
+            await self.journal.append(BASELINE, baseline_payload(*baselines))
+            self._recorded_baselines = baselines
+
+    def restore_checkpoint(self, baselines: tuple[object, ...]) -> None:
+        """Remember which baselines are already recorded (after a restart)."""
+        self._recorded_baselines = baselines
+
+    def _nav(self) -> Decimal | None:
+        portfolio = self.spine.portfolio
+        if portfolio.missing_marks():
+            return None
+        return portfolio.nav()
+
+    # ------------------------------------------------------------------ session
+
+    @property
+    def paused(self) -> bool:
+        """Return True while an operator's pause holds."""
+        return self.session is SessionState.PAUSED
+
+    async def change_session(self, trigger: SessionTrigger, reason: str) -> SessionState:
+        """Move the session through its table; recorded before it takes effect.
+
+        A pause reaches the OMS gate at once, so even a step already under way can place
+        nothing more. An illegal move raises ``InvalidTransition`` and changes nothing.
+        """
+        target = apply(self.session, trigger)
+        await self.journal.append(
+            SESSION_CHANGED,
+            {
+                "from": self.session.value,
+                "to": target.value,
+                "trigger": trigger.value,
+                "reason": reason,
+            },
+        )
+        self.restore_session(target, reason)
+        return target
+
+    def restore_session(self, state: SessionState, reason: str = "") -> None:
+        """Set the session state (from the journal at a restart, or after recording it)."""
+        self.session = state
+        self._pause.paused = state is SessionState.PAUSED
+        self._pause.reason = reason if self._pause.paused else ""
+
+    def status(self) -> dict[str, Any]:
+        """Return the account's counters and state for the API and the status line."""
+        spine = self.spine
+        last = self.last
+        nav = self._nav()
+        return {
+            "account": self.account,
+            "session": self.session.value,
+            "steps": self.steps,
+            "signals": self.signals,
+            "orders": self.orders,
+            "open_orders": spine.oms.activity.open_orders_count,
+            "cash": str(spine.portfolio.cash),
+            "nav": None if nav is None else str(nav),
+            "pnl": None if nav is None else str(nav - self.starting_cash),
+            "decision_time": self.clock.now().isoformat(),
+            "last_step_ns": None if last is None else last.now_ns,
+            "trading_state": spine.kill_switch.switch.state.value,
+            "kill_switch_latched": spine.kill_switch.switch.is_latched(),
+            "kill_switch_trips": self.trips,
+            "symbols": self.market.symbols,
+        }

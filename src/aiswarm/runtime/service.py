@@ -1,0 +1,206 @@
+"""The service facade: the one way the API (and next the MCP server and the CLI) reach engines.
+
+Every operation names the account it acts on (``None`` means the host's only account) and
+answers plain data; a command goes through the same recorded path as everything else (a pause
+or a kill-switch reset is in the account's stream before it takes effect). Mistakes raise
+``ServiceError`` subclasses that say what was wrong: ``UnknownAccountError`` (the API answers 404)
+and ``RefusedError`` (an illegal move, 409). Nothing above this module touches an engine's parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from contextlib import aclosing
+from dataclasses import asdict
+from typing import Any
+
+from aiswarm.errors import InvalidTransition
+from aiswarm.market import FeedIdError
+from aiswarm.market import UnknownFeedError as NoSuchFeed
+from aiswarm.risk import Authorisation, KillTrigger
+from aiswarm.runtime.engine import TradingEngine
+from aiswarm.runtime.host import Host
+from aiswarm.runtime.session_state import SessionTrigger
+from aiswarm.types import AccountId
+
+__all__ = [
+    "RefusedError",
+    "ServiceError",
+    "TradingService",
+    "UnknownAccountError",
+    "UnknownFeedError",
+]
+
+
+class ServiceError(Exception):
+    """A request the service cannot carry out; the message says why."""
+
+
+class UnknownAccountError(ServiceError):
+    """No engine runs the account asked for."""
+
+
+class UnknownFeedError(ServiceError):
+    """No feed with the id asked for."""
+
+
+class RefusedError(ServiceError):
+    """The move is not allowed now (session or kill-switch table, or an unauthorised reset)."""
+
+
+class TradingService:
+    """Status, orders, positions, session and kill-switch control, events: over one host."""
+
+    def __init__(self, host: Host) -> None:
+        self._host = host
+
+    @property
+    def mode(self) -> str:
+        """Return the mode the host runs in."""
+        return self._host.config.mode.value
+
+    def accounts(self) -> list[str]:
+        """Return the accounts this host runs."""
+        return list(self._host.engines)
+
+    def _engine(self, account: str | None) -> TradingEngine:
+        engines = self._host.engines
+        if account is None:
+            return self._host.engine
+        engine = engines.get(AccountId(account))
+        if engine is None:
+            raise UnknownAccountError(
+                f"account {account!r} is not run here; known: {', '.join(engines) or 'none'}"
+            )
+        return engine
+
+    async def status(self, account: str | None = None) -> dict[str, Any]:
+        """Return the account's session, counters, NAV and PnL, kill switch and store head."""
+        self._engine(account)
+        head_seq, _ = await self._host.store.head()
+        return {**self._host.status(), "store_head_seq": head_seq}
+
+    def orders(self, account: str | None = None, open_only: bool = False) -> list[dict[str, Any]]:
+        """Return the account's orders (only working ones with ``open_only``)."""
+        oms = self._engine(account).spine.oms
+        chosen = oms.open_orders() if open_only else list(oms.orders.values())
+        return [
+            {
+                "client_order_id": order.client_order_id,
+                "status": order.status.value,
+                "filled_quantity": str(order.filled_quantity),
+                "average_fill_price": None
+                if order.average_fill_price is None
+                else str(order.average_fill_price),
+                "spec": order.spec.model_dump(mode="json"),
+            }
+            for order in chosen
+        ]
+
+    def positions(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Return the account's positions (flat ones included once traded)."""
+        engine = self._engine(account)
+        held = []
+        for series in engine.market:
+            position = engine.spine.portfolio.position(series.venue, series.symbol)
+            if position is not None:
+                held.append(position.model_dump(mode="json"))
+        return held
+
+    async def pause(self, reason: str, account: str | None = None) -> str:
+        """Pause the account's session: the OMS refuses new orders from now on."""
+        return await self._session(SessionTrigger.PAUSE, reason, account)
+
+    async def resume(self, reason: str, account: str | None = None) -> str:
+        """Resume a paused session."""
+        return await self._session(SessionTrigger.RESUME, reason, account)
+
+    async def _session(self, trigger: SessionTrigger, reason: str, account: str | None) -> str:
+        try:
+            state = await self._engine(account).change_session(trigger, reason)
+        except InvalidTransition as exc:
+            raise RefusedError(str(exc)) from None
+        return state.value
+
+    def kill_switch(self, account: str | None = None) -> dict[str, Any]:
+        """Return the kill switch's state and latch."""
+        switch = self._engine(account).spine.kill_switch.switch
+        return {"state": switch.state.value, "latched": switch.is_latched()}
+
+    async def command_kill_switch(
+        self,
+        trigger: KillTrigger,
+        reason: str,
+        operator_id: str | None = None,
+        account: str | None = None,
+    ) -> dict[str, Any]:
+        """Trip, enable or reset the kill switch (a reset needs an authorised operator)."""
+        control = self._engine(account).spine.kill_switch
+        who = None if operator_id is None else Authorisation(operator_id, reason)
+        try:
+            change = await control.command(trigger, reason, who)
+        except (InvalidTransition, ValueError) as exc:
+            raise RefusedError(str(exc)) from None
+        return change.model_dump(mode="json")
+
+    async def events(
+        self,
+        types: Collection[str] | None = None,
+        after_seq: int = 0,
+        limit: int = 100,
+        account: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return up to ``limit`` recorded events after ``after_seq`` (any account by default)."""
+        rows: list[dict[str, Any]] = []
+        replay = self._host.store.replay(types=types, after_seq=after_seq, account=account)
+        async with aclosing(replay) as events:
+            async for event in events:
+                rows.append(
+                    {
+                        "seq": event.seq,
+                        "ts_ns": event.ts_ns,
+                        "account": event.account,
+                        "type": event.type,
+                        "payload": event.payload,
+                    }
+                )
+                if len(rows) >= limit:
+                    break
+        return rows
+
+    async def verify_events(self) -> dict[str, Any]:
+        """Walk the whole hash chain and report what was found."""
+        return asdict(await self._host.store.verify())
+
+    def feeds(self) -> list[dict[str, Any]]:
+        """Return the feeds this host replays, with their coverage."""
+        return [
+            {
+                "id": str(spec.feed_id),
+                "schema": spec.schema.value,
+                "latency": spec.latency.value,
+                "coverage": None
+                if spec.coverage is None
+                else {
+                    "first_ts_ns": spec.coverage.first_ts_ns,
+                    "last_ts_ns": spec.coverage.last_ts_ns,
+                    "records": spec.coverage.records,
+                },
+            }
+            for spec in self._host.feeds.list()
+        ]
+
+    async def feed_history(
+        self, feed_id: str, start_ns: int, end_ns: int, limit: int
+    ) -> list[dict[str, Any]]:
+        """Return up to ``limit`` records of ``feed_id`` in ``[start_ns, end_ns)``."""
+        try:
+            feed = self._host.feeds.get(feed_id)
+        except (NoSuchFeed, FeedIdError) as exc:
+            raise UnknownFeedError(str(exc)) from None
+        rows: list[dict[str, Any]] = []
+        async for batch in feed.history(start_ns, end_ns, min(limit, 1_000)):
+            rows.extend(record.model_dump(mode="json") for record in batch)
+            if len(rows) >= limit:
+                break
+        return rows[:limit]

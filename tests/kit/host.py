@@ -1,0 +1,53 @@
+"""A paper host for integration tests: the shipped data, a SQLite file, a simulated clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aiswarm.clock import SimulatedClock
+from aiswarm.config import AppConfig, load_config
+from aiswarm.runtime import Host, StepReport
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = b"s" * 32
+
+
+def paper_config(tmp_path: Path, **sections: Any) -> AppConfig:
+    """Return a paper config over the shipped feeds with a store in ``tmp_path``."""
+    data: dict[str, Any] = {
+        "state_dir": str(tmp_path / "state"),
+        "data_dir": str(REPO / "backtest_data"),
+        "store": {"url": f"sqlite+aiosqlite:///{tmp_path}/events.db"},
+        "trading": {
+            "agents_file": str(REPO / "config" / "agents.yaml"),
+            "enable_at_start": True,
+            "operators": ["alice"],
+        },
+    }
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    config_file = tmp_path / "aiswarm.yaml"
+    config_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_config(config_file, environ={})
+
+
+async def start(config: AppConfig, **options: Any) -> Host:
+    """Start (recover) a host on a simulated pacing clock, its session running."""
+    host = await Host.start(config, SECRET, clock_at=SimulatedClock, **options)
+    await host.begin("test")
+    return host
+
+
+async def run_steps(host: Host, steps: int) -> list[StepReport]:
+    """Run up to ``steps`` steps, checkpointing each as ``aiswarm run`` does."""
+    reports: list[StepReport] = []
+
+    async def record(report: StepReport) -> None:
+        await host.record_step(report)
+        reports.append(report)
+
+    await host.driver.run(record, max_steps=steps)
+    return reports
