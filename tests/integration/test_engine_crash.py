@@ -15,6 +15,7 @@ latch survives and no entry order is placed until an authorised reset.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -79,8 +80,7 @@ def _free_port() -> int:
 
 def _child(config: Path, port: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "aiswarm.cli", "run", "--config", str(config)]
-        + ["--port", str(port)],
+        [sys.executable, "-m", "aiswarm.cli", "run", "--config", str(config), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -151,7 +151,7 @@ async def _recover_and_check(config_path: Path, db: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(("mode", "kills", "seed"), [("paper", 12, 11), ("shadow", 10, 23)])
-async def test_kill9_when_at_random_moments_then_restart_loses_and_duplicates_nothing(
+def test_kill9_when_at_random_moments_then_restart_loses_and_duplicates_nothing(
     tmp_path: Path, mode: str, kills: int, seed: int
 ) -> None:
     config = _config(tmp_path, mode, speed=20_000)
@@ -169,7 +169,7 @@ async def test_kill9_when_at_random_moments_then_restart_loses_and_duplicates_no
         assert child.returncode == -signal.SIGKILL, stderr
         assert "Traceback" not in stderr, stderr
         if db.exists():
-            open_at_crash, _ = await _recover_and_check(config, db)
+            open_at_crash, _ = asyncio.run(_recover_and_check(config, db))
             working_at_crash += open_at_crash
 
     submitted = _submitted(db)
@@ -191,17 +191,14 @@ async def test_kill9_when_at_random_moments_then_restart_loses_and_duplicates_no
     assert working_at_crash > 0, "some kills must land while orders are working"
 
 
-async def test_kill9_when_kill_switch_tripped_then_latch_survives_until_authorised_reset(
-    tmp_path: Path,
-) -> None:
-    # Arrange: a running paper session, tripped over the API
-    config_path = _config(tmp_path, "paper", speed=600)
+def _trip_then_kill(config_path: Path) -> None:
+    """Run a paper session, trip its kill switch over the API, then SIGKILL it."""
     port = _free_port()
     child = _child(config_path, port)
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {API_KEY}"}
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
@@ -215,9 +212,11 @@ async def test_kill9_when_kill_switch_tripped_then_latch_survives_until_authoris
     finally:
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=30)
-    submitted_before = len(_submitted(tmp_path / "events.db"))
 
-    # Act: restart, trade 120 more bars, then an authorised reset and enable
+
+async def _restart_trade_reset(
+    config_path: Path, db: Path, submitted_before: int
+) -> tuple[dict[str, object], list[dict[str, object]], dict[str, object]]:
     config = load_config(config_path, environ=_env())
     host = await Host.start(config, SECRET.encode(), clock_at=SimulatedClock)
     service = TradingService(host)
@@ -226,19 +225,35 @@ async def test_kill9_when_kill_switch_tripped_then_latch_survives_until_authoris
     await run_steps(host, 120)
     entries_while_latched = [
         p
-        for p in _submitted(tmp_path / "events.db")[submitted_before:]
+        for p in _submitted(db)[submitted_before:]
         if not p["spec"]["reduce_only"]  # type: ignore[index]
     ]
     await service.command_kill_switch(KillTrigger.RESET, "reviewed", operator_id="alice")
     await service.command_kill_switch(KillTrigger.ENABLE, "back to work")
     state_after_reset = service.kill_switch()
     await host.stop("test over")
+    return state_at_restart, entries_while_latched, state_after_reset
+
+
+def test_kill9_when_kill_switch_tripped_then_latch_survives_until_authorised_reset(
+    tmp_path: Path,
+) -> None:
+    # Arrange: a running paper session, tripped over the API, then killed
+    config_path = _config(tmp_path, "paper", speed=600)
+    db = tmp_path / "events.db"
+    _trip_then_kill(config_path)
+    submitted_before = len(_submitted(db))
+
+    # Act: restart, trade 120 more bars, then an authorised reset and enable
+    at_restart, entries, after_reset = asyncio.run(
+        _restart_trade_reset(config_path, db, submitted_before)
+    )
 
     # Assert
-    assert state_at_restart == {"state": "halted", "latched": True}
-    assert entries_while_latched == []
-    assert state_after_reset == {"state": "active", "latched": False}
-    with sqlite3.connect(tmp_path / "events.db") as conn:
+    assert at_restart == {"state": "halted", "latched": True}
+    assert entries == []
+    assert after_reset == {"state": "active", "latched": False}
+    with sqlite3.connect(db) as conn:
         changes = [
             json.loads(payload)["trigger"]
             for (payload,) in conn.execute(
