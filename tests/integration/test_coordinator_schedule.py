@@ -23,6 +23,7 @@ from aiswarm.types import (
     AgentId,
     BarSeries,
     Direction,
+    EventType,
     MarketFrame,
     OrderStatus,
     OrderType,
@@ -37,8 +38,8 @@ from kit.spine import START, Desk, open_desk, trading_mandate
 
 pytestmark = pytest.mark.integration
 
-SLICE = "allocation.slice"
-REQUOTE = "allocation.requote"
+SLICE = EventType.ALLOCATION_SLICE
+REQUOTE = EventType.ALLOCATION_REQUOTE
 
 
 class _Scripted:
@@ -107,7 +108,7 @@ def _coordinator(desk: Desk, agent: _Scripted, **allocator: Any) -> Coordinator:
         allocator=AllocatorConfig(**(fields | allocator)),
         pipeline=desk.spine.pipeline,
         oms=desk.spine.oms,
-        journal=desk.store,
+        journal=desk.spine.journal,
         clock=desk.clock,
         account=ACCOUNT,
     )

@@ -1,8 +1,11 @@
 """Name the events we record, and hold a stored event record. No I/O.
 
-``DomainEvent`` is the base for facts other rooms record (each carries when it happened and
-when we learned of it). ``EventRecord`` is one row of the append-only, hash-chained event store;
-its payload is the event dumped with ``to_payload`` (JSON-safe: Decimals become strings).
+``EventType`` is the one registry of what the event store holds: the store and the in-memory
+backtest journal refuse any other type, so a typo in a constant fails its first append instead
+of writing records that replay silently ignores. ``DomainEvent`` is the base for facts other
+rooms record (each carries when it happened and when we learned of it). ``EventRecord`` is one
+row of the append-only, hash-chained event store; its payload is the event dumped with
+``to_payload`` (JSON-safe: Decimals become strings).
 """
 
 from __future__ import annotations
@@ -19,15 +22,48 @@ __all__ = ["DomainEvent", "EventRecord", "EventType", "to_payload"]
 
 
 class EventType(StrEnum):
-    """The kinds of event the store holds; ``EventRecord.type`` carries the value."""
+    """Every kind of event the store accepts; a record's ``type`` is one of these values.
 
-    ORDER_SUBMITTED = "order.submitted"
-    FILL = "fill"
+    To record a new kind of event, add a member here first (name: the value upper-cased with
+    dots as underscores); ``EventStore.append`` refuses a type that is not listed. Values are
+    written into hashed records, so a value never changes once released: rename the member,
+    never the string. The comment above each group says who appends it today.
+    """
+
+    # orchestration/coordinator.py: one cycle's agent outputs and the decisions taken on them
+    CYCLE_SIGNALS = "cycle.signals"
+    AGENT_FAILED = "agent.failed"
+    ARBITRATION_DECISION = "arbitration.decision"
+    ALLOCATION = "allocation"
+    # orchestration/order_schedule.py: sliced (TWAP/DCA) and re-quoted allocations
+    ALLOCATION_SLICE = "allocation.slice"
+    ALLOCATION_REQUOTE = "allocation.requote"
+    # orchestration/order_pipeline.py and kill_switch_control.py
     RISK_DECISION = "risk.decision"
     KILL_SWITCH_CHANGED = "kill_switch.changed"
-    MANDATE_CHANGED = "mandate.changed"
+    # execution/oms.py (payloads in execution/order_journal.py)
+    ORDER_SUBMITTED = "order.submitted"
+    ORDER_REFUSED = "order.refused"
+    ORDER_EVENT = "order.event"
+    ORDER_ANOMALY = "order.anomaly"
+    FUNDING = "funding"
+    # runtime/spine.py and runtime/paper_session.py: the account's cash and risk baselines
+    PORTFOLIO_DEPOSIT = "portfolio.deposit"
+    PORTFOLIO_BASELINE = "portfolio.baseline"
+    # runtime/paper_session.py and runtime/platform.py: the process and its session
+    SESSION_STARTED = "session.started"
+    SESSION_CHANGED = "session.changed"
     RUNTIME_STARTED = "runtime.started"
     RUNTIME_STOPPED = "runtime.stopped"
+    CYCLE_COMPLETED = "cycle.completed"
+    # Registered ahead of their writers, which nothing appends yet: the per-account trading
+    # engine (an account opened, its engine started or stopped, a replay that fell behind) and
+    # the mandate registry (a mandate created, changed or retired).
+    ACCOUNT_OPENED = "account.opened"
+    ENGINE_STARTED = "engine.started"
+    ENGINE_STOPPED = "engine.stopped"
+    REPLAY_LAGGED = "replay.lagged"
+    MANDATE_CHANGED = "mandate.changed"
 
 
 class DomainEvent(FrozenModel):
@@ -38,16 +74,18 @@ class DomainEvent(FrozenModel):
 
 
 class EventRecord(FrozenModel):
-    """One stored event: its place in the log, its time, its type, its payload and its hash.
+    """One stored event: its place in the log, time, account, type, payload and hash.
 
     ``seq`` is the position in the log (gapless, from 0 or 1 as the store decides), ``ts_ns``
-    the time appended in nanoseconds since the Unix epoch (UTC), and ``hash`` the lower-case
-    hex SHA-256 digest that chains this record to the one before it. The payload dict is not
-    deeply frozen: treat it as read-only.
+    the time appended in nanoseconds since the Unix epoch (UTC), ``account`` the stream it
+    belongs to (``""`` only on records written before events carried accounts), and ``hash``
+    the lower-case hex SHA-256 digest that chains this record to the one before it. The payload
+    dict is not deeply frozen: treat it as read-only.
     """
 
     seq: int = Field(ge=0)
     ts_ns: int = Field(ge=0)
+    account: str = Field(max_length=128)
     type: str = Field(min_length=1)
     payload: dict[str, Any]
     hash: str = Field(pattern=r"^[0-9a-f]{64}$")

@@ -102,14 +102,35 @@ def test_to_payload_when_event_has_decimals_then_json_strings() -> None:
 def test_event_record_when_hash_not_hex_digest_then_refused() -> None:
     # Act / Assert
     with pytest.raises(ValidationError, match="hash"):
-        EventRecord(seq=1, ts_ns=0, type=EventType.FILL, payload={}, hash="not-a-hash")
+        EventRecord(
+            seq=1, ts_ns=0, account="a", type=EventType.ORDER_EVENT, payload={}, hash="not-a-hash"
+        )
 
 
 def test_event_record_when_valid_then_type_is_plain_string_value() -> None:
     # Act
     record = EventRecord(
-        seq=1, ts_ns=1_704_067_200_000_000_000, type=EventType.FILL, payload={}, hash="ab" * 32
+        seq=1,
+        ts_ns=1_704_067_200_000_000_000,
+        account="acct-1",
+        type=EventType.ORDER_EVENT,
+        payload={},
+        hash="ab" * 32,
     )
 
     # Assert
-    assert record.type == "fill"
+    assert record.type == "order.event"
+    assert record.account == "acct-1"
+
+
+def test_event_type_when_listed_then_names_follow_values_and_values_are_unique() -> None:
+    # Assert: the name is the value upper-cased with dots as underscores, so neither drifts
+    for member in EventType:
+        assert member.name == member.value.upper().replace(".", "_")
+    assert len({member.value for member in EventType}) == len(EventType)
+
+
+def test_event_type_when_engine_work_lands_then_its_types_are_registered() -> None:
+    # Assert
+    wanted = {"account.opened", "engine.started", "engine.stopped", "replay.lagged"}
+    assert wanted <= {member.value for member in EventType}
