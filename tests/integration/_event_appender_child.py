@@ -11,6 +11,7 @@ import sys
 
 from aiswarm.clock import WallClock
 from aiswarm.store import EventStore, open_event_store
+from aiswarm.types import EventType
 
 TASKS = 8
 
@@ -18,7 +19,8 @@ TASKS = 8
 async def append_forever(store: EventStore, task: int) -> None:
     counter = 0
     while True:
-        event = await store.append("crash.tick", {"task": task, "counter": counter})
+        payload = {"task": task, "counter": counter}
+        event = await store.append(EventType.ORDER_EVENT, payload, account=f"crash-{task}")
         # Printed only after the append resolved, i.e. after its batch was committed.
         sys.stdout.write(f"ACK {event.seq} {event.hash}\n")
         sys.stdout.flush()

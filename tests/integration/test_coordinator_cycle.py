@@ -78,7 +78,7 @@ def _coordinator(desk: Desk, agents: list[_Agent]) -> Coordinator:
         ),
         pipeline=desk.spine.pipeline,
         oms=desk.spine.oms,
-        journal=desk.store,
+        journal=desk.spine.journal,
         clock=desk.clock,
         account=ACCOUNT,
     )
@@ -172,7 +172,7 @@ async def test_cycles_when_agent_keeps_losing_then_adaptive_weight_falls(tmp_pat
         ),
         pipeline=desk.spine.pipeline,
         oms=desk.spine.oms,
-        journal=desk.store,
+        journal=desk.spine.journal,
         clock=desk.clock,
         account=ACCOUNT,
     )

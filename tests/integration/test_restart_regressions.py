@@ -129,7 +129,7 @@ async def test_baselines_when_deposit_follows_checkpoint_then_restart_keeps_dail
     desk = await open_desk(tmp_path / "b.db")
     live = desk.spine.portfolio
     live.snapshot(desk.clock.now())
-    await desk.store.append(BASELINE, baseline_payload(*live.baselines()))
+    await desk.spine.journal.append(BASELINE, baseline_payload(*live.baselines()))
     await desk.spine.deposit(Decimal("50000"))
     expected = live.snapshot(desk.clock.now())
     await desk.store.close()

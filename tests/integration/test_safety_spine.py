@@ -161,7 +161,7 @@ async def test_submit_when_nonce_used_before_restart_then_refused(tmp_path: Path
         venue=desk.venue,
         verifier=ApprovalVerifier(keyring, max_skew_ns=10**9),
         nonces=NonceLedger.from_nonces([approved.approval.nonce]),
-        journal=desk.store,
+        journal=desk.spine.journal,
         clock=desk.clock,
         gate=desk.spine.kill_switch.switch,
     )
@@ -346,7 +346,7 @@ async def test_restart_when_baseline_recorded_then_peak_and_day_open_survive(
     await desk.next_bar(Decimal("60000"))
     desk.spine.portfolio.snapshot(desk.clock.now())
     baselines = desk.spine.portfolio.baselines()
-    await desk.store.append(BASELINE, baseline_payload(*baselines))
+    await desk.spine.journal.append(BASELINE, baseline_payload(*baselines))
     await desk.store.close()
 
     # Act: restart, then the price falls back

@@ -99,7 +99,7 @@ class _Run:
         bars = setup.bars
         self.setup = setup
         self.clock = SimulatedClock(from_ns(int(bars.ts_ns[0])))
-        self.journal = MemoryJournal(self.clock)
+        self.journal = MemoryJournal(self.clock, setup.account)
         instruments = {bars.symbol: setup.instrument}
         self.venue = PaperVenue(
             bars.venue,

@@ -39,6 +39,7 @@ __all__ = ["run_cycle_bench"]
 
 TARGET_MS = 25.0
 _VENUE = VenueId("bench")
+_ACCOUNT = AccountId("bench")
 _AGENTS: tuple[tuple[str, dict[str, object]], ...] = (
     ("ema_cross", {"fast": 9, "slow": 21}),
     ("ema_cross", {"fast": 5, "slow": 13}),
@@ -83,7 +84,7 @@ def _agents() -> list[Agent]:
 
 def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSession:
     instruments = {symbol: instrument_for(bars) for symbol, bars in feeds.items()}
-    journal = MemoryJournal(clock)
+    journal = MemoryJournal(clock, _ACCOUNT)
     limits = RiskLimits(
         max_open_orders=500,
         max_orders_per_second=1_000,
@@ -102,7 +103,7 @@ def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSess
         journal=journal,
         venue=venue,
         clock=clock,
-        account=AccountId("bench"),
+        account=_ACCOUNT,
         instruments=instruments,
         approval_secret=b"c" * 32,
         limits=limits,
@@ -137,7 +138,7 @@ def _session(feeds: dict[Symbol, BarArrays], clock: SimulatedClock) -> PaperSess
         limits=limits,
         mandate=mandate,
         clock=clock,
-        account=AccountId("bench"),
+        account=_ACCOUNT,
     )
     return PaperSession(desk, feeds, None, clock, clock)
 

@@ -201,6 +201,7 @@ class PaperSession:
         started = await store.append(
             SESSION_STARTED,
             {"mode": config.mode.value, "account": account, "symbols": sorted(feeds)},
+            account=account,
         )
         instruments = {symbol: instrument_for(bars) for symbol, bars in feeds.items()}
         venues = {bars.venue for bars in feeds.values()}

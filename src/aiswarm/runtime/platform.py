@@ -66,6 +66,7 @@ class Platform:
                 "trigger": trigger.value,
                 "reason": reason,
             },
+            account=self.session.desk.spine.portfolio.account,
         )
         self.state = target
         if target in (SessionState.STOPPING, SessionState.STOPPED):
@@ -112,6 +113,7 @@ class Platform:
                     "speed": config.loop.speed,
                     "trading_state": session.desk.spine.kill_switch.switch.state.value,
                 },
+                account=session.desk.spine.portfolio.account,
             )
         except BaseException:
             await store.close()
@@ -134,6 +136,7 @@ class Platform:
                 "nav": None if counts.nav is None else str(counts.nav),
                 "finished": counts.finished,
             },
+            account=self.session.desk.spine.portfolio.account,
         )
 
     async def status(self) -> dict[str, Any]:
@@ -177,5 +180,6 @@ class Platform:
                 "orders_cancelled": cancelled,
                 **self.session.status(),
             },
+            account=self.session.desk.spine.portfolio.account,
         )
         await self.store.close()

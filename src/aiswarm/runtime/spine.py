@@ -203,7 +203,7 @@ async def open_spine(
 
     changes = [KillSwitchChange.model_validate(p) for t, p in records if t == KILL_SWITCH_CHANGED]
     spine = assemble_spine(
-        journal=store,
+        journal=store.journal(account),
         venue=venue,
         clock=clock,
         account=account,

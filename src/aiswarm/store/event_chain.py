@@ -5,9 +5,11 @@ a store with ``sqlite3`` or ``psql`` and ``sha256``.
 
 Record
     ``seq`` (1, 2, 3, … with no gaps), ``ts_ns`` (integer nanoseconds since the Unix epoch, UTC,
-    from the injected clock when the event was appended), ``type`` (1 to 128 printable characters),
-    ``payload`` (the canonical JSON text of a JSON object, stored verbatim as TEXT) and ``hash``
-    (64 lowercase hex characters).
+    from the injected clock when the event was appended), ``account`` (the stream the event
+    belongs to: 1 to 128 printable characters, or ``""`` on records written before events
+    carried accounts), ``type`` (1 to 128 printable characters), ``payload`` (the canonical JSON
+    text of a JSON object, stored verbatim as TEXT) and ``hash`` (64 lowercase hex characters).
+    All accounts share one chain: ``seq`` and the hash run across every account in append order.
 
 Canonical payload text
     ``json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -17,17 +19,27 @@ Canonical payload text
     that held it. Decoding the text gives the strings back, not the ``Decimal``: the stored text
     is the fact, and readers re-parse money from it.
 
-Hash (encoding version 1)
-    ``record_bytes`` is the UTF-8 encoding of the characters ``[1,`` then decimal ``seq``, ``,``,
-    decimal ``ts_ns``, ``,``, ``json.dumps(type, ensure_ascii=False)``, ``,``, the stored payload
-    text verbatim, and ``]``. For example
-    ``[1,1,1700000000000000000,"order.submitted",{"qty":"0.5"}]``.
+Record bytes (encoding version 2, every record with an account)
+    The UTF-8 encoding of the characters ``[2,`` then decimal ``seq``, ``,``, decimal ``ts_ns``,
+    ``,``, ``json.dumps(account, ensure_ascii=False)``, ``,``,
+    ``json.dumps(type, ensure_ascii=False)``, ``,``, the stored payload text verbatim, and ``]``.
+    For example ``[2,1,1700000000000000000,"acct-1","order.submitted",{"qty":"0.5"}]``.
+
+Record bytes (encoding version 1, legacy records whose account is ``""``)
+    The same without the account: ``[1,<seq>,<ts_ns>,<json type>,<payload text>]``, e.g.
+    ``[1,1,1700000000000000000,"order.submitted",{"qty":"0.5"}]``. Only records written before
+    the ``account`` column existed have an empty account; the store refuses to append one, so a
+    record's account alone says which version its bytes use, and a version number leads the
+    bytes so the two can never be confused.
+
+Hash
     ``hash_n = SHA-256(prev || record_bytes)`` where ``prev`` is the 32 raw bytes of the previous
-    record's hash, and 32 zero bytes for seq 1. The leading ``1`` names the encoding, so a later
-    version can change it without making old records ambiguous.
+    record's hash, and 32 zero bytes for seq 1. Version 1 and version 2 records chain into each
+    other like any two records.
 
 What the chain can and cannot show
-    Editing any field of a record, deleting a record, inserting one, or swapping two changes a
+    Editing any field of a record (its account too: blanking it switches the bytes to version 1,
+    which changes them as surely), deleting a record, inserting one, or swapping two changes a
     recomputed hash at the first record touched, and ``verify_records`` names that seq. A bare
     hash chain cannot detect someone who rewrites a record *and every hash after it*, or who
     appends well-formed records at the end; that is why an operator can pin a head hash they
@@ -42,31 +54,39 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 
 __all__ = [
     "ENCODING_VERSION",
+    "LEGACY_ENCODING_VERSION",
     "ZERO_HASH",
     "ChainReport",
     "ChainVerifier",
+    "Row",
     "StoredEvent",
+    "json_text",
+    "record_bytes",
     "record_hash",
     "to_canonical_json",
-    "type_json",
     "verify_records",
 ]
 
-ENCODING_VERSION = 1
+ENCODING_VERSION = 2
+LEGACY_ENCODING_VERSION = 1
 ZERO_HASH = "0" * 64
-MAX_TYPE_CHARS = 128
+
+# One stored record as a plain tuple, in StoredEvent's field order:
+# seq, ts_ns, account, type, payload text, hash.
+Row = tuple[int, int, str, str, str, str]
 
 _ALLOWED = "JSON values, finite Decimal and timezone-aware datetime"
 
 
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One record of the chain, exactly as stored.
+    """One record of the chain, exactly as stored; the fields are in record-bytes order.
 
     ``payload`` is decoded from ``payload_text`` on each access, so the event ``append`` returns
     equals the one ``replay`` yields later (a ``Decimal`` comes back as its string). Slotted and
@@ -75,6 +95,7 @@ class StoredEvent:
 
     seq: int
     ts_ns: int
+    account: str
     type: str
     payload_text: str
     hash: str
@@ -197,41 +218,39 @@ def _find_bad(value: object, path: str) -> tuple[str, object, str] | None:
     return path, value, "not a JSON type"
 
 
-def type_json(event_type: str) -> str:
-    """Return ``event_type`` as the JSON string used in record bytes, after checking it.
-
-    The type is refused early, at append, because a bad one would otherwise fail the whole
-    batch it was committed in.
-    """
-    if not isinstance(event_type, str):
-        raise TypeError(f"an event type must be str, got {type(event_type).__name__}")
-    if not 0 < len(event_type) <= MAX_TYPE_CHARS or not event_type.isprintable():
-        raise ValueError(
-            f"event type {event_type!r} must be 1-{MAX_TYPE_CHARS} printable characters, "
-            "e.g. 'order.submitted'"
-        )
-    return json.dumps(event_type, ensure_ascii=False)
+def json_text(text: str) -> str:
+    """Return ``text`` as the JSON string record bytes hold (an account or a type)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
-def record_bytes(seq: int, ts_ns: int, event_type: str, payload_text: str) -> bytes:
-    """Return the bytes hashed for one record (encoding version 1)."""
-    kind = json.dumps(event_type, ensure_ascii=False)
-    return f"[{ENCODING_VERSION},{seq},{ts_ns},{kind},{payload_text}]".encode()
+# A log holds a few dozen types and accounts; verify re-encodes them on every record.
+_cached_json_text = lru_cache(maxsize=4096)(json_text)
 
 
-def record_hash(prev_hash: str, seq: int, ts_ns: int, event_type: str, payload_text: str) -> str:
+def record_bytes(seq: int, ts_ns: int, account: str, event_type: str, payload_text: str) -> bytes:
+    """Return the bytes hashed for one record: version 2, or version 1 when ``account`` is ''."""
+    kind = _cached_json_text(event_type)
+    if not account:
+        return f"[{LEGACY_ENCODING_VERSION},{seq},{ts_ns},{kind},{payload_text}]".encode()
+    stream = _cached_json_text(account)
+    return f"[{ENCODING_VERSION},{seq},{ts_ns},{stream},{kind},{payload_text}]".encode()
+
+
+def record_hash(
+    prev_hash: str, seq: int, ts_ns: int, account: str, event_type: str, payload_text: str
+) -> str:
     """Return the hex hash of a record chained after ``prev_hash`` (hex)."""
     digest = sha256(bytes.fromhex(prev_hash))
-    digest.update(record_bytes(seq, ts_ns, event_type, payload_text))
+    digest.update(record_bytes(seq, ts_ns, account, event_type, payload_text))
     return digest.hexdigest()
 
 
 class ChainVerifier:
     """Walk a chain page by page, remembering where it is, and stop at the first bad record.
 
-    Feed rows ``(seq, ts_ns, type, payload_text, hash)`` in ascending seq order; ``report()``
-    says what was found. ``EventStore.verify`` feeds it one database page at a time, which is
-    why this is a class and not only a function.
+    Feed rows ``(seq, ts_ns, account, type, payload_text, hash)`` in ascending seq order;
+    ``report()`` says what was found. ``EventStore.verify`` feeds it one database page at a
+    time, which is why this is a class and not only a function.
     """
 
     def __init__(self, start_prev: str = ZERO_HASH, start_seq: int = 1) -> None:
@@ -246,7 +265,7 @@ class ChainVerifier:
         """Return whether a bad record has been found (later rows are then ignored)."""
         return self._bad is not None
 
-    def feed(self, rows: Iterable[tuple[int, int, str, str, str]], *, track: str = "") -> None:
+    def feed(self, rows: Iterable[Row], *, track: str = "") -> None:
         """Check ``rows`` against the chain so far; ``track`` is a hash whose seq to remember."""
         if self._bad is not None:
             return
@@ -254,13 +273,13 @@ class ChainVerifier:
         expected = self._expected
         checked = 0
         try:
-            for seq, ts_ns, event_type, payload_text, stored in rows:
+            for seq, ts_ns, account, event_type, payload_text, stored in rows:
                 if seq != expected:
                     self._bad = (expected, _seq_problem(expected, seq))
                     break
                 digest = sha256(prev)
                 try:
-                    digest.update(record_bytes(seq, ts_ns, event_type, payload_text))
+                    digest.update(record_bytes(seq, ts_ns, account, event_type, payload_text))
                 except UnicodeEncodeError:  # only a hand-edited row can hold such text
                     self._bad = (seq, f"seq {seq}: stored text is not valid Unicode")
                     break
@@ -303,12 +322,12 @@ def _seq_problem(expected: int, found: int) -> str:
 
 
 def verify_records(
-    rows: Iterable[tuple[int, int, str, str, str]],
+    rows: Iterable[Row],
     start_prev: str = ZERO_HASH,
     start_seq: int = 1,
     expected_head: str | None = None,
 ) -> ChainReport:
-    """Return a report on ``rows`` (seq, ts_ns, type, payload_text, hash) in seq order.
+    """Return a report on ``rows`` (seq, ts_ns, account, type, payload_text, hash) in seq order.
 
     ``start_prev``/``start_seq`` let a caller check a tail after a known-good prefix.
     ``expected_head`` is a head hash the operator pinned elsewhere: a good chain whose last hash

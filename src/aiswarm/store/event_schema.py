@@ -31,4 +31,7 @@ events = sa.Table(
     sa.Column("type", sa.String(128), nullable=False),
     sa.Column("payload", sa.Text(), nullable=False),
     sa.Column("hash", sa.CHAR(64), nullable=False),
+    # Added by migration 0002; "" only on records written before it (see event_chain).
+    sa.Column("account", sa.String(128), nullable=False, server_default=""),
+    sa.Index("ix_events_account_seq", "account", "seq"),
 )

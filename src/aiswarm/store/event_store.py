@@ -18,6 +18,12 @@ One chain per database. PostgreSQL: each batch transaction takes an advisory loc
 the head inside it, so several processes may append to one database and still form one chain.
 SQLite: one appending process per file. A second one is not silently forked, because the
 primary key refuses a seq that exists, but its first colliding batch fails its store.
+
+Accounts are streams within that one chain. Every append names its account (``journal``
+binds one, for code that should not know accounts), ``replay`` can keep to one account, and
+``account_head`` reads an account's last record. One chain, not one per account, so ``verify``
+still proves the whole log in a single walk and no record can move between streams unseen.
+Only types registered in ``aiswarm.types.EventType`` are accepted (see ``append_checks``).
 """
 
 from __future__ import annotations
@@ -37,8 +43,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aiswarm.clock import Clock
 from aiswarm.errors import StoreError
-from aiswarm.store.event_chain import ChainReport, StoredEvent, to_canonical_json, type_json
+from aiswarm.store.account_journal import AccountJournal
+from aiswarm.store.append_checks import account_json, type_json
+from aiswarm.store.event_chain import ChainReport, StoredEvent, to_canonical_json
 from aiswarm.store.event_reader import (
+    AccountHead,
+    account_head_of,
     count_events,
     head_of,
     read_head,
@@ -118,7 +128,8 @@ class EventStore:
         self._loop = asyncio.get_running_loop()
         self._pending: list[Queued] = []
         self._wakeup = asyncio.Event()
-        self._types: dict[str, str] = {}
+        # account -> (the account as a plain str, its JSON), checked once per account
+        self._accounts: dict[str, tuple[str, str]] = {}
         self._failure: str | None = None
         self._closing = False
         self._writer = asyncio.create_task(self._write_forever(), name="event-store-writer")
@@ -128,48 +139,66 @@ class EventStore:
         """Return the store URL with any password hidden, for messages and logs."""
         return self._target.shown
 
-    def submit(self, event_type: str, payload: Mapping[str, Any]) -> asyncio.Future[StoredEvent]:
-        """Queue one event and return the future that resolves once it is committed.
+    def submit(
+        self, event_type: str, payload: Mapping[str, Any], *, account: str
+    ) -> asyncio.Future[StoredEvent]:
+        """Queue one event of ``account`` and return the future that resolves once committed.
 
         For a caller that pipelines: events are numbered in the order ``submit`` is called.
-        The type and payload are checked here, so a bad one fails its caller, not a batch.
-        A future cancelled before its batch starts is dropped; after that it may be committed.
+        The type (registered in ``EventType``), the account (1-128 printable characters) and
+        the payload are checked here, so a bad one fails its caller, not a batch. A future
+        cancelled before its batch starts is dropped; after that it may be committed.
         """
         self._check_open()
-        kind = self._types.get(event_type)
-        if kind is None:
-            kind = type_json(event_type)
-            self._types[event_type] = kind
-        text = to_canonical_json(payload)
-        future: asyncio.Future[StoredEvent] = self._loop.create_future()
-        self._pending.append((event_type, kind, self._clock.now_ns(), text, future))
-        self._wakeup.set()
-        return future
+        kind, kind_json = type_json(event_type)
+        stream, stream_json = self._account(account)
+        return self._queue(kind, kind_json, stream, stream_json, to_canonical_json(payload))
 
-    async def append(self, event_type: str, payload: Mapping[str, Any]) -> StoredEvent:
-        """Append one event; return it once it is durably committed."""
-        return await self.submit(event_type, payload)
+    async def append(
+        self, event_type: str, payload: Mapping[str, Any], *, account: str
+    ) -> StoredEvent:
+        """Append one event of ``account``; return it once it is durably committed."""
+        return await self.submit(event_type, payload, account=account)
 
     async def append_many(
-        self, items: Iterable[tuple[str, Mapping[str, Any]]]
+        self, items: Iterable[tuple[str, Mapping[str, Any]]], *, account: str
     ) -> list[StoredEvent]:
-        """Append ``(type, payload)`` items in order; return them once all are committed.
+        """Append ``(type, payload)`` items of ``account`` in order; return them once committed.
 
         Every item is checked before any is queued, so a bad item appends nothing.
         """
-        checked = [(kind, to_canonical_json(payload)) for kind, payload in items]
-        for kind, _ in checked:
-            if kind not in self._types:
-                self._types[kind] = type_json(kind)
-        futures = [self._submit_text(kind, text) for kind, text in checked]
+        stream, stream_json = self._account(account)
+        checked = [(*type_json(kind), to_canonical_json(payload)) for kind, payload in items]
+        self._check_open()
+        futures = [
+            self._queue(kind, kind_json, stream, stream_json, text)
+            for kind, kind_json, text in checked
+        ]
         return list(await asyncio.gather(*futures))
 
-    def _submit_text(self, event_type: str, text: str) -> asyncio.Future[StoredEvent]:
-        """Queue an already checked and encoded event."""
-        self._check_open()
+    def journal(self, account: str) -> AccountJournal:
+        """Return a journal that appends to this store as ``account`` (checked now).
+
+        It satisfies ``execution.EventJournal``, so the OMS, risk and coordinator code write to
+        one account's stream without knowing accounts exist.
+        """
+        self._account(account)
+        return AccountJournal(self, account)
+
+    def _account(self, account: str) -> tuple[str, str]:
+        """Return ``(account, account as JSON)``, checking each account once."""
+        found = self._accounts.get(account)
+        if found is None:
+            found = self._accounts[account] = (str(account), account_json(account))
+        return found
+
+    def _queue(
+        self, kind: str, kind_json: str, account: str, account_json: str, text: str
+    ) -> asyncio.Future[StoredEvent]:
+        """Queue a checked and encoded event for the writer."""
         future: asyncio.Future[StoredEvent] = self._loop.create_future()
-        kind = self._types[event_type]
-        self._pending.append((event_type, kind, self._clock.now_ns(), text, future))
+        now_ns = self._clock.now_ns()
+        self._pending.append((kind, kind_json, account, account_json, now_ns, text, future))
         self._wakeup.set()
         return future
 
@@ -202,7 +231,7 @@ class EventStore:
 
     async def _commit(self, batch: list[Queued]) -> None:
         """Number, hash, insert and commit one batch, then resolve its futures."""
-        live = [item for item in batch if not item[4].cancelled()]
+        live = [item for item in batch if not item[-1].cancelled()]
         if not live:
             return
         try:
@@ -219,11 +248,11 @@ class EventStore:
             self._reject_queued(exc, live)
             raise
         last = rows[-1]
-        self._head = (last[0], last[4])
-        for (seq, ts_ns, kind, text, hash_hex), item in zip(rows, live, strict=True):
-            future = item[4]
+        self._head = (last[0], last[5])
+        for row, item in zip(rows, live, strict=True):
+            future = item[-1]
             if not future.done():
-                future.set_result(StoredEvent(seq, ts_ns, kind, text, hash_hex))
+                future.set_result(StoredEvent(*row))
 
     def _mark_failed(self, why: str) -> None:
         """Refuse every later append, for good: a store that failed once is not trusted."""
@@ -240,7 +269,7 @@ class EventStore:
         """Fail the appends of ``batch`` and every append still queued."""
         queued, self._pending = batch + self._pending, []
         for item in queued:
-            future = item[4]
+            future = item[-1]
             if not future.done():
                 error = StoreError(self._failure)
                 error.__cause__ = exc
@@ -261,14 +290,17 @@ class EventStore:
         end: datetime | None = None,
         after_seq: int = 0,
         batch: int = 5000,
+        *,
+        account: str | None = None,
     ) -> AsyncGenerator[StoredEvent, None]:
         """Yield committed events after ``after_seq`` in seq order, by type and ts in [start, end).
 
         Reads ``batch`` rows a page (keyset on seq) and holds no connection between pages, so a
-        caller may stop early or take its time. ``types=None`` means every type.
+        caller may stop early or take its time. ``types=None`` means every type and
+        ``account=None`` every account; with an account, only its stream (an index range scan).
         """
         shown = self.url_for_display
-        return replay_events(self._engine, shown, types, start, end, after_seq, batch)
+        return replay_events(self._engine, shown, types, start, end, after_seq, batch, account)
 
     async def verify(self, expected_head: str | None = None) -> ChainReport:
         """Walk the whole chain in seq order, recomputing every hash; return what was found.
@@ -284,6 +316,15 @@ class EventStore:
         ``(0, ZERO_HASH)`` when empty. On PostgreSQL this includes other processes' appends.
         """
         return await head_of(self._engine, self.url_for_display)
+
+    async def account_head(self, account: str) -> AccountHead:
+        """Return (seq, hash, ts_ns) of ``account``'s last record, read from the database now.
+
+        ``(0, ZERO_HASH, 0)`` when the account has none. The hash is a link of the one chain, so
+        to trust an account's head, ``verify`` the whole chain, then read this record (see
+        docs/event-store.md). ``""`` reads the legacy records written before accounts.
+        """
+        return await account_head_of(self._engine, self.url_for_display, account)
 
     async def count(self) -> int:
         """Return how many events are stored."""

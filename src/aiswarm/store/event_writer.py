@@ -25,22 +25,24 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from aiswarm.store.event_chain import ZERO_HASH
+from aiswarm.store.event_chain import ZERO_HASH, Row
 from aiswarm.store.event_schema import ADVISORY_LOCK_KEY
 
 __all__ = ["BatchWriter", "Queued", "Row", "open_batch_writer"]
 
-# One queued append: type, type as JSON, ts_ns, payload text, and an opaque tail (the future).
-Queued = tuple[str, str, int, str, Any]
-# One stored record: seq, ts_ns, type, payload text, hash.
-Row = tuple[int, int, str, str, str]
+# One queued append: type, type as JSON, account, account as JSON, ts_ns, payload text, and an
+# opaque tail (the future). The JSON forms are computed once per type and account, not per row.
+Queued = tuple[str, str, str, str, int, str, Any]
 
-_SQLITE_INSERT = "INSERT INTO events (seq, ts_ns, type, payload, hash) VALUES (?, ?, ?, ?, ?)"
+_SQLITE_INSERT = (
+    "INSERT INTO events (seq, ts_ns, account, type, payload, hash) VALUES (?, ?, ?, ?, ?, ?)"
+)
 _PG_BEGIN = f"BEGIN; SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})"
 _PG_INSERT_IF_HEAD = (
-    "INSERT INTO events (seq, ts_ns, type, payload, hash) "
-    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) "
-    "WHERE (SELECT coalesce(max(seq), 0) FROM events) = $6"
+    "INSERT INTO events (seq, ts_ns, account, type, payload, hash) "
+    "SELECT * FROM unnest("
+    "$1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+    "WHERE (SELECT coalesce(max(seq), 0) FROM events) = $7"
 )
 _PG_HEAD = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
 
@@ -72,19 +74,21 @@ async def open_batch_writer(engine: AsyncEngine, is_postgres: bool) -> BatchWrit
 def chain_rows(batch: Sequence[Queued], head: tuple[int, str]) -> list[Row]:
     """Return the rows of ``batch`` numbered and hashed after ``head``, in batch order.
 
-    The per-event cost of every append: one f-string, one encode and one SHA-256.
+    The per-event cost of every append: one f-string, one encode and one SHA-256. Every queued
+    append has a non-empty account (``append_checks`` refuses ``""``), so every row is written
+    in encoding version 2.
     """
     seq, prev_hex = head
     prev = bytes.fromhex(prev_hex)
     rows: list[Row] = []
     append = rows.append
-    for kind, kind_json, ts_ns, text, _ in batch:
+    for kind, kind_json, account, account_json, ts_ns, text, _ in batch:
         seq += 1
         digest = sha256(prev)
-        # The leading 1 is event_chain.ENCODING_VERSION, written out to keep the loop lean.
-        digest.update(f"[1,{seq},{ts_ns},{kind_json},{text}]".encode())
+        # The leading 2 is event_chain.ENCODING_VERSION, written out to keep the loop lean.
+        digest.update(f"[2,{seq},{ts_ns},{account_json},{kind_json},{text}]".encode())
         prev = digest.digest()
-        append((seq, ts_ns, kind, text, prev.hex()))
+        append((seq, ts_ns, account, kind, text, prev.hex()))
     return rows
 
 
@@ -142,5 +146,5 @@ class _PostgresWriter(_Dedicated):
 
 
 def _columns(rows: list[Row]) -> list[list[Any]]:
-    """Return the rows as five column lists, the shape unnest() takes."""
+    """Return the rows as six column lists, the shape unnest() takes."""
     return [list(column) for column in zip(*rows, strict=True)]

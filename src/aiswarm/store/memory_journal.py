@@ -9,36 +9,49 @@ sealed log verifies exactly like a stored one and can be written to a store in o
 fails here too, at once. (Deferring that to ``seal`` was measured: it keeps every payload's
 dicts and lists alive through the run, and the garbage collector's extra work cost more than
 it saved.)
+
+The journal belongs to one account, named when it is built, so its ``append`` keeps the
+``execution.EventJournal`` shape the OMS and coordinator write through. Types are checked against
+``aiswarm.types.EventType`` at append, as the store checks them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Collection, Iterable, Mapping
 from typing import Any
 
 from aiswarm.clock import Clock
+from aiswarm.store.append_checks import account_json, type_json
 from aiswarm.store.event_chain import (
     ZERO_HASH,
     ChainReport,
+    Row,
     StoredEvent,
     to_canonical_json,
     verify_records,
 )
 from aiswarm.store.event_store import EventStore
-from aiswarm.store.event_writer import Queued, Row, chain_rows
+from aiswarm.store.event_writer import Queued, chain_rows
 
 __all__ = ["MemoryJournal"]
 
 
 class MemoryJournal:
-    """An append-only, in-memory event log with the store's chain; see the module docstring."""
+    """An append-only, in-memory event log of one account, with the store's chain.
 
-    def __init__(self, clock: Clock) -> None:
+    See the module docstring. Nothing survives the process: a backtest that must keep its log
+    copies it to a store with ``copy_to``.
+    """
+
+    def __init__(self, clock: Clock, account: str) -> None:
         self._clock = clock
-        self._pending: list[tuple[int, str, str]] = []
-        # Sealed records as plain (seq, ts_ns, type, payload text, hash) rows: tuples of strings
-        # and ints, which the garbage collector stops tracking, unlike one object per event.
+        self._account_json = account_json(account)
+        self.account = str(account)
+        # Appended, not yet chained: (ts_ns, type, type as JSON, payload text).
+        self._pending: list[tuple[int, str, str, str]] = []
+        # Sealed records as plain (seq, ts_ns, account, type, payload text, hash) rows: tuples
+        # of strings and ints, which the garbage collector stops tracking, unlike one object
+        # per event.
         self._rows: list[Row] = []
 
     def __len__(self) -> int:
@@ -46,27 +59,29 @@ class MemoryJournal:
 
     async def append(self, event_type: str, payload: Mapping[str, Any]) -> None:
         """Record one event at the clock's time."""
-        self._pending.append((self._clock.now_ns(), event_type, to_canonical_json(payload)))
+        kind, kind_json = type_json(event_type)
+        text = to_canonical_json(payload)
+        self._pending.append((self._clock.now_ns(), kind, kind_json, text))
 
     async def append_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-        """Record events in order, all at the clock's time."""
+        """Record events in order, all at the clock's time; a bad item records none of them."""
         now_ns = self._clock.now_ns()
-        self._pending.extend(
-            (now_ns, event_type, to_canonical_json(payload)) for event_type, payload in items
-        )
+        checked = [
+            (now_ns, *type_json(event_type), to_canonical_json(payload))
+            for event_type, payload in items
+        ]
+        self._pending.extend(checked)
 
     def seal(self) -> int:
         """Number and hash everything appended so far; return how many records the chain holds."""
         if self._pending:
-            kinds: dict[str, str] = {}
-            batch: list[Queued] = []
-            for ts_ns, event_type, text in self._pending:
-                kind_json = kinds.get(event_type)
-                if kind_json is None:
-                    kind_json = kinds[event_type] = json.dumps(event_type, ensure_ascii=False)
-                batch.append((event_type, kind_json, ts_ns, text, None))
+            account, account_text = self.account, self._account_json
+            batch: list[Queued] = [
+                (kind, kind_json, account, account_text, ts_ns, text, None)
+                for ts_ns, kind, kind_json, text in self._pending
+            ]
             rows = self._rows
-            rows.extend(chain_rows(batch, (len(rows), rows[-1][4] if rows else ZERO_HASH)))
+            rows.extend(chain_rows(batch, (len(rows), rows[-1][5] if rows else ZERO_HASH)))
             self._pending.clear()
         return len(self._rows)
 
@@ -76,7 +91,7 @@ class MemoryJournal:
         if types is None:
             return [StoredEvent(*row) for row in self._rows]
         wanted = set(types)
-        return [StoredEvent(*row) for row in self._rows if row[2] in wanted]
+        return [StoredEvent(*row) for row in self._rows if row[3] in wanted]
 
     async def replay(self, types: Collection[str] | None = None) -> AsyncIterator[StoredEvent]:
         """Yield the sealed chain in order, as ``EventStore.replay`` does."""
@@ -89,7 +104,9 @@ class MemoryJournal:
         return verify_records(self._rows)
 
     async def copy_to(self, store: EventStore) -> int:
-        """Append the whole log to ``store`` in one batch (it re-chains onto the store's head)."""
+        """Append the whole log to ``store`` as this account, in one batch (re-chained there)."""
         chain = self.events()
-        await store.append_many((event.type, event.payload) for event in chain)
+        await store.append_many(
+            ((event.type, event.payload) for event in chain), account=self.account
+        )
         return len(chain)

@@ -1,4 +1,4 @@
-"""The chain's canonical encoding, its hash, and what verify_records finds in crafted chains."""
+"""The chain's canonical encoding, its hash (versions 1 and 2), and what verify_records finds."""
 
 from __future__ import annotations
 
@@ -10,22 +10,27 @@ from types import MappingProxyType
 import pytest
 
 from aiswarm.store import ZERO_HASH, StoredEvent, record_hash, to_canonical_json, verify_records
+from aiswarm.store.event_chain import record_bytes
 
-Row = tuple[int, int, str, str, str]
+Row = tuple[int, int, str, str, str, str]
 
 T0 = 1_700_000_000_000_000_000
 
 
-def chain(count: int) -> list[Row]:
-    """Return ``count`` well-chained rows with varied types and payloads."""
+def chain(count: int, legacy: int = 0) -> list[Row]:
+    """Return ``count`` well-chained rows with varied accounts, types and payloads.
+
+    The first ``legacy`` rows have account "" (written before accounts, encoding version 1).
+    """
     rows: list[Row] = []
     prev = ZERO_HASH
     for seq in range(1, count + 1):
-        kind = "order.submitted" if seq % 2 else "fill"
+        account = "" if seq <= legacy else ("acct-a" if seq % 3 else "acct-b")
+        kind = "order.submitted" if seq % 2 else "order.event"
         text = to_canonical_json({"n": seq, "qty": Decimal(seq) / 4})
         ts_ns = T0 + seq * 1_000
-        prev = record_hash(prev, seq, ts_ns, kind, text)
-        rows.append((seq, ts_ns, kind, text, prev))
+        prev = record_hash(prev, seq, ts_ns, account, kind, text)
+        rows.append((seq, ts_ns, account, kind, text, prev))
     return rows
 
 
@@ -90,22 +95,36 @@ def test_canonical_json_when_lone_surrogate_then_refused() -> None:
 # --- hash ----------------------------------------------------------------------------------
 
 
-def test_record_hash_when_first_record_then_matches_hand_computed_sha256() -> None:
+def test_record_hash_when_account_given_then_version_2_bytes_hand_computed() -> None:
+    text = to_canonical_json({"qty": Decimal("0.5")})
+    by_hand = hashlib.sha256(
+        bytes(32) + b'[2,1,1700000000000000000,"acct-1","order.submitted",{"qty":"0.5"}]'
+    ).hexdigest()
+    assert record_hash(ZERO_HASH, 1, T0, "acct-1", "order.submitted", text) == by_hand
+
+
+def test_record_hash_when_account_empty_then_legacy_version_1_bytes_hand_computed() -> None:
     text = to_canonical_json({"qty": Decimal("0.5")})
     by_hand = hashlib.sha256(
         bytes(32) + b'[1,1,1700000000000000000,"order.submitted",{"qty":"0.5"}]'
     ).hexdigest()
-    assert record_hash(ZERO_HASH, 1, T0, "order.submitted", text) == by_hand
+    assert record_hash(ZERO_HASH, 1, T0, "", "order.submitted", text) == by_hand
 
 
 def test_record_hash_when_second_record_then_chains_raw_previous_digest() -> None:
-    first = record_hash(ZERO_HASH, 1, T0, "a", "{}")
-    by_hand = hashlib.sha256(bytes.fromhex(first) + '[1,2,7,"é",{"k":"v"}]'.encode()).hexdigest()
-    assert record_hash(first, 2, 7, "é", '{"k":"v"}') == by_hand
+    first = record_hash(ZERO_HASH, 1, T0, "", "a", "{}")
+    by_hand = hashlib.sha256(
+        bytes.fromhex(first) + '[2,2,7,"compte-é","é",{"k":"v"}]'.encode()
+    ).hexdigest()
+    assert record_hash(first, 2, 7, "compte-é", "é", '{"k":"v"}') == by_hand
+
+
+def test_record_bytes_when_account_needs_escaping_then_json_string() -> None:
+    assert record_bytes(3, 9, 'a"b', "t", "{}") == b'[2,3,9,"a\\"b","t",{}]'
 
 
 def test_stored_event_payload_when_read_then_decoded_from_text() -> None:
-    event = StoredEvent(1, T0, "fill", '{"px":"1.5"}', ZERO_HASH)
+    event = StoredEvent(1, T0, "acct-1", "order.event", '{"px":"1.5"}', ZERO_HASH)
     assert event.payload == {"px": "1.5"}
 
 
@@ -116,7 +135,31 @@ def test_verify_records_when_untouched_then_ok_with_head() -> None:
     rows = chain(40)
     report = verify_records(rows)
     assert (report.ok, report.checked, report.first_bad_seq) == (True, 40, None)
-    assert report.head_hash == rows[-1][4]
+    assert report.head_hash == rows[-1][5]
+
+
+def test_verify_records_when_legacy_rows_then_v2_rows_then_one_chain_verifies() -> None:
+    rows = chain(30, legacy=12)
+    report = verify_records(rows)
+    assert {row[2] for row in rows[:12]} == {""}
+    assert (report.ok, report.checked) == (True, 30)
+
+
+@pytest.mark.parametrize(
+    ("seq", "account"),
+    [
+        (20, "acct-b"),  # moved to another account's stream
+        (20, ""),  # blanked: the verifier then hashes version 1 bytes
+        (5, "acct-a"),  # a legacy record claimed by an account
+    ],
+)
+def test_verify_records_when_account_edited_then_fails_at_that_seq(seq: int, account: str) -> None:
+    rows = chain(30, legacy=10)
+    number, ts_ns, old, kind, text, stored = rows[seq - 1]
+    assert old != account
+    rows[seq - 1] = (number, ts_ns, account, kind, text, stored)
+    report = verify_records(rows)
+    assert (report.ok, report.first_bad_seq, report.checked) == (False, seq, seq - 1)
 
 
 def test_verify_records_when_empty_then_ok_with_zero_head() -> None:
@@ -128,18 +171,18 @@ def test_verify_records_when_empty_then_ok_with_zero_head() -> None:
 
 def test_verify_records_when_payload_edited_then_fails_at_that_seq() -> None:
     rows = chain(40)
-    seq, ts_ns, kind, _, stored = rows[16]
-    rows[16] = (seq, ts_ns, kind, '{"n":17,"qty":"999"}', stored)
+    seq, ts_ns, account, kind, _, stored = rows[16]
+    rows[16] = (seq, ts_ns, account, kind, '{"n":17,"qty":"999"}', stored)
     report = verify_records(rows)
     assert (report.ok, report.first_bad_seq, report.checked) == (False, 17, 16)
     assert report.reason.startswith("seq 17: stored hash")
-    assert report.head_hash == rows[15][4]
+    assert report.head_hash == rows[15][5]
 
 
 def test_verify_records_when_ts_edited_then_fails_at_that_seq() -> None:
     rows = chain(10)
-    seq, ts_ns, kind, text, stored = rows[4]
-    rows[4] = (seq, ts_ns + 1, kind, text, stored)
+    seq, ts_ns, account, kind, text, stored = rows[4]
+    rows[4] = (seq, ts_ns + 1, account, kind, text, stored)
     assert verify_records(rows).first_bad_seq == 5
 
 
@@ -154,15 +197,15 @@ def test_verify_records_when_row_deleted_then_names_missing_seq() -> None:
 def test_verify_records_when_rows_swapped_then_fails_at_lower_seq() -> None:
     rows = chain(20)
     low, high = rows[9], rows[10]
-    rows[9] = (10, *high[1:4], low[4])
-    rows[10] = (11, *low[1:4], high[4])
+    rows[9] = (10, *high[1:5], low[5])
+    rows[10] = (11, *low[1:5], high[5])
     assert verify_records(rows).first_bad_seq == 10
 
 
 def test_verify_records_when_row_inserted_and_later_seqs_shifted_then_fails_there() -> None:
     rows = chain(40)
-    shifted = [(seq + 1, ts_ns, kind, text, stored) for seq, ts_ns, kind, text, stored in rows[29:]]
-    forged = (30, T0, "fill", '{"n":30,"qty":"1000"}', rows[29][4])
+    shifted = [(row[0] + 1, *row[1:]) for row in rows[29:]]
+    forged = (30, T0, "acct-a", "order.event", '{"n":30,"qty":"1000"}', rows[29][5])
     rows = [*rows[:29], forged, *shifted]
     assert verify_records(rows).first_bad_seq == 30
 
@@ -177,12 +220,12 @@ def test_verify_records_when_seq_repeated_then_fails_at_expected_seq() -> None:
 
 def test_verify_records_when_pinned_head_matches_then_ok() -> None:
     rows = chain(10)
-    assert verify_records(rows, expected_head=rows[-1][4]).ok
+    assert verify_records(rows, expected_head=rows[-1][5]).ok
 
 
 def test_verify_records_when_chain_extended_past_pin_then_fails_after_pin() -> None:
     rows = chain(10)
-    report = verify_records(rows, expected_head=rows[6][4])
+    report = verify_records(rows, expected_head=rows[6][5])
     assert (report.ok, report.first_bad_seq) == (False, 8)
     assert "pinned head is seq 7" in report.reason
 
@@ -197,15 +240,15 @@ def test_verify_records_when_pin_not_in_chain_then_fails() -> None:
 
 def test_verify_records_when_started_after_known_prefix_then_checks_tail_only() -> None:
     rows = chain(10)
-    report = verify_records(rows[5:], start_prev=rows[4][4], start_seq=6)
+    report = verify_records(rows[5:], start_prev=rows[4][5], start_seq=6)
     assert report.ok
     assert report.checked == 5
 
 
 def test_verify_records_when_text_not_unicode_then_fails_there() -> None:
     rows = chain(5)
-    seq, ts_ns, kind, _, stored = rows[2]
-    rows[2] = (seq, ts_ns, kind, '{"s":"\ud800"}', stored)
+    seq, ts_ns, account, kind, _, stored = rows[2]
+    rows[2] = (seq, ts_ns, account, kind, '{"s":"\ud800"}', stored)
     report = verify_records(rows)
     assert report.first_bad_seq == 3
     assert "not valid Unicode" in report.reason
