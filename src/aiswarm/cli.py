@@ -143,6 +143,9 @@ def events_list(
     event_type: Annotated[
         list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
     ] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Only this account's stream.")
+    ] = None,
     after_seq: Annotated[int, typer.Option("--after-seq", min=0)] = 0,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 50,
     config: ConfigOption = None,
@@ -151,12 +154,17 @@ def events_list(
     """Print events in sequence order."""
     from aiswarm.commands.events import list_events
 
-    rows = asyncio.run(list_events(db, config, event_type, after_seq, limit))
+    rows = asyncio.run(list_events(db, config, event_type, after_seq, limit, account))
     if as_json:
         _print_json(rows)
         return
     for row in rows:
-        out.print(f"{row['seq']:>8} {row['time']} {row['type']:<24} {json.dumps(row['payload'])}")
+        payload = json.dumps(row["payload"])
+        out.print(
+            f"{row['seq']:>8} {row['time']} {row['account'] or '-':<16} {row['type']:<24} "
+            f"{payload}",
+            markup=False,
+        )
 
 
 @bench_app.command("events")

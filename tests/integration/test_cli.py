@@ -10,10 +10,15 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
+
+from aiswarm.clock import SimulatedClock
+from aiswarm.store import open_event_store
+from aiswarm.types import EventType
 
 pytestmark = pytest.mark.integration
 
@@ -135,8 +140,12 @@ def _free_port() -> int:
 
 
 def _event_types(db: Path) -> list[str]:
+    return _event_column(db, "type")
+
+
+def _event_column(db: Path, column: str) -> list[str]:
     with sqlite3.connect(db) as conn:
-        return [row[0] for row in conn.execute("select type from events order by seq")]
+        return [row[0] for row in conn.execute(f"select {column} from events order by seq")]
 
 
 def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
@@ -156,6 +165,8 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert "order.submitted" in types
     assert "risk.decision" in types
     assert types[-1] == "runtime.stopped"
+    accounts = set(_event_column(tmp_path / "events.db", "account"))
+    assert accounts == {"host", "paper-1"}, "the process's records and the account's stream"
     verify = _aiswarm("events", "verify", "--db", f"sqlite:///{tmp_path}/events.db")
     assert verify.returncode == 0, verify.stderr
 
@@ -168,6 +179,27 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     after = _event_types(tmp_path / "events.db")
     assert after.count("account.opened") == 1
     assert after.count("cycle.completed") == 65
+
+
+async def test_events_list_when_account_given_then_only_its_stream(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/events.db"
+    clock = SimulatedClock(datetime(2024, 3, 1, tzinfo=UTC))
+    async with await open_event_store(url, clock) as store:
+        for i in range(5):
+            account = "alice" if i % 2 else "bob"
+            await store.append(EventType.ORDER_EVENT, {"i": i}, account=account)
+
+    listed = _aiswarm("events", "list", "--db", url, "--account", "alice", "--json")
+    shown = _aiswarm("events", "list", "--db", url, "--account", "alice")
+
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [(row["seq"], row["account"], row["payload"]) for row in rows] == [
+        (2, "alice", {"i": 1}),
+        (4, "alice", {"i": 3}),
+    ]
+    assert shown.returncode == 0, shown.stderr
+    assert [line.split()[2] for line in shown.stdout.splitlines()] == ["alice", "alice"]
 
 
 def test_run_when_sigterm_then_api_served_with_auth_and_stop_recorded(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from aiswarm.types import (
     AgentId,
     BarSeries,
     Direction,
+    EventType,
     MarketFrame,
     OrderStatus,
     OrderType,
@@ -38,8 +39,8 @@ from kit.spine import START, Desk, open_desk, trading_mandate
 
 pytestmark = pytest.mark.integration
 
-SLICE = "allocation.slice"
-REQUOTE = "allocation.requote"
+SLICE = EventType.ALLOCATION_SLICE
+REQUOTE = EventType.ALLOCATION_REQUOTE
 
 
 class _Scripted:

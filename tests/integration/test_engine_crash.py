@@ -185,6 +185,12 @@ def test_kill9_when_at_random_moments_then_restart_loses_and_duplicates_nothing(
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    with sqlite3.connect(db) as conn:
+        stamps = conn.execute("SELECT account, ts_ns FROM events ORDER BY seq").fetchall()
+    latest: dict[str, int] = {}
+    for account, ts_ns in stamps:
+        assert ts_ns >= latest.get(account, 0), f"time went back in {account}'s stream"
+        latest[account] = ts_ns
     assert submitted, "the sessions placed orders"
     assert max(ids.values()) == 1, "a client order id was submitted twice"
     assert max(nonces.values()) == 1, "an approval nonce was used twice"

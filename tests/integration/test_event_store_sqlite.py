@@ -18,6 +18,7 @@ from aiswarm.clock import SimulatedClock, to_ns
 from aiswarm.errors import StoreError
 from aiswarm.execution import EventJournal
 from aiswarm.store import ZERO_HASH, AccountHead, EventStore, open_event_store
+from aiswarm.store.memory_journal import MemoryJournal
 from aiswarm.types import EventType
 
 pytestmark = pytest.mark.integration
@@ -348,3 +349,26 @@ async def test_journal_when_bound_then_serves_as_the_oms_event_journal(
         stored = [(event.account, event.type) async for event in store.replay()]
 
     assert stored == [(ACCOUNT, "risk.decision"), (ACCOUNT, "kill_switch.changed")]
+
+
+async def test_copy_to_when_backtest_journal_copied_then_stored_under_its_account(
+    db_path: Path, clock: SimulatedClock
+) -> None:
+    journal = MemoryJournal(clock, "backtest-1")
+    await journal.append(ORDER, {"i": 0})
+    await journal.append_many([(EVENT, {"i": 1}), (EVENT, {"i": 2})])
+
+    async with await open_store(db_path, clock) as store:
+        await store.append(EVENT, {"i": -1}, account=ACCOUNT)
+        copied = await journal.copy_to(store)
+        stored = [(e.seq, e.account, e.payload["i"]) async for e in store.replay()]
+        report = await store.verify()
+
+    assert copied == 3
+    assert stored == [
+        (1, ACCOUNT, -1),
+        (2, "backtest-1", 0),
+        (3, "backtest-1", 1),
+        (4, "backtest-1", 2),
+    ]
+    assert report.ok

@@ -7,9 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+from aiswarm.types import EventType
+
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "aiswarm"
 REPO = PACKAGE.parents[1]
 
+# Where a registered event type's text may appear outside the registry: words that other enums
+# happen to share, and the modules being rewritten on another branch (their strings equal
+# registered values, or the store would refuse them; the rewrite switches them to EventType).
+_TYPE_TEXT_ALLOWED = {
+    ("execution/venue.py", "funding"),  # ReportKind.FUNDING
+    ("market/feed.py", "funding"),  # FeedSchema.FUNDING
+}
 # module -> attributes that read the wall clock or an unseeded random source
 _FORBIDDEN_CALLS = {
     ("time", "time"),
@@ -117,3 +126,25 @@ def test_import_checker_when_risk_imports_execution_then_fails(tmp_path: Path) -
     # Assert
     assert result.returncode == 1
     assert "'risk' may not import 'aiswarm.execution'" in result.stdout
+
+
+def test_source_when_scanned_then_event_types_are_spelt_only_in_the_registry() -> None:
+    # Arrange
+    registered = {member.value for member in EventType}
+    found: list[str] = []
+
+    # Act
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = path.relative_to(PACKAGE).as_posix()
+        if module == "types/events.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Constant)
+                and node.value in registered
+                and (module, node.value) not in _TYPE_TEXT_ALLOWED
+            ):
+                found.append(f"{module}:{node.lineno}: {node.value!r}")
+
+    # Assert: use the EventType member, so the one registry is the only spelling
+    assert found == []

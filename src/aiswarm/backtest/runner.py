@@ -36,6 +36,7 @@ from aiswarm.runtime.engine import EngineSetup, TradingEngine
 from aiswarm.store.memory_journal import MemoryJournal
 from aiswarm.types import (
     AccountId,
+    EventType,
     Fill,
     Instrument,
     Mandate,
@@ -166,7 +167,7 @@ async def run_backtest(
 
 def _fills(journal: MemoryJournal) -> list[Fill]:
     fills: list[Fill] = []
-    for event in journal.events(("order.event",)):
+    for event in journal.events((EventType.ORDER_EVENT,)):
         # Only a payload with a "fill" key holds the text '"fill":' (inside a JSON string a
         # quote is escaped), so the others (acks, cancels) need not be decoded.
         if '"fill":' in event.payload_text:

@@ -37,17 +37,24 @@ async def list_events(
     types: list[str] | None,
     after_seq: int,
     limit: int,
+    account: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Return up to ``limit`` records after ``after_seq``, optionally of the given types."""
+    """Return up to ``limit`` records after ``after_seq``, optionally of some types or one account.
+
+    ``account=None`` lists every account; ``""`` lists the records written before events
+    carried accounts.
+    """
     store = await _open(db, config_path)
     rows: list[dict[str, Any]] = []
     try:
-        async with aclosing(store.replay(types=types or None, after_seq=after_seq)) as events:
+        replay = store.replay(types=types or None, after_seq=after_seq, account=account)
+        async with aclosing(replay) as events:
             async for event in events:
                 rows.append(
                     {
                         "seq": event.seq,
                         "time": from_ns(event.ts_ns).isoformat(),
+                        "account": event.account,
                         "type": event.type,
                         "payload": event.payload,
                         "hash": event.hash,

@@ -43,11 +43,6 @@ from aiswarm.execution.oms_contracts import EventJournal, OmsRefusal, SubmitResu
 from aiswarm.execution.oms_recovery import Item, OrderRecovery
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.order_journal import (
-    FUNDING,
-    ORDER_ANOMALY,
-    ORDER_EVENT,
-    ORDER_REFUSED,
-    ORDER_SUBMITTED,
     anomaly_payload,
     event_from_report,
     event_payload,
@@ -69,6 +64,7 @@ from aiswarm.risk import (
 from aiswarm.types import (
     WORKING_ORDER_STATUSES,
     ClientOrderId,
+    EventType,
     Fill,
     OrderSpec,
     OrderStatus,
@@ -180,7 +176,7 @@ class OrderManager(OrderRecovery):
             )
 
         await self._journal.append(
-            ORDER_SUBMITTED,
+            EventType.ORDER_SUBMITTED,
             {
                 "spec": spec.model_dump(mode="json"),
                 "approval": approval.to_dict(),
@@ -239,7 +235,7 @@ class OrderManager(OrderRecovery):
 
     async def _refuse(self, spec: OrderSpec, code: StrEnum, detail: str) -> SubmitResult:
         await self._journal.append(
-            ORDER_REFUSED,
+            EventType.ORDER_REFUSED,
             {"client_order_id": spec.client_order_id, "code": code.value, "detail": detail},
         )
         return SubmitResult(spec.client_order_id, False, None, code=code.value, detail=detail)
@@ -369,7 +365,7 @@ class OrderManager(OrderRecovery):
                     # In venue order: the fills before it must be booked before it is.
                     applied += await self._record_events(items)
                     items = []
-                    await self._journal.append(FUNDING, funding_payload(report))
+                    await self._journal.append(EventType.FUNDING, funding_payload(report))
                     if self._on_funding is not None:
                         self._on_funding(report)
                     continue
@@ -398,19 +394,24 @@ class OrderManager(OrderRecovery):
             before = working.get(client_order_id) or self._orders.get(client_order_id)
             if before is None:
                 journal.append(
-                    (ORDER_ANOMALY, anomaly_payload(client_order_id, event, "unknown order"))
+                    (
+                        EventType.ORDER_ANOMALY,
+                        anomaly_payload(client_order_id, event, "unknown order"),
+                    )
                 )
                 continue
             try:
                 after = apply(before, event)
             except InvalidTransition as exc:
                 _log.warning("venue report refused by the order table: %s", exc)
-                journal.append((ORDER_ANOMALY, anomaly_payload(client_order_id, event, str(exc))))
+                journal.append(
+                    (EventType.ORDER_ANOMALY, anomaly_payload(client_order_id, event, str(exc)))
+                )
                 continue
             if after is before:
                 continue  # a resent fill: already counted
             working[client_order_id] = after
-            journal.append((ORDER_EVENT, event_payload(client_order_id, event, fill)))
+            journal.append((EventType.ORDER_EVENT, event_payload(client_order_id, event, fill)))
             effects.append((client_order_id, event, fill, after))
         if journal:
             await self._journal.append_many(journal)

@@ -18,9 +18,6 @@ from aiswarm.clock import Clock
 from aiswarm.errors import InvalidTransition
 from aiswarm.execution.order_events import OrderEvent
 from aiswarm.execution.order_journal import (
-    FUNDING,
-    ORDER_EVENT,
-    ORDER_SUBMITTED,
     event_for_venue_status,
     event_from_payload,
     event_from_report,
@@ -29,7 +26,14 @@ from aiswarm.execution.order_journal import (
 from aiswarm.execution.order_state import OrderState, apply
 from aiswarm.execution.venue import ExecutionReport, Venue, fill_from_report
 from aiswarm.risk import Approval
-from aiswarm.types import WORKING_ORDER_STATUSES, ClientOrderId, Fill, OrderSpec, OrderStatus
+from aiswarm.types import (
+    WORKING_ORDER_STATUSES,
+    ClientOrderId,
+    EventType,
+    Fill,
+    OrderSpec,
+    OrderStatus,
+)
 
 __all__ = ["Item", "OrderRecovery"]
 
@@ -97,11 +101,11 @@ class OrderRecovery:
         if self._orders:
             raise RuntimeError("restore runs once, before any order is submitted")
         for event_type, payload in records:
-            if event_type == ORDER_SUBMITTED:
+            if event_type == EventType.ORDER_SUBMITTED:
                 spec = OrderSpec.model_validate(payload["spec"])
                 approval = Approval.from_dict(payload["approval"])
                 self._hold(spec, approval, int(payload.get("ts_ns", approval.issued_at_ns)), None)
-            elif event_type == ORDER_EVENT:
+            elif event_type == EventType.ORDER_EVENT:
                 client_order_id = ClientOrderId(payload["client_order_id"])
                 before = self._orders.get(client_order_id)
                 fill_data = payload.get("fill")
@@ -114,7 +118,7 @@ class OrderRecovery:
                     continue
                 if after is not None and after is not before:
                     self._take_effect(client_order_id, event, fill, after)
-            elif event_type == FUNDING:
+            elif event_type == EventType.FUNDING:
                 if self._on_funding is not None:
                     self._on_funding(funding_report(payload))
             elif on_other is not None:

@@ -1,6 +1,7 @@
 """Turn order happenings into event-store payloads and back, so replay rebuilds the same orders.
 
-Event types the OMS writes (each appended before it takes effect):
+Event types the OMS writes (``aiswarm.types.EventType`` members; each appended before it takes
+effect):
 
 * ``order.submitted`` — ``{"spec": <OrderSpec JSON>, "approval": <Approval dict>}``: the
   approved order and the nonce it consumed, recorded before the venue sees anything.
@@ -8,6 +9,8 @@ Event types the OMS writes (each appended before it takes effect):
 * ``order.event`` — ``{"client_order_id", "trigger", "ts_ns", …}``: one ``OrderEvent``; a fill
   also carries ``"fill"``, the ``Fill`` for portfolio accounting.
 * ``order.anomaly`` — a venue report the state table refused (recorded, never applied).
+* ``funding`` — ``{"venue", "account", "symbol", "amount", "ts_ns"}``: a funding payment the
+  venue reported for a position, recorded before the portfolio books it.
 
 Decimals travel as strings, so a replayed order equals the live one to the last digit.
 """
@@ -23,11 +26,6 @@ from aiswarm.execution.venue import ExecutionReport, ReportKind
 from aiswarm.types import ClientOrderId, Fill, OrderStatus, TradeId, VenueId, VenueOrderId
 
 __all__ = [
-    "FUNDING",
-    "ORDER_ANOMALY",
-    "ORDER_EVENT",
-    "ORDER_REFUSED",
-    "ORDER_SUBMITTED",
     "anomaly_payload",
     "event_for_venue_status",
     "event_from_payload",
@@ -36,12 +34,6 @@ __all__ = [
     "funding_payload",
     "funding_report",
 ]
-
-ORDER_SUBMITTED = "order.submitted"
-ORDER_REFUSED = "order.refused"
-ORDER_EVENT = "order.event"
-ORDER_ANOMALY = "order.anomaly"
-FUNDING = "funding"
 
 _TRIGGER_BY_KIND = {
     ReportKind.ACCEPTED: Trigger.ACCEPT,

@@ -12,16 +12,10 @@ from aiswarm.orchestration.kill_switch_control import (
     FlattenInputs,
     KillSwitchControl,
 )
-from aiswarm.orchestration.order_pipeline import (
-    RISK_DECISION,
-    OrderPipeline,
-    Placement,
-    client_order_id_for,
-)
+from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement, client_order_id_for
 
 __all__ = [
     "KILL_SWITCH_CHANGED",
-    "RISK_DECISION",
     "AgentWeights",
     "ArbitrationConfig",
     "ArbitrationDecision",

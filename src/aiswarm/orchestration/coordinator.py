@@ -48,6 +48,7 @@ from aiswarm.types import (
     AccountId,
     AgentId,
     Direction,
+    EventType,
     Instrument,
     Mandate,
     MarketFrame,
@@ -58,10 +59,6 @@ from aiswarm.types import (
 )
 
 __all__ = [
-    "AGENT_FAILED",
-    "ALLOCATION",
-    "ARBITRATION",
-    "SIGNALS",
     "Collected",
     "Coordinator",
     "CycleOutcome",
@@ -69,11 +66,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-
-SIGNALS = "cycle.signals"
-AGENT_FAILED = "agent.failed"
-ARBITRATION = "arbitration.decision"
-ALLOCATION = "allocation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +223,7 @@ class Coordinator:
         signals, rejected, failures = collected
         if failures:
             await self._journal.append_many(
-                (AGENT_FAILED, {"agent_id": agent_id, "error": error})
+                (EventType.AGENT_FAILED, {"agent_id": agent_id, "error": error})
                 for agent_id, error in failures
             )
             for agent_id, error in failures:
@@ -239,7 +231,7 @@ class Coordinator:
         if not signals and not rejected:
             outcome = _EMPTY if not failures else CycleOutcome(failures=tuple(failures))
             return await self._follow(frame, outcome, context) if self._timers else outcome
-        await self._journal.append(SIGNALS, _signals_payload(signals, rejected))
+        await self._journal.append(EventType.CYCLE_SIGNALS, _signals_payload(signals, rejected))
         if not signals:
             outcome = CycleOutcome(failures=tuple(failures))
             return await self._follow(frame, outcome, context) if self._timers else outcome
@@ -279,7 +271,8 @@ class Coordinator:
         self._score_calls(signals)
         decisions = arbitrate(signals, self._weights, self._arbitration)
         await self._journal.append_many(
-            (ARBITRATION, _decision_payload(decision)) for decision in decisions.values()
+            (EventType.ARBITRATION_DECISION, _decision_payload(decision))
+            for decision in decisions.values()
         )
         intents: list[OrderIntent] = []
         no_orders: list[tuple[Symbol, NoOrder]] = []
@@ -292,7 +285,7 @@ class Coordinator:
             if isinstance(outcome, NoOrder):
                 no_orders.append((symbol, outcome))
                 await self._journal.append(
-                    ALLOCATION,
+                    EventType.ALLOCATION,
                     {
                         "symbol": symbol,
                         "order": None,
@@ -303,7 +296,7 @@ class Coordinator:
                 continue
             intents.append(outcome)
             await self._journal.append(
-                ALLOCATION, {"symbol": symbol, "order": outcome.model_dump(mode="json")}
+                EventType.ALLOCATION, {"symbol": symbol, "order": outcome.model_dump(mode="json")}
             )
             placements.append(
                 await self._schedule.start(outcome, frame.now_ns, context, self._place)

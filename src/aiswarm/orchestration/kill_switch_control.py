@@ -26,6 +26,7 @@ from aiswarm.risk import (
     TripCause,
 )
 from aiswarm.types import (
+    EventType,
     Instrument,
     Mandate,
     OrderIntent,
@@ -38,7 +39,8 @@ from aiswarm.types import (
 
 __all__ = ["KILL_SWITCH_CHANGED", "FlattenInputs", "KillSwitchControl"]
 
-KILL_SWITCH_CHANGED = "kill_switch.changed"
+# An alias kept for runtime/spine.py, which is being rewritten; new code uses the EventType member.
+KILL_SWITCH_CHANGED = EventType.KILL_SWITCH_CHANGED
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class KillSwitchControl:
 
     async def record(self, change: KillSwitchChange) -> None:
         """Append ``change`` durably, then make it take effect."""
-        await self._journal.append(KILL_SWITCH_CHANGED, change.model_dump(mode="json"))
+        await self._journal.append(EventType.KILL_SWITCH_CHANGED, change.model_dump(mode="json"))
         self.switch.apply(change)
 
     async def command(

@@ -17,6 +17,7 @@ from aiswarm.execution import EventJournal, OrderManager, SubmitResult
 from aiswarm.risk import MarketView, Refused, RiskEngine, decision_payload
 from aiswarm.types import (
     ClientOrderId,
+    EventType,
     Instrument,
     Mandate,
     OrderIntent,
@@ -24,9 +25,7 @@ from aiswarm.types import (
     PortfolioSnapshot,
 )
 
-__all__ = ["RISK_DECISION", "OrderPipeline", "Placement", "client_order_id_for"]
-
-RISK_DECISION = "risk.decision"
+__all__ = ["OrderPipeline", "Placement", "client_order_id_for"]
 
 
 def client_order_id_for(intent: OrderIntent) -> ClientOrderId:
@@ -107,7 +106,7 @@ class OrderPipeline:
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position,
         )
-        await self._journal.append(RISK_DECISION, decision_payload(decision))
+        await self._journal.append(EventType.RISK_DECISION, decision_payload(decision))
         if isinstance(decision, Refused):
             return Placement(spec, decision, None)
         mark = market.mark if market is not None else None

@@ -42,6 +42,7 @@ from aiswarm.risk import MarketView
 from aiswarm.types import (
     WORKING_ORDER_STATUSES,
     ClientOrderId,
+    EventType,
     Instrument,
     OrderIntent,
     OrderSpec,
@@ -51,16 +52,11 @@ from aiswarm.types import (
 )
 
 __all__ = [
-    "REQUOTE",
-    "SLICE",
     "OrderSchedule",
     "requote_intent",
     "slice_intent",
     "split_quantity",
 ]
-
-SLICE = "allocation.slice"
-REQUOTE = "allocation.requote"
 
 _NS = 1_000_000_000
 _ZERO = Decimal(0)
@@ -203,7 +199,7 @@ class OrderSchedule:
             "quantities": [str(quantity) for quantity in quantities],
             "next_ns": timer.next_ns,
         }
-        await self._journal.append(SLICE, payload)
+        await self._journal.append(EventType.ALLOCATION_SLICE, payload)
         return await self._place(first, now_ns, context, place)
 
     async def replace(self, symbol: Symbol, why: str) -> None:
@@ -222,7 +218,7 @@ class OrderSchedule:
                 continue
             self.timers.pop(key, None)
             await self._journal.append(
-                REQUOTE,
+                EventType.ALLOCATION_REQUOTE,
                 {
                     "action": "not_replaced",
                     "client_order_id": key,
@@ -234,7 +230,7 @@ class OrderSchedule:
         if plan is not None:
             self.timers.pop(symbol, None)
             await self._journal.append(
-                SLICE,
+                EventType.ALLOCATION_SLICE,
                 {
                     "action": "cancel",
                     "symbol": symbol,
@@ -300,7 +296,9 @@ class OrderSchedule:
         if price is not None:
             price = self._quote(built, symbol, plan.parent) or price
         intent = slice_intent(plan.parent, plan.owed[0], number, plan.total, from_ns(now_ns), price)
-        await self._journal.append(SLICE, _slice_payload(intent, number, plan.total))
+        await self._journal.append(
+            EventType.ALLOCATION_SLICE, _slice_payload(intent, number, plan.total)
+        )
         return await self._place(intent, now_ns, built, place)
 
     # ----------------------------------------------------------------- re-quotes
@@ -324,7 +322,7 @@ class OrderSchedule:
         if price is None or price == spec.limit_price:
             return None  # no mark, or it has not moved: nothing to gain
         await self._journal.append(
-            REQUOTE,
+            EventType.ALLOCATION_REQUOTE,
             {
                 "action": "cancel",
                 "client_order_id": client_order_id,
@@ -362,7 +360,7 @@ class OrderSchedule:
         why = _why_not_replaced(order.status, quantity, price, instrument)
         if why is not None or price is None:
             await self._journal.append(
-                REQUOTE,
+                EventType.ALLOCATION_REQUOTE,
                 {
                     "action": "not_replaced",
                     "client_order_id": client_order_id,
@@ -373,7 +371,7 @@ class OrderSchedule:
             return None
         intent = requote_intent(spec, quantity, price, from_ns(now_ns))
         await self._journal.append(
-            REQUOTE,
+            EventType.ALLOCATION_REQUOTE,
             {
                 "action": "place",
                 "replaces": client_order_id,

@@ -351,21 +351,30 @@ class TradingEngine:
         return self.session is SessionState.PAUSED
 
     async def change_session(self, trigger: SessionTrigger, reason: str) -> SessionState:
-        """Move the session through its table; recorded before it takes effect.
+        """Move the session through its table; an illegal move raises ``InvalidTransition``.
 
-        A pause reaches the OMS gate at once, so even a step already under way can place
-        nothing more. An illegal move raises ``InvalidTransition`` and changes nothing.
+        A pause tightens, so it closes the OMS gate at the instant its record is queued: the
+        store numbers records in the order they are queued, so no order can be recorded after
+        the pause, even from a step already under way. Every other change (a resume loosens)
+        takes effect only once it is durably recorded. If recording fails, nothing changes.
         """
         target = apply(self.session, trigger)
-        await self.journal.append(
-            SESSION_CHANGED,
-            {
-                "from": self.session.value,
-                "to": target.value,
-                "trigger": trigger.value,
-                "reason": reason,
-            },
-        )
+        before = self.session
+        if target is SessionState.PAUSED:
+            self.restore_session(target, reason)
+        try:
+            await self.journal.append(
+                SESSION_CHANGED,
+                {
+                    "from": before.value,
+                    "to": target.value,
+                    "trigger": trigger.value,
+                    "reason": reason,
+                },
+            )
+        except BaseException:
+            self.restore_session(before)
+            raise
         self.restore_session(target, reason)
         return target
 

@@ -37,7 +37,7 @@ from aiswarm.risk import (
 from aiswarm.risk.approval import Signer
 from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.store import EventStore
-from aiswarm.types import AccountId, Fill, Instrument, Symbol, VenueId
+from aiswarm.types import AccountId, EventType, Fill, Instrument, Symbol, VenueId
 
 __all__ = [
     "BASELINE",
@@ -51,8 +51,8 @@ __all__ = [
     "signing_keys",
 ]
 
-DEPOSIT = "portfolio.deposit"
-BASELINE = "portfolio.baseline"
+DEPOSIT = EventType.PORTFOLIO_DEPOSIT
+BASELINE = EventType.PORTFOLIO_BASELINE
 
 
 def baseline_payload(
