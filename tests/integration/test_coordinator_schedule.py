@@ -611,3 +611,142 @@ async def test_requote_when_cancel_done_before_new_decision_then_remainder_not_p
     replaced = [e.payload async for e in desk.store.replay(types=["allocation.requote"])]
     assert any(p.get("action") == "not_replaced" for p in replaced)
     await desk.store.close()
+
+
+# ----------------------------------------------------------------- restarts
+
+
+async def _restart(
+    desk: Desk, path: Path, agent: _Scripted, **allocator: Any
+) -> tuple[Desk, Coordinator]:
+    """Drop ``desk``; open a fresh store, spine and coordinator over ``path``, restored from it."""
+    await desk.store.close()
+    again = await open_desk(path, venue=desk.venue, clock=desk.clock, fresh=False)
+    again.mark = desk.mark
+    records = [(event.type, event.payload) async for event in again.store.replay()]
+    coordinator = _coordinator(again, agent, **allocator)
+    coordinator.restore(records)
+    return again, coordinator
+
+
+async def _slices_submitted(desk: Desk) -> list[tuple[int, Decimal]]:
+    """Return (slice number, quantity) of every slice the OMS recorded as submitted."""
+    numbers = {
+        record["client_order_id"]: record["slice"]
+        for record in await _events(desk, SLICE)
+        if record["action"] == "place"
+    }
+    return [
+        (numbers[spec["client_order_id"]], Decimal(spec["quantity"]))
+        for spec in (record["spec"] for record in await _events(desk, "order.submitted"))
+        if spec["client_order_id"] in numbers
+    ]
+
+
+async def test_twap_when_restarted_mid_way_then_remaining_slices_placed_exactly_once(
+    tmp_path: Path,
+) -> None:
+    # Arrange: 0.04 BTC in 4 slices every 120 s; the process stops after slice 2
+    twap: dict[str, Any] = {
+        "slices": 4,
+        "slice_interval_s": 120,
+        "fixed_quantity": Decimal("0.04"),
+    }
+    desk = await open_desk(tmp_path / "r.db")
+    agent = _Scripted()
+    coordinator = _coordinator(desk, agent, **twap)
+    agent.say(Direction.LONG)
+    placed = [await _cycle(desk, coordinator)]
+    for _ in range(2):
+        await desk.next_bar()
+        placed.append(await _cycle(desk, coordinator))
+
+    # Act: restart over the same file, then keep cycling
+    again, restored = await _restart(desk, tmp_path / "r.db", agent, **twap)
+    assert restored.has_timers
+    for _ in range(5):
+        await again.next_bar()
+        placed.append(await _cycle(again, restored))
+
+    # Assert: slices 3 and 4 at +240 s and +360 s, each once, summing to the intent
+    assert placed == [1, 0, 1, 0, 1, 0, 1, 0]
+    slices = await _slices_submitted(again)
+    assert sorted(number for number, _ in slices) == [1, 2, 3, 4]
+    assert sum(quantity for _, quantity in slices) == Decimal("0.04")
+    assert len(await desk.venue.open_orders()) == 0
+    position = again.spine.portfolio.position(VENUE, SYMBOL)
+    assert position is not None
+    assert position.quantity == Decimal("0.04")
+    assert not restored.has_timers
+    await again.store.close()
+
+
+async def test_twap_when_killed_between_slice_record_and_submit_then_slice_placed_once(
+    tmp_path: Path,
+) -> None:
+    # Arrange: slice 2 is recorded and approved; the process dies before order.submitted
+    twap: dict[str, Any] = {"slices": 3, "slice_interval_s": 60}
+    desk = await open_desk(tmp_path / "k.db")
+    agent = _Scripted()
+    coordinator = _coordinator(desk, agent, **twap)
+    agent.say(Direction.LONG)
+    await _cycle(desk, coordinator)
+    real_append = desk.store.append
+
+    async def die_on_submit(event_type: str, payload: Any, *, account: str) -> Any:
+        if event_type == EventType.ORDER_SUBMITTED:
+            raise RuntimeError("process killed")
+        return await real_append(event_type, payload, account=account)
+
+    desk.store.append = die_on_submit  # type: ignore[method-assign]
+    await desk.next_bar()
+    with pytest.raises(RuntimeError, match="process killed"):
+        await _cycle(desk, coordinator)
+    desk.store.append = real_append  # type: ignore[method-assign]
+
+    # Act
+    again, restored = await _restart(desk, tmp_path / "k.db", agent, **twap)
+    placed = []
+    for _ in range(3):
+        await again.next_bar()
+        placed.append(await _cycle(again, restored))
+
+    # Assert: slice 2 was recorded twice, reached the venue once, and slice 3 followed it
+    assert placed == [1, 1, 0]
+    records = [r for r in await _events(again, SLICE) if r["action"] == "place"]
+    assert [record["slice"] for record in records] == [1, 2, 2, 3]
+    assert await desk.venue.query(records[1]["client_order_id"]) is None
+    slices = await _slices_submitted(again)
+    assert [number for number, _ in slices] == [1, 2, 3]
+    assert sum(quantity for _, quantity in slices) == Decimal("0.03")
+    await again.store.close()
+
+
+async def test_requote_when_restarted_then_resting_order_still_requoted(tmp_path: Path) -> None:
+    # Arrange: a resting limit buy watched every 60 s; the process stops before the beat
+    requote: dict[str, Any] = {
+        "fixed_quantity": Decimal("0.02"),
+        "order_type": OrderType.LIMIT,
+        "limit_offset_ticks": 10,
+        "requote_every_s": 60,
+    }
+    desk = await open_desk(tmp_path / "q.db")
+    agent = _Scripted()
+    coordinator = _coordinator(desk, agent, **requote)
+    agent.say(Direction.LONG)
+    await _cycle(desk, coordinator)
+    (first,) = desk.spine.oms.orders.values()
+
+    # Act: restart, then a bar at 50100 leaves the order resting and the beat comes due
+    again, restored = await _restart(desk, tmp_path / "q.db", agent, **requote)
+    await again.next_bar(Decimal("50100"))
+    requoted = await _cycle(again, restored)
+
+    # Assert
+    assert requoted == 1
+    orders = list(again.spine.oms.orders.values())
+    assert orders[0].client_order_id == first.client_order_id
+    assert orders[0].status is OrderStatus.CANCELED
+    assert orders[1].spec.limit_price == Decimal("50099.90")
+    assert [record["action"] for record in await _events(again, REQUOTE)] == ["cancel", "place"]
+    await again.store.close()

@@ -13,7 +13,9 @@ is what lets a backtest run the same cycle on every bar.
 Orders are worked over time by ``order_schedule.OrderSchedule`` (TWAP slices, re-quotes of
 resting limit orders): its timers are checked every cycle after the decisions, signals or not;
 holding none costs a quiet cycle one dict emptiness check. ``has_timers`` tells a caller that
-skips ``act`` on quiet cycles (the backtest runner) when it must not.
+skips ``act`` on quiet cycles (the backtest runner) when it must not. After a restart,
+``restore`` rebuilds the schedule from the journal, so the remaining slices are placed once
+and watched orders are still re-quoted.
 
 Backtest and paper/live differ only in how agents are run: inline in a backtest (the clock is
 simulated, so a wall-clock timeout means nothing and the result must be deterministic), on
@@ -133,6 +135,15 @@ class Coordinator:
         self._calls: dict[tuple[AgentId, Symbol], tuple[int, float]] = {}
         self._schedule = OrderSchedule(allocator, oms, journal)
         self._timers = self._schedule.timers  # empty: nothing to follow up this cycle
+
+    def restore(self, records: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """Rebuild the order schedule (slices owed, orders watched) from the account's journal.
+
+        ``records`` are the journal's ``(type, payload)`` pairs, oldest first: the list the
+        OMS was restored from. Call once at start-up, right after ``OrderManager.restore``
+        and before the first cycle; see ``order_schedule`` for what comes back.
+        """
+        self._schedule.restore(records)
 
     @property
     def has_timers(self) -> bool:

@@ -19,16 +19,28 @@ re-quote is kept, since the order it replaces was counted as working.
 
 All timing is the cycle's decision time (the frame's ``now_ns``, epoch ns), never the wall
 clock, so a backtest and a paper replay fire the same timers on the same bars. Each step is
-recorded before it acts: ``allocation.slice`` (a slice placed, or remaining slices dropped) and
-``allocation.requote`` (a cancel, its replacement, or why there is none). ``split_quantity``,
-``slice_intent`` and ``requote_intent`` are pure; ``OrderSchedule`` holds the timers and what
-each stands for, and does I/O only through the journal and OMS it is given.
+recorded before it acts (``schedule_journal`` lists the records): ``allocation.slice`` (a slice
+about to be placed, the first with the whole plan; or the remaining slices dropped),
+``allocation.watch`` (a limit order about to be placed will be re-quoted) and
+``allocation.requote`` (a cancel, its replacement, or why there is none).
+
+After a restart, ``restore`` folds the account's journal back into the same state
+(``schedule_journal.recover``): a TWAP's remaining slices are owed again on the plan's grid,
+each placed exactly once (a slice whose ``order.submitted`` is in the log was placed, one the
+guard chain or OMS refused is spent, and one recorded but neither never reached the OMS and is
+owed again, due at once); watched orders still open are re-quoted on their old heartbeat; and a
+re-quote whose cancel or replacement was under way is finished, its cancel asked again if the
+order still works. Slices due while the process was down are placed one per cycle, as after
+any late tick.
+
+``split_quantity``, ``slice_intent`` and ``requote_intent`` are pure; ``OrderSchedule`` holds
+the timers and what each stands for, and does I/O only through the journal and OMS it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import ROUND_FLOOR, Context, Decimal
 from typing import Any, Protocol, TypeVar
@@ -36,7 +48,18 @@ from typing import Any, Protocol, TypeVar
 from aiswarm.clock import from_ns
 from aiswarm.execution import EventJournal, OrderManager
 from aiswarm.execution.timers import Deadline, Heartbeat, Interval, Timer, due
-from aiswarm.orchestration.order_pipeline import Placement
+from aiswarm.orchestration.order_pipeline import Placement, client_order_id_for
+from aiswarm.orchestration.schedule_journal import (
+    REQUOTE,
+    SLICE,
+    WATCH,
+    OwedSlices,
+    recover,
+    requote_cancel_payload,
+    requote_place_payload,
+    slice_payload,
+    watch_payload,
+)
 from aiswarm.portfolio.allocator import AllocatorConfig, limit_price
 from aiswarm.risk import MarketView
 from aiswarm.types import (
@@ -52,11 +75,16 @@ from aiswarm.types import (
 )
 
 __all__ = [
+    "REQUOTE",
+    "SLICE",
+    "WATCH",
     "OrderSchedule",
     "requote_intent",
     "slice_intent",
     "split_quantity",
 ]
+
+_log = logging.getLogger(__name__)
 
 _NS = 1_000_000_000
 _ZERO = Decimal(0)
@@ -146,20 +174,6 @@ def requote_intent(
     return OrderIntent(**fields)
 
 
-@dataclass(frozen=True, slots=True)
-class _Slices:
-    """What is left of one symbol's TWAP: the parent intent and the slices still owed."""
-
-    parent: OrderIntent
-    owed: tuple[Decimal, ...]
-    total: int
-
-    @property
-    def next_number(self) -> int:
-        """Return the number (1-based) of the next slice."""
-        return self.total - len(self.owed) + 1
-
-
 class OrderSchedule:
     """Slices owed and resting orders watched, each behind a timer; see the module docstring.
 
@@ -169,7 +183,7 @@ class OrderSchedule:
 
     def __init__(self, config: AllocatorConfig, oms: OrderManager, journal: EventJournal) -> None:
         self.timers: dict[str, Timer] = {}
-        self._slices: dict[Symbol, _Slices] = {}
+        self._slices: dict[Symbol, OwedSlices] = {}
         self._oms = oms
         self._journal = journal
         self._count = config.slices
@@ -177,6 +191,35 @@ class OrderSchedule:
         every = config.requote_every_s
         self._requote_ns = None if every is None else max(1, round(every * _NS))
         self._offset_ticks = config.limit_offset_ticks
+        self._cancel_owed: set[ClientOrderId] = set()  # restored re-quotes: ask to cancel again
+
+    def restore(self, records: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """Rebuild the slices owed and the timers from the account's journal, oldest first.
+
+        Call once, on an empty schedule, before the first cycle and after
+        ``OrderManager.restore`` over the same records: a watched order the OMS knows to be
+        finished is not watched again. See ``schedule_journal.recover`` for the rules; in
+        short, every slice still owed is placed once, watched orders are re-quoted on their
+        old heartbeat, and a re-quote under way is finished.
+        """
+        if self.timers or self._slices:
+            raise RuntimeError("restore runs once, before the schedule has placed anything")
+        recovered = recover(records)
+        self._slices.update(recovered.slices)
+        for key, timer in recovered.timers.items():
+            if isinstance(timer, Heartbeat):
+                order = self._oms.orders.get(timer.client_order_id)
+                if order is not None and order.is_terminal:
+                    continue
+            self.timers[key] = timer
+        self._cancel_owed.update(recovered.cancels)
+        if self.timers:
+            _log.info(
+                "order schedule restored: %d symbols with slices owed, %d orders watched or "
+                "being re-quoted",
+                len(self._slices),
+                len(self.timers) - len(self._slices),
+            )
 
     async def start(
         self, intent: OrderIntent, now_ns: int, context: ContextT, place: Place[ContextT]
@@ -192,11 +235,13 @@ class OrderSchedule:
             return await self._place(intent, now_ns, context, place)
         total = len(quantities)
         first = slice_intent(intent, quantities[0], 1, total, intent.ts_event, intent.limit_price)
-        self._slices[symbol] = _Slices(intent, quantities[1:], total)
+        self._slices[symbol] = OwedSlices(intent, quantities[1:], total)
         timer = Interval(symbol, self._slice_ns, now_ns + self._slice_ns, total - 1)
         self.timers[symbol] = timer
-        payload = _slice_payload(first, 1, total) | {
+        payload = slice_payload(first, 1, total) | {
+            "parent": intent.model_dump(mode="json"),
             "quantities": [str(quantity) for quantity in quantities],
+            "interval_ns": self._slice_ns,
             "next_ns": timer.next_ns,
         }
         await self._journal.append(EventType.ALLOCATION_SLICE, payload)
@@ -217,6 +262,7 @@ class OrderSchedule:
             if order is None or order.spec.symbol != symbol or not order.is_terminal:
                 continue
             self.timers.pop(key, None)
+            self._cancel_owed.discard(order.client_order_id)
             await self._journal.append(
                 EventType.ALLOCATION_REQUOTE,
                 {
@@ -290,15 +336,13 @@ class OrderSchedule:
         if len(plan.owed) == 1:
             del self._slices[symbol]
         else:
-            self._slices[symbol] = _Slices(plan.parent, plan.owed[1:], plan.total)
+            self._slices[symbol] = OwedSlices(plan.parent, plan.owed[1:], plan.total)
         built = context()
         price = plan.parent.limit_price
         if price is not None:
             price = self._quote(built, symbol, plan.parent) or price
         intent = slice_intent(plan.parent, plan.owed[0], number, plan.total, from_ns(now_ns), price)
-        await self._journal.append(
-            EventType.ALLOCATION_SLICE, _slice_payload(intent, number, plan.total)
-        )
+        await self._journal.append(SLICE, slice_payload(intent, number, plan.total))
         return await self._place(intent, now_ns, built, place)
 
     # ----------------------------------------------------------------- re-quotes
@@ -322,15 +366,15 @@ class OrderSchedule:
         if price is None or price == spec.limit_price:
             return None  # no mark, or it has not moved: nothing to gain
         await self._journal.append(
-            EventType.ALLOCATION_REQUOTE,
-            {
-                "action": "cancel",
-                "client_order_id": client_order_id,
-                "symbol": spec.symbol,
-                "limit_price": str(spec.limit_price),
-                "new_limit_price": str(price),
-                "remaining_quantity": str(order.remaining_quantity),
-            },
+            REQUOTE,
+            requote_cancel_payload(
+                client_order_id,
+                spec.symbol,
+                spec.limit_price,
+                price,
+                order.remaining_quantity,
+                now_ns,
+            ),
         )
         # Until the cancel is done, a deadline due at once (checked every cycle) replaces the beat.
         self.timers[client_order_id] = Deadline(client_order_id, now_ns)
@@ -345,7 +389,19 @@ class OrderSchedule:
         place: Place[ContextT],
     ) -> Placement | None:
         """Place what a re-quoted order left at the mark, once its cancel is done."""
-        order = self._oms.orders[client_order_id]
+        order = self._oms.orders.get(client_order_id)
+        if order is None:
+            # Only a restore over a journal the OMS was not restored from leads here.
+            self.timers.pop(client_order_id, None)
+            _log.warning("re-quoted order unknown to the OMS; not replaced: %s", client_order_id)
+            return None
+        if client_order_id in self._cancel_owed:
+            # Restored: the cancel was recorded here, but the process may have stopped before
+            # the OMS heard of it. Asking again is harmless if it did.
+            self._cancel_owed.discard(client_order_id)
+            if order.status in _WORKING:
+                await self._oms.cancel(client_order_id, "re-quote: cancel asked again at restart")
+                order = self._oms.orders[client_order_id]
         if not order.is_terminal:
             self.timers[client_order_id] = Deadline(client_order_id, now_ns)
             return None
@@ -370,15 +426,7 @@ class OrderSchedule:
             )
             return None
         intent = requote_intent(spec, quantity, price, from_ns(now_ns))
-        await self._journal.append(
-            EventType.ALLOCATION_REQUOTE,
-            {
-                "action": "place",
-                "replaces": client_order_id,
-                "symbol": spec.symbol,
-                "order": intent.model_dump(mode="json"),
-            },
-        )
+        await self._journal.append(REQUOTE, requote_place_payload(client_order_id, intent))
         return await self._place(intent, now_ns, built, place)
 
     # ----------------------------------------------------------------- shared
@@ -386,17 +434,25 @@ class OrderSchedule:
     async def _place(
         self, intent: OrderIntent, now_ns: int, context: ContextT, place: Place[ContextT]
     ) -> Placement:
-        """Place ``intent`` and, if it rests and re-quoting is on, watch it with a heartbeat."""
+        """Place ``intent`` and, if it rests and re-quoting is on, watch it with a heartbeat.
+
+        The watch is recorded before the order is placed, so an order placed just before a
+        crash is still re-quoted after the restart.
+        """
+        every_ns = self._requote_ns
+        if every_ns is None or intent.order_type is not OrderType.LIMIT:
+            return await place(intent, context)
+        client_order_id = client_order_id_for(intent)
+        watched = client_order_id in self.timers  # placed before and watched already
+        if not watched:
+            await self._journal.append(
+                WATCH, watch_payload(client_order_id, intent.symbol, every_ns, now_ns)
+            )
         placement = await place(intent, context)
-        if (
-            self._requote_ns is not None
-            and intent.order_type is OrderType.LIMIT
-            and placement.is_live
-        ):
-            client_order_id = placement.spec.client_order_id
+        if placement.is_live and not watched:
             order = self._oms.orders.get(client_order_id)
-            if order is not None and not order.is_terminal and client_order_id not in self.timers:
-                self.timers[client_order_id] = Heartbeat(client_order_id, self._requote_ns, now_ns)
+            if order is not None and not order.is_terminal:
+                self.timers[client_order_id] = Heartbeat(client_order_id, every_ns, now_ns)
         return placement
 
     def _quote(
@@ -429,13 +485,3 @@ def _why_not_replaced(
     if violations:
         return "; ".join(str(violation) for violation in violations)
     return None
-
-
-def _slice_payload(intent: OrderIntent, number: int, total: int) -> dict[str, Any]:
-    return {
-        "action": "place",
-        "symbol": intent.symbol,
-        "slice": number,
-        "slices": total,
-        "order": intent.model_dump(mode="json"),
-    }

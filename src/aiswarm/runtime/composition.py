@@ -402,6 +402,8 @@ def _restore_engine(
         engine.orders = int(last_cycle.get("orders_total", 0))
         engine.trips = int(last_cycle.get("trips_total", 0))
     engine.restore_checkpoint(engine.spine.portfolio.baselines())
+    # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
+    engine.coordinator.restore(records)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class EventType(StrEnum):
     # orchestration/order_schedule.py: sliced (TWAP/DCA) and re-quoted allocations
     ALLOCATION_SLICE = "allocation.slice"
     ALLOCATION_REQUOTE = "allocation.requote"
+    ALLOCATION_WATCH = "allocation.watch"
     # orchestration/order_pipeline.py and kill_switch_control.py
     RISK_DECISION = "risk.decision"
     KILL_SWITCH_CHANGED = "kill_switch.changed"
