@@ -19,6 +19,8 @@ from .operator_routes import operator_router
 
 __all__ = ["create_app"]
 
+_MAX_I64 = 2**63 - 1
+
 
 def create_app(service: TradingService, api_key: str) -> FastAPI:
     """Build the API over a running host's service facade."""
@@ -41,7 +43,7 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
     @operator.get("/events")
     async def recent_events(
         event_type: str | None = Query(default=None, alias="type"),
-        after_seq: int = Query(default=0, ge=0),
+        after_seq: int = Query(default=0, ge=0, le=_MAX_I64),
         limit: int = Query(default=100, ge=1, le=1000),
         account: str | None = Query(default=None, min_length=1, max_length=128),
     ) -> list[dict[str, Any]]:

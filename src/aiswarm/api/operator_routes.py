@@ -18,18 +18,27 @@ from aiswarm.runtime.service import RefusedError, TradingService
 
 __all__ = ["operator_router"]
 
+_MAX_I64 = 2**63 - 1
+
 
 class Command(BaseModel):
     """Why an operator asks for a change."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, description="Recorded with the change.")
+    reason: str = Field(
+        min_length=1, max_length=500, pattern=r"\S", description="Recorded with the change."
+    )
 
 
 class ResetCommand(Command):
     """A kill-switch reset names the operator who takes responsibility."""
 
-    operator_id: str = Field(min_length=1, description="Must be listed in trading.operators.")
+    operator_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"\S",
+        description="Must be listed in trading.operators.",
+    )
 
 
 def _conflict(exc: Exception) -> HTTPException:
@@ -93,10 +102,15 @@ def operator_router(service: TradingService) -> APIRouter:
     @router.get("/feeds/history")
     async def feed_history(
         feed_id: str = Query(alias="id"),
-        start_ns: int = Query(default=0, ge=0),
-        end_ns: int = Query(default=2**63 - 1),
+        start_ns: int = Query(default=0, ge=0, le=_MAX_I64),
+        end_ns: int = Query(default=_MAX_I64, ge=0, le=_MAX_I64),
         limit: int = Query(default=500, ge=1, le=10_000),
     ) -> list[dict[str, Any]]:
+        if end_ns < start_ns:
+            raise HTTPException(
+                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                detail=f"end_ns={end_ns} is before start_ns={start_ns}; pass end_ns >= start_ns",
+            )
         return await service.feed_history(feed_id, start_ns, end_ns, limit)
 
     return router

@@ -219,6 +219,13 @@ class MarketState:
             now_ns, {symbol: s.frame() for symbol, s in self._series.items() if s.end > 0}
         )
 
+    def latest_close(self, symbol: Symbol) -> Decimal | None:
+        """Return ``symbol``'s latest closed bar's exact close, None before its first bar."""
+        series = self._series.get(symbol)
+        if series is None or series.end == 0:
+            return None
+        return series.close_at(series.end - 1)
+
     def ends(self) -> dict[Symbol, int]:
         """Return how many bars each symbol has (its next bar's index)."""
         return {symbol: s.end for symbol, s in self._series.items()}

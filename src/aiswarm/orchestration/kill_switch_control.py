@@ -118,12 +118,26 @@ class KillSwitchControl:
         await self._oms.cancel_all(f"kill switch tripped: {change.reason}")
         placements: list[Placement] = []
         if self._limits.flatten_on_trip and flatten_inputs is not None:
-            for position in snapshot.positions:
-                if not position.is_flat:
-                    placements.append(
-                        await self._flatten(snapshot, position, flatten_inputs(position))
-                    )
+            placements = await self.flatten(snapshot, flatten_inputs)
         return change, placements
+
+    async def flatten(
+        self,
+        snapshot: PortfolioSnapshot,
+        flatten_inputs: Callable[[Position], FlattenInputs],
+    ) -> list[Placement]:
+        """Close every open position not already being closed by a working reduce-only order.
+
+        A trip calls it at once; after a restart that found the switch latched with positions
+        still open (the process died between the trip and its flattening), the runtime calls it
+        again, and a position already being closed is left to that order.
+        """
+        closing = {order.spec.symbol for order in self._oms.open_orders() if order.spec.reduce_only}
+        placements: list[Placement] = []
+        for position in snapshot.positions:
+            if not position.is_flat and position.symbol not in closing:
+                placements.append(await self._flatten(snapshot, position, flatten_inputs(position)))
+        return placements
 
     async def _flatten(
         self, snapshot: PortfolioSnapshot, position: Position, inputs: FlattenInputs

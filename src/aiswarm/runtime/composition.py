@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 import yaml
 
 from aiswarm.agents import Agent, build_agents, parse_agents_config
-from aiswarm.clock import Clock, SimulatedClock, from_ns
+from aiswarm.clock import Clock, SimulatedClock, from_ns, to_ns
 from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal, OrderState, Venue
@@ -36,7 +37,7 @@ from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
-from aiswarm.runtime.session_state import SessionState
+from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
 from aiswarm.store import EventStore
 from aiswarm.types import (
@@ -70,6 +71,8 @@ __all__ = [
 ]
 
 ACCOUNT_OPENED = EventType.ACCOUNT_OPENED
+ORDER_SUBMITTED = EventType.ORDER_SUBMITTED
+ORDER_EVENT = EventType.ORDER_EVENT
 CYCLE_COMPLETED = EventType.CYCLE_COMPLETED
 _NS = 1_000_000_000
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -84,6 +87,7 @@ class Recovered:
     resume_ns: int | None
     records: int
     open_before_reconcile: tuple[str, ...] = ()
+    session_records: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 VenueFactory = Callable[[AppConfig, VenueId, Mapping[Symbol, Instrument], Clock], Venue]
@@ -287,6 +291,7 @@ async def open_engine(
     if len(venue_ids) != 1:
         raise ConfigError(f"paper.feeds span venues {sorted(venue_ids)}; use one venue per account")
     venue = factory(config, venue_ids.pop(), instruments, clock)
+    agents = load_agents(config)  # a bad agents file must stop start-up before any record
     records = [] if open_new else await account_records(store, account)
     if open_new:
         await store.append(
@@ -302,12 +307,21 @@ async def open_engine(
         (payload for kind, payload in reversed(records) if kind == CYCLE_COMPLETED), None
     )
     resume_ns = None if last_cycle is None else int(last_cycle["now_ns"])
-    if resume_ns is not None:
-        clock.set_ns(max(clock.now_ns(), resume_ns))
+    # Decisions resume no earlier than the last one recorded: an order recorded in a step the
+    # crash cut short must not be (re)sent at an earlier time than it was decided.
+    decided_ns = max(
+        [resume_ns or 0]
+        + [int(payload["ts_ns"]) for kind, payload in records if kind == ORDER_SUBMITTED]
+    )
+    clock.set_ns(max(clock.now_ns(), decided_ns))
+    session, _ = recorded_session(records)
 
     open_in_log: list[str] = []
 
     def take_book_back(spine: Spine) -> None:
+        # A paused or stopped account must not resend anything while it reconciles.
+        spine.pause.paused = session is not SessionState.RUNNING and bool(records)
+        spine.pause.reason = f"session {session.value} at restart"
         open_in_log.extend(order.client_order_id for order in spine.oms.open_orders())
         restored = list(restored_orders(spine.oms.open_orders()))
         if isinstance(venue, PaperVenue):
@@ -316,8 +330,10 @@ async def open_engine(
                 for symbol, bars in feeds.items()
                 if (position := spine.portfolio.position(bars.venue, symbol)) is not None
             }
-            trades = sum(len(order.trade_ids) for order in spine.oms.orders.values())
-            venue.restore(restored, positions, len(spine.oms.orders), trades)
+            orders = spine.oms.orders.values()
+            acknowledged = sum(1 for order in orders if order.venue_order_id is not None)
+            trades = sum(len(order.trade_ids) for order in orders)
+            venue.restore(restored, positions, acknowledged, trades)
         elif isinstance(venue, ShadowVenue):
             venue.restore(restored)
 
@@ -351,16 +367,39 @@ async def open_engine(
         market=market,
         venue=venue,
         spine=spine,
-        agents=load_agents(config),
+        agents=agents,
         clock=clock,
     )
-    if open_new:
+    if not any(kind == DEPOSIT for kind, _ in records):
+        # A new account, or one whose opening a crash cut short: fund it and, if configured,
+        # enable trading. Only here is ENABLE ever recorded by a start.
         await engine.fund(config.paper.starting_cash)
-        if config.trading.enable_at_start:
+        if config.trading.enable_at_start and not spine.kill_switch.switch.is_latched():
             await spine.kill_switch.command(KillTrigger.ENABLE, "config enables trading at start")
-    else:
+    if records:
         _restore_engine(engine, records, last_cycle)
-    return Recovered(engine, open_new, resume_ns, len(records), tuple(open_in_log))
+    sessions = tuple((kind, payload) for kind, payload in records if kind == SESSION_CHANGED)
+    return Recovered(engine, open_new, resume_ns, len(records), tuple(open_in_log), sessions)
+
+
+def recorded_session(
+    records: Sequence[tuple[str, Mapping[str, Any]]],
+) -> tuple[SessionState, SessionTrigger | None]:
+    """Return the session state to restore and the move that resumes it at ``Host.begin``.
+
+    A crashed session comes back as it was (RUNNING or PAUSED). One that was stopping or
+    stopped comes back STOPPED, to be started again, or paused again if it was paused when it
+    stopped: a clean stop never lifts an operator's pause.
+    """
+    changes = [payload for kind, payload in records if kind == SESSION_CHANGED]
+    if not changes:
+        return SessionState.CREATED, SessionTrigger.START
+    state = SessionState(changes[-1]["to"])
+    if state not in (SessionState.STOPPING, SessionState.STOPPED):
+        return state, None
+    stops = [payload for payload in changes if payload["trigger"] == SessionTrigger.STOP.value]
+    was_paused = bool(stops) and stops[-1]["from"] == SessionState.PAUSED.value
+    return SessionState.STOPPED, SessionTrigger.PAUSE if was_paused else SessionTrigger.START
 
 
 def restored_orders(orders: Iterable[OrderState]) -> Iterator[RestoredOrder]:
@@ -383,16 +422,9 @@ def _restore_engine(
     records: Sequence[tuple[str, Mapping[str, Any]]],
     last_cycle: Mapping[str, Any] | None,
 ) -> None:
-    """Put back what the spine does not hold: session state, counters, funding, checkpoint."""
-    session = next(
-        (
-            SessionState(payload["to"])
-            for kind, payload in reversed(records)
-            if kind == SESSION_CHANGED
-        ),
-        SessionState.CREATED,
-    )
-    engine.restore_session(session, "restored paused at restart")
+    """Put back what the spine does not hold: session, counters, funding, checkpoints."""
+    session, _ = recorded_session(records)
+    engine.restore_session(session, f"session {session.value} at restart")
     engine.starting_cash = sum(
         (Decimal(payload["amount"]) for kind, payload in records if kind == DEPOSIT), Decimal(0)
     )
@@ -401,9 +433,27 @@ def _restore_engine(
         engine.signals = int(last_cycle.get("signals_total", 0))
         engine.orders = int(last_cycle.get("orders_total", 0))
         engine.trips = int(last_cycle.get("trips_total", 0))
-    engine.restore_checkpoint(engine.spine.portfolio.baselines())
+    spine = engine.spine
+    engine.restore_checkpoint(
+        spine.portfolio.baselines(),
+        shown_through=_newest_fill_per_symbol(records),
+        flatten_due=spine.kill_switch.switch.is_latched() and spine.portfolio.has_open_positions(),
+    )
     # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
     engine.coordinator.restore(records)
+
+
+def _newest_fill_per_symbol(records: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[Symbol, int]:
+    """Return, per symbol, when its newest logged fill happened (epoch ns): the venue matched
+    every bar up to that one before the restart."""
+    newest: dict[Symbol, int] = {}
+    for kind, payload in records:
+        fill = payload.get("fill") if kind == ORDER_EVENT else None
+        if fill is not None:
+            symbol = Symbol(fill["symbol"])
+            at = to_ns(datetime.fromisoformat(fill["ts_event"]))
+            newest[symbol] = max(newest.get(symbol, at), at)
+    return newest
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -18,8 +18,8 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    snapshot) and the kill switch evaluated, in every mode and every step: a trip is recorded,
    then resting orders are cancelled (and positions flattened when configured). When nothing
    that could move NAV has changed since the last evaluation (no position open, the same cash,
-   the same run of venue rejections) the answer cannot differ, so the snapshot is skipped; that
-   keeps a mostly-flat backtest cheap without changing any decision.
+   the same run of venue rejections, the same UTC day) the answer cannot differ, so the snapshot
+   is skipped; that keeps a mostly-flat backtest cheap without changing any decision.
 5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
@@ -59,11 +59,13 @@ from aiswarm.types import (
     Position,
     Symbol,
 )
+from aiswarm.venues import PaperVenue, ShadowVenue
 
 __all__ = ["SESSION_CHANGED", "EngineSetup", "StepReport", "TradingEngine"]
 
 SESSION_CHANGED = EventType.SESSION_CHANGED
 _NS = 1_000_000_000
+_DAY_NS = 86_400 * _NS
 _EMPTY: tuple[MarketEvent, ...] = ()
 
 
@@ -116,6 +118,12 @@ class TradingEngine:
         self.venue = venue
         # A simulated venue matches against (or records) the bars; a live one ignores them.
         self._sink = venue if isinstance(venue, MarketDataSink) else None
+        if isinstance(venue, PaperVenue):
+            venue.use_reference_prices(market.latest_close)
+        # A simulated venue reports only on working orders (fills, acks, cancels), so a step
+        # with none has nothing to drain; any other venue may report at any time (funding on a
+        # held position, a late report), so it is drained every step.
+        self._drain_every_step = not isinstance(venue, PaperVenue | ShadowVenue)
         self.spine = spine
         self.clock = clock
         self.instruments = dict(setup.instruments)
@@ -145,6 +153,11 @@ class TradingEngine:
         self._recorded_baselines: tuple[object, ...] = (None, None, None)
         self._evaluated_key: tuple[object, ...] | None = None
         self._flat_nav: Decimal | None = None
+        # Set at a restart: flatten once the book is valued (a trip's flattening may be owed).
+        self._flatten_due = False
+        # Per symbol, the open time of the newest bar the venue already matched before a
+        # restart: a step re-run after a crash must not match that bar twice.
+        self._shown_through: dict[Symbol, int] = {}
 
     # ------------------------------------------------------------------ the cycle
 
@@ -159,6 +172,8 @@ class TradingEngine:
             if sink is None:
                 continue
             if isinstance(event, Bar):
+                if event.ts_ns <= self._shown_through.get(event.symbol, -1):
+                    continue  # matched before a restart; its fills are in the log
                 clock.set_ns(max(clock.now_ns(), event.ts_ns))
                 sink.on_bar(event)
             elif activity.open_orders_count:
@@ -170,8 +185,7 @@ class TradingEngine:
                 f"{clock.now().isoformat()}: steps must not go back in time"
             )
         clock.set_ns(now_ns)
-        if activity.open_orders_count or self.spine.portfolio.has_open_positions():
-            # Reports concern working orders (fills, acks, cancels) or held positions (funding).
+        if activity.open_orders_count or self._drain_every_step:
             await oms.process_reports()
         self.steps += 1
         coordinator = self.coordinator
@@ -285,7 +299,12 @@ class TradingEngine:
             return False, None  # a position without a price yet: nothing to value it at
         snapshot = portfolio.snapshot(self.clock.now())
         await self._checkpoint_baselines()
-        change, _ = await spine.kill_switch.check(snapshot, self._flatten_inputs_for(snapshot))
+        inputs = self._flatten_inputs_for(snapshot)
+        if self._flatten_due:
+            self._flatten_due = False
+            if spine.kill_switch.switch.is_latched() and self.limits.flatten_on_trip:
+                await spine.kill_switch.flatten(snapshot, inputs)
+        change, _ = await spine.kill_switch.check(snapshot, inputs)
         self._evaluated_key = self._nav_inputs()
         self._flat_nav = snapshot.nav if not holding else None
         if change is None:
@@ -315,11 +334,17 @@ class TradingEngine:
         return inputs
 
     def _nav_inputs(self) -> tuple[object, ...]:
+        """What, for a flat book, decides NAV and the verdict: cash, rejections, latch, day.
+
+        The UTC day is in it because the first snapshot of a day opens that day's baseline:
+        skipped, a later fill's loss would be measured from after it, and missed.
+        """
         spine = self.spine
         return (
             spine.portfolio.cash,
             spine.oms.activity.consecutive_rejections,
             spine.kill_switch.switch.is_latched(),
+            self.clock.now_ns() // _DAY_NS,
         )
 
     async def _checkpoint_baselines(self) -> None:
@@ -333,9 +358,21 @@ class TradingEngine:
             await self.journal.append(BASELINE, baseline_payload(*baselines))
             self._recorded_baselines = baselines
 
-    def restore_checkpoint(self, baselines: tuple[object, ...]) -> None:
-        """Remember which baselines are already recorded (after a restart)."""
+    def restore_checkpoint(
+        self,
+        baselines: tuple[object, ...],
+        shown_through: Mapping[Symbol, int],
+        flatten_due: bool,
+    ) -> None:
+        """Take back, after a restart, what the log says about the steps already taken.
+
+        ``baselines`` are the recorded peak and day-open NAV; ``shown_through`` the newest bar
+        per symbol the venue matched; ``flatten_due`` that the kill switch is latched with
+        positions open, so the first valued step closes them (``flatten_on_trip``).
+        """
         self._recorded_baselines = baselines
+        self._shown_through = dict(shown_through)
+        self._flatten_due = flatten_due
 
     def _nav(self) -> Decimal | None:
         portfolio = self.spine.portfolio

@@ -30,6 +30,7 @@ from aiswarm.runtime.composition import (
     choose_account,
     load_feeds,
     open_engine,
+    recorded_session,
 )
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
@@ -112,8 +113,11 @@ class Host:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
             )
-            head = None if open_new else await store.account_head(chosen)
-            start_ns = first_close if head is None else max(first_close, head.ts_ns)
+            # Stamps go on from the newest record of this account and of the host's stream.
+            heads = [await store.account_head(HOST_STREAM)]
+            if not open_new:
+                heads.append(await store.account_head(chosen))
+            start_ns = max([first_close] + [head.ts_ns for head in heads])
             clock = (
                 clock_at(from_ns(start_ns))
                 if clock_at is not None
@@ -162,10 +166,14 @@ class Host:
         return cls(config, clock, store, engine, driver, registry, recovered)
 
     async def begin(self, reason: str) -> None:
-        """Move a new or stopped session to RUNNING (a crashed or paused one stays as it was)."""
+        """Start a new or stopped session; one stopped while paused is paused again.
+
+        A session that crashed while running or paused carries on as it was.
+        """
         engine = self.engine
         if engine.session in (SessionState.CREATED, SessionState.STOPPED):
-            await engine.change_session(SessionTrigger.START, reason)
+            _, resume = recorded_session(self.recovered.session_records)
+            await engine.change_session(resume or SessionTrigger.START, reason)
 
     async def record_step(self, report: StepReport) -> None:
         """Checkpoint a step in its account's stream: where a restart resumes."""

@@ -56,6 +56,8 @@ TRANSITIONS: Mapping[tuple[SessionState, SessionTrigger], SessionState] = Mappin
         (_S.STOPPING, _T.FINISHED): _S.STOPPED,
         # A restart of an account that was stopped cleanly: the same account trades on.
         (_S.STOPPED, _T.START): _S.RUNNING,
+        # ... and of one that was paused when it stopped: the operator's pause holds.
+        (_S.STOPPED, _T.PAUSE): _S.PAUSED,
     }
 )
 

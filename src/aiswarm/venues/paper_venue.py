@@ -19,7 +19,7 @@ counters, orders match in submission order, and nothing reads the wall clock. No
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from aiswarm.clock import Clock
@@ -151,6 +151,7 @@ class PaperVenue:
         self._pending_cancels: list[_Order] = []
         self._last_bar_ns: dict[Symbol, int] = {}
         self._last_close: dict[Symbol, Decimal] = {}
+        self._reference: Callable[[Symbol], Decimal | None] | None = None
         self._positions: dict[tuple[AccountId, Symbol], Decimal] = {}
         self._reports: list[ExecutionReport] = []
         self._fills: dict[ClientOrderId, list[ExecutionReport]] = {}
@@ -256,6 +257,15 @@ class PaperVenue:
         reports, self._reports = self._reports, []
         return reports
 
+    def use_reference_prices(self, lookup: Callable[[Symbol], Decimal | None]) -> None:
+        """Price a market order's minimum-notional check from ``lookup`` (the latest close).
+
+        Without it the venue uses the last bar it was shown. A backtest shows the venue a bar
+        only while an order works, and a restored venue has seen none, so the engine hands its
+        market state's latest close here: every mode then judges the same order the same way.
+        """
+        self._reference = lookup
+
     def restore(
         self,
         orders: Iterable[RestoredOrder],
@@ -275,6 +285,9 @@ class PaperVenue:
             order = _Order(spec, restored.ack, restored.status, restored.ts_ns)
             order.filled = restored.filled
             order.arrived = True
+            # A stop order that has filled at all had triggered; one that triggered without a
+            # fill is not in the journal and waits for its trigger again (never earlier).
+            order.triggered = restored.filled > 0
             self._orders[spec.client_order_id] = order
             self._resting.setdefault(spec.symbol, []).append(order)
         self._positions.update(positions)
@@ -372,7 +385,9 @@ class PaperVenue:
         return refusal(
             spec,
             instrument,
-            last_close=self._last_close.get(spec.symbol),
+            last_close=self._reference(spec.symbol)
+            if self._reference is not None
+            else self._last_close.get(spec.symbol),
             reducible=self._reducible(spec),
         )
 
