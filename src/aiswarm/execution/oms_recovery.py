@@ -29,7 +29,14 @@ from aiswarm.execution.order_journal import (
 from aiswarm.execution.order_state import OrderState, apply
 from aiswarm.execution.venue import ExecutionReport, Venue, fill_from_report
 from aiswarm.risk import Approval
-from aiswarm.types import WORKING_ORDER_STATUSES, ClientOrderId, Fill, OrderSpec, OrderStatus
+from aiswarm.types import (
+    WORKING_ORDER_STATUSES,
+    ClientOrderId,
+    Fill,
+    OrderSpec,
+    OrderStatus,
+    Symbol,
+)
 
 __all__ = ["Item", "OrderRecovery"]
 
@@ -51,8 +58,8 @@ class OrderRecovery:
     _on_funding: Callable[[ExecutionReport], object] | None
 
     @abstractmethod
-    def open_orders(self) -> list[OrderState]:
-        """Return the orders that are not in a terminal state, oldest first."""
+    def open_orders(self, symbol: Symbol | None = None) -> list[OrderState]:
+        """Return the orders that are not in a terminal state (in ``symbol``), oldest first."""
 
     @abstractmethod
     def _hold(self, spec: OrderSpec, approval: Approval, now_ns: int, mark: Decimal | None) -> None:
