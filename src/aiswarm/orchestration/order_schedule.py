@@ -169,11 +169,17 @@ class OrderSchedule:
 
     ``timers`` holds every timer by key (a symbol for its slices, a client order id for a
     re-quote), so the coordinator learns that nothing is scheduled from one emptiness check.
+    The re-quotes whose cancel is pending (a ``Deadline``) are also kept by symbol, because a new
+    decision on a symbol looks at its own, and scanning every timer for them on each decision
+    would cost a cycle (timers x decisions), both growing with the symbols traded.
     """
 
     def __init__(self, config: AllocatorConfig, oms: OrderManager, journal: EventJournal) -> None:
         self.timers: dict[str, Timer] = {}
         self._slices: dict[Symbol, _Slices] = {}
+        # Re-quotes whose cancel is pending, by symbol in the order they began, and back.
+        self._cancelling: dict[Symbol, dict[ClientOrderId, None]] = {}
+        self._cancelling_in: dict[ClientOrderId, Symbol] = {}
         self._oms = oms
         self._journal = journal
         self._count = config.slices
@@ -214,13 +220,11 @@ class OrderSchedule:
         whose cancel is already done was not counted, so placing its remainder now would add
         to the new target: it is dropped.
         """
-        for key, timer in list(self.timers.items()):
-            if not isinstance(timer, Deadline):
+        for key in list(self._cancelling.get(symbol, ())):
+            order = self._oms.orders.get(key)
+            if order is None or not order.is_terminal:
                 continue
-            order = self._oms.orders.get(ClientOrderId(key))
-            if order is None or order.spec.symbol != symbol or not order.is_terminal:
-                continue
-            self.timers.pop(key, None)
+            self._drop(key)
             await self._journal.append(
                 REQUOTE,
                 {
@@ -266,7 +270,7 @@ class OrderSchedule:
             timer = fire.timer
             key = timer.key if isinstance(timer, Interval) else timer.client_order_id
             if fire.next is None:
-                self.timers.pop(key, None)
+                self._drop(key)
             else:
                 self.timers[key] = fire.next
             placement: Placement | None
@@ -314,7 +318,7 @@ class OrderSchedule:
     ) -> Placement | None:
         order = self._oms.orders.get(client_order_id)
         if order is None or order.is_terminal or order.status is OrderStatus.PENDING_CANCEL:
-            self.timers.pop(client_order_id, None)  # it ended, or someone else is ending it
+            self._drop(client_order_id)  # it ended, or someone else is ending it
             return None
         if order.status not in _WORKING or order.remaining_quantity <= 0:
             return None  # not acknowledged yet: look again on the next beat
@@ -335,7 +339,7 @@ class OrderSchedule:
             },
         )
         # Until the cancel is done, a deadline due at once (checked every cycle) replaces the beat.
-        self.timers[client_order_id] = Deadline(client_order_id, now_ns)
+        self._await_cancel(spec.symbol, client_order_id, now_ns)
         await self._oms.cancel(client_order_id, f"re-quote at {price}")
         return await self._replace(client_order_id, now_ns, context, place)
 
@@ -348,11 +352,11 @@ class OrderSchedule:
     ) -> Placement | None:
         """Place what a re-quoted order left at the mark, once its cancel is done."""
         order = self._oms.orders[client_order_id]
-        if not order.is_terminal:
-            self.timers[client_order_id] = Deadline(client_order_id, now_ns)
-            return None
-        self.timers.pop(client_order_id, None)
         spec = order.spec
+        if not order.is_terminal:
+            self._await_cancel(spec.symbol, client_order_id, now_ns)
+            return None
+        self._drop(client_order_id)
         built = context()
         instrument = built.instruments.get(spec.symbol)
         quantity = order.remaining_quantity
@@ -384,6 +388,22 @@ class OrderSchedule:
         return await self._place(intent, now_ns, built, place)
 
     # ----------------------------------------------------------------- shared
+
+    def _await_cancel(self, symbol: Symbol, client_order_id: ClientOrderId, now_ns: int) -> None:
+        """Watch a re-quoted order's cancel with a deadline due at once, checked every cycle."""
+        self.timers[client_order_id] = Deadline(client_order_id, now_ns)
+        self._cancelling.setdefault(symbol, {})[client_order_id] = None
+        self._cancelling_in[client_order_id] = symbol
+
+    def _drop(self, key: str) -> None:
+        """Forget the timer under ``key``, and its entry by symbol when it watched a cancel."""
+        self.timers.pop(key, None)
+        symbol = self._cancelling_in.pop(ClientOrderId(key), None)
+        if symbol is not None:
+            waiting = self._cancelling[symbol]
+            del waiting[ClientOrderId(key)]
+            if not waiting:
+                del self._cancelling[symbol]
 
     async def _place(
         self, intent: OrderIntent, now_ns: int, context: ContextT, place: Place[ContextT]
