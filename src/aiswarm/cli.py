@@ -204,17 +204,37 @@ def bench_risk(
 
 @bench_app.command("cycle")
 def bench_cycle(
-    symbols: Annotated[int, typer.Option("--symbols", min=1, help="Symbols traded.")] = 100,
+    symbols: Annotated[
+        str,
+        typer.Option(
+            "--symbols",
+            help="Symbols traded, e.g. 100; several (100,1000) run in turn, with their ratio.",
+        ),
+    ] = "100",
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Cycles before timing.")] = 60,
     cycles: Annotated[int, typer.Option("--cycles", min=1, help="Cycles timed.")] = 60,
+    repeats: Annotated[
+        int, typer.Option("--repeats", min=1, help="Fresh runs per symbol count (median).")
+    ] = 1,
     as_json: JsonOption = False,
 ) -> None:
-    """Time one full coordinator cycle: 100 symbols x 10 agents through the whole pipeline."""
+    """Time one full coordinator cycle (N symbols x 10 agents): median, per symbol, baseline."""
+    import time
+
     from aiswarm.bench.cycle import run_cycle_bench
     from aiswarm.clock import WallClock
+    from aiswarm.commands.bench import parse_symbol_counts
 
+    counts = parse_symbol_counts(symbols)
     report = asyncio.run(
-        run_cycle_bench(symbols=symbols, warmup=warmup, cycles=cycles, timer=WallClock())
+        run_cycle_bench(
+            symbols=counts,
+            warmup=warmup,
+            cycles=cycles,
+            repeats=repeats,
+            timer=WallClock(),
+            cpu_ns=time.process_time_ns,
+        )
     )
     _show(report, as_json)
 

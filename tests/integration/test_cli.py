@@ -71,6 +71,7 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, 
         ["events", "verify"],
         ["events", "list"],
         ["bench", "events"],
+        ["bench", "cycle"],
     ],
 )
 def test_help_when_asked_then_every_command_explains_itself(command: list[str]) -> None:
@@ -125,6 +126,12 @@ def test_config_check_when_store_unreachable_then_exit_1_naming_store(tmp_path: 
 
     _assert_one_line_error(result, 1, "127.0.0.1:1")
     assert "hunter2" not in result.stderr
+
+
+def test_bench_cycle_when_symbols_not_a_number_then_exit_2_naming_option_and_value() -> None:
+    result = _aiswarm("bench", "cycle", "--symbols", "100,lots")
+
+    _assert_one_line_error(result, 2, "--symbols was '100,lots'; expected whole numbers")
 
 
 def test_config_check_when_bad_mode_value_then_exit_2(tmp_path: Path) -> None:

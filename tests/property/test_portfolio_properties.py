@@ -87,6 +87,7 @@ class _Reference:
     holdings: dict[InstrumentKind, _Holding] = field(
         default_factory=lambda: {market.kind: _Holding() for market in MARKETS}
     )
+    peak: Fraction | None = None  # the highest NAV seen at a step, moved up by later deposits
 
     def book(
         self, kind: InstrumentKind, side: Side, size: Decimal, price: Decimal, fee: Decimal
@@ -150,6 +151,11 @@ _OPS = st.lists(
     st.one_of(_FILL_OP, _FILL_OP, _PART_OP, _FUNDING_OP, _MARK_OP, _DEPOSIT_OP, _REPEAT_OP),
     max_size=40,
 )
+_STEP_OP = st.tuples(st.just("step"), _PRICES, _PRICES)
+_OPS_WITH_STEPS = st.lists(
+    st.one_of(_FILL_OP, _FILL_OP, _MARK_OP, _MARK_OP, _DEPOSIT_OP, _FUNDING_OP, _STEP_OP),
+    max_size=40,
+)
 
 
 @dataclass
@@ -165,6 +171,8 @@ class _Run:
         """Deposit ``amount`` in both books."""
         self.portfolio.deposit(amount)
         self.reference.deposits += Fraction(amount)
+        if self.reference.peak is not None:
+            self.reference.peak += Fraction(amount)
         self.log.append(Deposit(amount=amount, ts_event=T0, ts_init=T0))
 
     def trade(
@@ -218,6 +226,17 @@ class _Run:
             )
         )
 
+    def step(self, prices: tuple[Decimal, Decimal]) -> None:
+        """Mark every market, then take the step's snapshot, as the runtime does each step."""
+        for market, price in zip(MARKETS, prices, strict=True):
+            self.mark(market, price)
+        taken = self.portfolio.snapshot(T0)
+        nav = self.reference.nav({m.kind: price for m, price in zip(MARKETS, prices, strict=True)})
+        peak = self.reference.peak
+        self.reference.peak = nav if peak is None else max(peak, nav)
+        assert Fraction(taken.nav) == nav
+        assert Fraction(taken.peak_nav) == self.reference.peak
+
     def repeat(self, index: int) -> None:
         """Apply an already booked fill again and check that nothing changes."""
         if not self.booked:
@@ -254,6 +273,8 @@ class _Run:
                     self.deposit(amount)
                 case ("repeat", int(index)):
                     self.repeat(index)
+                case ("step", Decimal() as spot_price, Decimal() as perpetual_price):
+                    self.step((spot_price, perpetual_price))
                 case _:
                     raise AssertionError(f"unknown op {op}")
 
@@ -374,3 +395,22 @@ def test_log_when_replayed_twice_over_then_duplicates_change_nothing(
 
     # Assert
     assert _state(rebuilt) == _state(run.portfolio)
+
+
+@given(start=_DEPOSITS, ops=_OPS_WITH_STEPS)
+def test_peak_when_marks_fall_between_steps_then_only_step_snapshots_observe_nav(
+    start: Decimal, ops: list[tuple[object, ...]]
+) -> None:
+    # Arrange
+    run = _Run()
+    run.deposit(start)
+
+    # Act: every step checks its snapshot's NAV and peak against the reference (see ``step``)
+    run.run(ops)
+
+    # Assert: marks between steps (the lone "mark" ops) never moved the peak
+    peak, _, _ = run.portfolio.baselines()
+    expected = run.reference.peak
+    assert (peak is None) == (expected is None)
+    if peak is not None:
+        assert Fraction(peak) == expected

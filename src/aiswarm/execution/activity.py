@@ -3,13 +3,23 @@
 The OMS owns this record and updates it as orders are sent, rest, end, and get rejected; the
 risk engine reads it through the protocol. Open-order notional is valued at each order's own
 limit (or stop) price, else at the mark the caller last gave for market orders.
+
+Every guard reads the open notional, in total and for its order's symbol, and a cycle places
+orders in proportion to the symbols it trades, so both are kept as running totals (updated as
+orders open, shrink and close) rather than summed over every open order on each read: reading
+them costs the same whatever is open. The totals are exact sums (a 200-digit context, far past
+any notional), and a total whose last order closes is reset to exactly 0, so it never carries
+the trailing digits of orders long gone. Recent fingerprints are pruned oldest first from a
+queue in submission order, so pruning costs each fingerprint one removal, not a rebuild of the
+map on every order. And the day's submission times are handed out as they are kept, not
+copied: the guards read them for every order, and a busy day holds hundreds of thousands.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from aiswarm.risk import OrderFingerprint, order_fingerprint
 from aiswarm.types import ClientOrderId, OrderSpec, Symbol
@@ -18,6 +28,9 @@ __all__ = ["OrderActivity"]
 
 _ZERO = Decimal(0)
 _DAY_NS = 86_400 * 1_000_000_000
+_SUMS = Context(prec=200)
+_KEEP_FINGERPRINTS = 256  # below this many, old fingerprints are not worth pruning
+_COMPACT_AFTER = 4_096  # expired submission times kept before the list is shortened
 
 
 class OrderActivity:
@@ -25,8 +38,12 @@ class OrderActivity:
 
     def __init__(self, fingerprint_window_ns: int = 3_600 * 1_000_000_000) -> None:
         self._open: dict[ClientOrderId, tuple[Symbol, Decimal]] = {}
-        self._times: deque[int] = deque()
+        self._total = _ZERO
+        self._by_symbol: dict[Symbol, tuple[Decimal, int]] = {}  # symbol -> (notional, orders)
+        self._times: list[int] = []  # ascending; any before ``_first`` are over a day old
+        self._first = 0
         self._fingerprints: dict[OrderFingerprint, int] = {}
+        self._sent: deque[tuple[int, OrderFingerprint]] = deque()  # in submission order
         self._fingerprint_window_ns = fingerprint_window_ns
         self._rejections = 0
         self._last_rejection_ns: int | None = None
@@ -41,16 +58,22 @@ class OrderActivity:
     @property
     def open_order_notional_total_usd(self) -> Decimal:
         """Return the notional of every resting order."""
-        return sum((notional for _, notional in self._open.values()), _ZERO)
+        return self._total
 
     def open_order_notional_usd(self, symbol: Symbol) -> Decimal:
         """Return the notional of the resting orders in ``symbol``."""
-        return sum((n for s, n in self._open.values() if s == symbol), _ZERO)
+        held = self._by_symbol.get(symbol)
+        return _ZERO if held is None else held[0]
 
     @property
     def order_times_ns(self) -> Sequence[int]:
-        """Return submission times within the last day, ascending."""
-        return tuple(self._times)
+        """Return submission times covering at least the last day, ascending.
+
+        The list itself, not a copy: read it at once. Up to about half of it may be times more
+        than a day old, kept until the list is next shortened; they are before the current UTC
+        day began, so neither the daily nor the per-second count can include them.
+        """
+        return self._times
 
     @property
     def recent_fingerprints(self) -> Mapping[OrderFingerprint, int]:
@@ -72,24 +95,70 @@ class OrderActivity:
     def record_sent(self, spec: OrderSpec, now_ns: int, mark: Decimal | None) -> None:
         """Count an order handed to the venue: it rests until `record_closed`."""
         price = spec.limit_price or spec.stop_price or mark or _ZERO
-        self._open[spec.client_order_id] = (spec.symbol, spec.quantity * price)
-        self._times.append(now_ns)
-        while self._times and self._times[0] <= now_ns - _DAY_NS:
-            self._times.popleft()
-        self._fingerprints[order_fingerprint(spec)] = now_ns
-        horizon = now_ns - self._fingerprint_window_ns
-        if len(self._fingerprints) > 256:
-            self._fingerprints = {k: t for k, t in self._fingerprints.items() if t > horizon}
+        self.record_closed(spec.client_order_id)  # sent again: it rests afresh
+        self._rest(spec.client_order_id, spec.symbol, spec.quantity * price)
+        self._remember_time(now_ns)
+        fingerprint = order_fingerprint(spec)
+        self._fingerprints[fingerprint] = now_ns
+        self._sent.append((now_ns, fingerprint))
+        if len(self._fingerprints) > _KEEP_FINGERPRINTS:
+            self._forget_fingerprints(now_ns - self._fingerprint_window_ns)
+        elif len(self._sent) > 2 * (len(self._fingerprints) + _KEEP_FINGERPRINTS):
+            # The same orders sent again and again: drop the entries later ones superseded.
+            fingerprints = self._fingerprints
+            self._sent = deque(item for item in self._sent if fingerprints.get(item[1]) == item[0])
 
     def record_remaining(self, client_order_id: ClientOrderId, remaining_notional: Decimal) -> None:
         """Shrink a resting order's notional after a partial fill."""
         held = self._open.get(client_order_id)
         if held is not None:
-            self._open[client_order_id] = (held[0], remaining_notional)
+            self._rest(client_order_id, held[0], remaining_notional)
 
     def record_closed(self, client_order_id: ClientOrderId) -> None:
         """Forget an order that can no longer fill."""
-        self._open.pop(client_order_id, None)
+        held = self._open.pop(client_order_id, None)
+        if held is None:
+            return
+        symbol, notional = held
+        self._total = _ZERO if not self._open else _SUMS.subtract(self._total, notional)
+        total, orders = self._by_symbol[symbol]
+        if orders == 1:
+            del self._by_symbol[symbol]
+        else:
+            self._by_symbol[symbol] = (_SUMS.subtract(total, notional), orders - 1)
+
+    def _rest(self, client_order_id: ClientOrderId, symbol: Symbol, notional: Decimal) -> None:
+        """Record ``notional`` resting for ``client_order_id`` and move the totals with it."""
+        before = self._open.get(client_order_id)  # None, or this order in the same symbol
+        change = notional if before is None else _SUMS.subtract(notional, before[1])
+        self._open[client_order_id] = (symbol, notional)
+        self._total = _SUMS.add(self._total, change)
+        total, orders = self._by_symbol.get(symbol, (_ZERO, 0))
+        self._by_symbol[symbol] = (_SUMS.add(total, change), orders + (before is None))
+
+    def _remember_time(self, now_ns: int) -> None:
+        """Add a submission time, and let those more than a day old go."""
+        times = self._times
+        times.append(now_ns)
+        first, horizon = self._first, now_ns - _DAY_NS
+        while times[first] <= horizon:  # stops at the time just appended at the latest
+            first += 1
+        if first > _COMPACT_AFTER and 2 * first > len(times):
+            self._times, first = times[first:], 0  # a new list: one handed out stays whole
+        self._first = first
+
+    def _forget_fingerprints(self, horizon_ns: int) -> None:
+        """Drop fingerprints last submitted at or before ``horizon_ns``, oldest first.
+
+        The queue is in submission order, which is time order (the clock never goes back). A
+        fingerprint submitted again since has a later queue entry too; only the entry of its
+        latest submission removes it.
+        """
+        sent, fingerprints = self._sent, self._fingerprints
+        while sent and sent[0][0] <= horizon_ns:
+            sent_ns, fingerprint = sent.popleft()
+            if fingerprints.get(fingerprint) == sent_ns:
+                del fingerprints[fingerprint]
 
     def record_accepted(self) -> None:
         """End the rejection streak: the venue took an order."""

@@ -69,6 +69,7 @@ from aiswarm.types import (
     OrderSpec,
     OrderStatus,
     OrderType,
+    Symbol,
 )
 
 __all__ = ["OrderManager"]
@@ -110,6 +111,8 @@ class OrderManager(OrderRecovery):
         self._lock = asyncio.Lock()
         self._orders: dict[ClientOrderId, OrderState] = {}
         self._open: dict[ClientOrderId, None] = {}  # insertion-ordered set of live orders
+        # The same, per symbol: sizing asks for one symbol's orders, once per decision.
+        self._open_by_symbol: dict[Symbol, dict[ClientOrderId, None]] = {}
         self._approvals: dict[ClientOrderId, Approval] = {}
         # Resting orders (anything but MARKET) are cancelled when their deadline passes.
         self._ttl_ns = None if order_ttl_s is None else round(order_ttl_s * 1_000_000_000)
@@ -128,10 +131,12 @@ class OrderManager(OrderRecovery):
         """Return True when an approval with ``nonce`` was already consumed (survives restarts)."""
         return self._nonces.is_used(nonce)
 
-    def open_orders(self) -> list[OrderState]:
-        """Return the orders that are not in a terminal state, oldest first."""
+    def open_orders(self, symbol: Symbol | None = None) -> list[OrderState]:
+        """Return the orders that are not in a terminal state (in ``symbol``), oldest first."""
         orders = self._orders
-        return [orders[client_order_id] for client_order_id in self._open]
+        if symbol is None:
+            return [orders[client_order_id] for client_order_id in self._open]
+        return [orders[client_order_id] for client_order_id in self._open_by_symbol.get(symbol, ())]
 
     # ----------------------------------------------------------------- submit
 
@@ -203,6 +208,7 @@ class OrderManager(OrderRecovery):
             self._nonces.mark_used(approval.nonce)
         self._orders[client_order_id] = apply(new_order(spec, now_ns), OrderEvent.submitted(now_ns))
         self._open[client_order_id] = None
+        self._open_by_symbol.setdefault(spec.symbol, {})[client_order_id] = None
         self._approvals[client_order_id] = approval
         if self._ttl_ns is not None and spec.order_type is not OrderType.MARKET:
             self._deadlines[client_order_id] = Deadline(client_order_id, now_ns + self._ttl_ns)
@@ -435,6 +441,11 @@ class OrderManager(OrderRecovery):
             self.activity.record_rejected(event.ts_ns)
         if after.is_terminal:
             self._open.pop(client_order_id, None)
+            in_symbol = self._open_by_symbol.get(after.spec.symbol)
+            if in_symbol is not None:
+                in_symbol.pop(client_order_id, None)
+                if not in_symbol:
+                    del self._open_by_symbol[after.spec.symbol]
             self._deadlines.pop(client_order_id, None)
             self._unsent.pop(client_order_id, None)
             self.activity.record_closed(client_order_id)

@@ -33,6 +33,7 @@ from aiswarm.types import (
     Fill,
     OrderSpec,
     OrderStatus,
+    Symbol,
 )
 
 __all__ = ["Item", "OrderRecovery"]
@@ -55,8 +56,8 @@ class OrderRecovery:
     _on_funding: Callable[[ExecutionReport], object] | None
 
     @abstractmethod
-    def open_orders(self) -> list[OrderState]:
-        """Return the orders that are not in a terminal state, oldest first."""
+    def open_orders(self, symbol: Symbol | None = None) -> list[OrderState]:
+        """Return the orders that are not in a terminal state (in ``symbol``), oldest first."""
 
     @abstractmethod
     def _hold(self, spec: OrderSpec, approval: Approval, now_ns: int, mark: Decimal | None) -> None:

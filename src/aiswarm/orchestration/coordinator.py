@@ -372,10 +372,10 @@ class Coordinator:
 
 
 def _open_quantity(oms: OrderManager, symbol: Symbol) -> Decimal:
+    """Return the signed quantity still working in ``symbol`` (buys positive, base units)."""
     total = Decimal(0)
-    for order in oms.open_orders():
-        if order.spec.symbol == symbol:
-            total += order.remaining_quantity * order.spec.side.sign
+    for order in oms.open_orders(symbol):
+        total += order.remaining_quantity * order.spec.side.sign
     return total
 
 

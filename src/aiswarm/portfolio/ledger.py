@@ -17,10 +17,16 @@ perpetuals; an open position without a mark would need an invented price, so ``s
 ``nav`` raise ``MissingMarkError`` naming every such position, and ``missing_marks()`` lets a
 caller ask first. Risk never sees a made-up NAV.
 
-Peak NAV is the highest NAV observed, at every ``mark`` that leaves every open position marked
-and at every ``snapshot``. Daily PnL is NAV minus the NAV of the first snapshot of the UTC day
-that the snapshot's ``now`` falls in. A deposit is not profit: it raises the peak and the day's
-opening NAV by the amount deposited, so drawdown and daily PnL do not move. Leverage is
+Peak NAV is the highest NAV observed at a ``snapshot``; the runtime takes one per step, after
+marking every symbol, so each step's NAV is observed once. ``mark`` only stores the price: it
+costs the same whatever the book holds, so marking N symbols costs O(N), not O(N^2) (the book
+is valued once, at the snapshot). Observing the peak at each mark was also wrong, not only
+slow: a step's marks arrive one symbol at a time, and a book half way through them mixes this
+step's prices with the last step's, a NAV the account never had. A hedged book whose legs both
+rise showed a phantom high after its first leg was marked, and a drawdown from it after the
+second. Daily PnL is NAV minus the NAV of the first snapshot of the UTC day that the snapshot's
+``now`` falls in. A deposit is not profit: it raises the peak and the day's opening NAV by the
+amount deposited, so drawdown and daily PnL do not move. Leverage is
 ``PortfolioSnapshot.leverage`` (gross exposure / NAV, divided once).
 """
 
@@ -31,7 +37,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from aiswarm.portfolio.errors import AccountingError, MissingMarkError
-from aiswarm.portfolio.exact import add, subtract
+from aiswarm.portfolio.exact import add, multiply, subtract
 from aiswarm.portfolio.position_book import (
     PositionBook,
     book_fill,
@@ -59,11 +65,12 @@ _Key = tuple[VenueId, Symbol]
 
 
 class _Valuation(NamedTuple):
-    """NAV and exposures at the current marks, in quote units."""
+    """NAV and exposures at the current marks, in quote units, and the open positions' keys."""
 
     nav: Decimal
     gross_exposure: Decimal
     net_exposure: Decimal
+    open_keys: list[_Key]
 
 
 def _trade_terms(fill: Fill) -> tuple[object, ...]:
@@ -276,10 +283,8 @@ class Portfolio:
             self._day_open_nav = day_open_nav
 
     def mark(self, venue: VenueId, symbol: Symbol, price: Decimal) -> None:
-        """Set the mark price of (venue, symbol); raise the peak when every position is marked."""
+        """Set the mark price of (venue, symbol); NAV and the peak wait for ``snapshot``."""
         self._marks[(venue, symbol)] = _positive(price, "price")
-        if not self.missing_marks():
-            self._observe_peak(self._value().nav)
 
     def mark_price(self, venue: VenueId, symbol: Symbol) -> Decimal | None:
         """Return the last mark price of (venue, symbol), or None when none was given."""
@@ -354,11 +359,8 @@ class Portfolio:
         if day_open_nav is None or self._day is None or today > self._day:
             self._day = today
             self._day_open_nav = day_open_nav = value.nav
-        positions = tuple(
-            self._position_of(key, self._books[key])
-            for key in sorted(self._books)
-            if not self._books[key].is_flat
-        )
+        books = self._books
+        positions = tuple(self._position_of(key, books[key]) for key in sorted(value.open_keys))
         # Built without re-validation: every field is the ledger's own exact arithmetic, and the
         # invariants the model checks (peak >= NAV, each market held once) hold by construction.
         # Validating cost more than the rest of a backtest step, which takes one per step.
@@ -375,26 +377,37 @@ class Portfolio:
         )
 
     def _value(self) -> _Valuation:
-        """Return NAV and exposures at the current marks, or raise ``MissingMarkError``."""
-        missing = self.missing_marks()
-        if missing:
-            raise MissingMarkError(missing)
+        """Return NAV and exposures at the current marks, or raise ``MissingMarkError``.
+
+        One pass over the books, in their insertion order: the sums are exact, and adding in
+        the same order every time gives the same Decimal (exponent included) every time.
+        """
+        marks = self._marks
         nav = self._cash
         gross = net = _ZERO
+        open_keys: list[_Key] = []
+        missing: list[_Key] = []
         for key, book in self._books.items():
-            if book.is_flat:
+            quantity = book.quantity
+            if not quantity:
                 continue
-            mark = self._marks[key]
-            market_value = book.market_value(mark)
+            mark = marks.get(key)
+            if mark is None:
+                missing.append(key)
+                continue
+            open_keys.append(key)
+            market_value = multiply(quantity, mark)
             gross = add(gross, market_value.copy_abs())
             net = add(net, market_value)
-            # Spot holdings are worth their market value; a perpetual only its unrealised PnL,
-            # because its notional was never paid out of cash.
+            # Spot holdings are worth their market value; a perpetual only its unrealised PnL
+            # (market value - cost basis), because its notional was never paid out of cash.
             if book.kind is InstrumentKind.SPOT:
                 nav = add(nav, market_value)
             else:
-                nav = add(nav, book.unrealised_pnl(mark))
-        return _Valuation(nav, gross, net)
+                nav = add(nav, subtract(market_value, book.cost_basis))
+        if missing:
+            raise MissingMarkError(tuple(sorted(missing)))
+        return _Valuation(nav, gross, net, open_keys)
 
     def _observe_peak(self, nav: Decimal) -> None:
         """Raise the peak NAV to ``nav`` when it is higher (or set it the first time)."""

@@ -8,7 +8,9 @@ by one, and a fill logged twice is booked once.
 The order matters and is the caller's: funding is owed on the position held at funding time,
 so fills and funding must come interleaved as they happened (log order), not merged by their
 venue timestamps. Peak NAV and the day's opening NAV are observations, not facts derived from
-fills: a replay observes them only at the ``MarkPrice`` events it is given.
+fills: a ``MarkPrice`` only sets a price, and NAV is observed at a snapshot, so a replay
+observes neither. The runtime records them as checkpoints and hands them back through
+``Portfolio.restore_baselines``.
 """
 
 from __future__ import annotations

@@ -44,10 +44,8 @@ def held_quantity(portfolio: PortfolioSnapshot | None, venue: VenueId, symbol: S
     """
     if portfolio is None:
         return _ZERO
-    for position in portfolio.positions:
-        if position.symbol == symbol and position.venue == venue:
-            return position.quantity
-    return _ZERO
+    held = portfolio.position(symbol, venue)
+    return _ZERO if held is None else held.quantity
 
 
 @dataclass(slots=True)

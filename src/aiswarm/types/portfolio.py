@@ -2,12 +2,19 @@
 
 A data shape only: ``portfolio/`` computes the numbers, risk guards read them. All amounts are
 in the account's quote currency (USD-equivalent).
+
+``position`` is asked once or twice for every order of a cycle, and a cycle's orders grow with
+the symbols it trades, as do the positions; scanning them on each call made a cycle's cost grow
+with the square of its symbols. The snapshot therefore indexes its positions by symbol the first
+time it is asked, and answers from the index after that.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import cached_property
 from typing import Self
 
 from pydantic import model_validator
@@ -79,12 +86,28 @@ class PortfolioSnapshot(FrozenModel):
 
         Raises ValueError when ``venue`` is omitted and the symbol is held at several venues.
         """
-        matches = [
-            held
-            for held in self.positions
-            if held.symbol == symbol and (venue is None or held.venue == venue)
-        ]
+        indexed, by_symbol = self._positions_by_symbol
+        if indexed is not self.positions:
+            # ``model_copy(update=...)`` copied another snapshot's index: build this one's.
+            del self.__dict__["_positions_by_symbol"]
+            indexed, by_symbol = self._positions_by_symbol
+        held_here = by_symbol.get(symbol, ())
+        matches = [held for held in held_here if venue is None or held.venue == venue]
         if len(matches) > 1:
             venues = ", ".join(sorted(held.venue for held in matches))
             raise ValueError(f"symbol={symbol} is held at several venues ({venues}): pass venue")
         return matches[0] if matches else None
+
+    @cached_property
+    def _positions_by_symbol(
+        self,
+    ) -> tuple[tuple[Position, ...], Mapping[Symbol, Sequence[Position]]]:
+        """Return the positions by symbol, and the tuple indexed (not a field: not compared)."""
+        grouped: dict[Symbol, list[Position]] = {}
+        for held in self.positions:
+            group = grouped.get(held.symbol)
+            if group is None:
+                grouped[held.symbol] = [held]
+            else:
+                group.append(held)  # the same symbol at another venue
+        return self.positions, grouped

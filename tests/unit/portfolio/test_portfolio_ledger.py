@@ -665,13 +665,14 @@ def test_leverage_when_gross_twice_nav_then_two_not_divided_by_nav_again() -> No
 # --- peak, drawdown and daily PnL --------------------------------------------------------------
 
 
-def test_peak_when_mark_rises_then_falls_between_snapshots_then_drawdown_from_the_high() -> None:
+def test_peak_when_snapshot_saw_the_high_then_drawdown_from_the_high() -> None:
     # Arrange
     portfolio = funded()
     book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("1"), price=Decimal("10000")))
-
-    # Act: the high is seen only by mark(), never by a snapshot
     portfolio.mark(VENUE, PERP, Decimal("12500"))
+    portfolio.snapshot(T0)
+
+    # Act
     portfolio.mark(VENUE, PERP, Decimal("8750"))
     result = portfolio.snapshot(T0)
 
@@ -679,6 +680,46 @@ def test_peak_when_mark_rises_then_falls_between_snapshots_then_drawdown_from_th
     assert result.peak_nav == Decimal("12500")
     assert result.nav == Decimal("8750")
     assert result.drawdown_frac == Decimal("0.3")
+
+
+def test_peak_when_mark_rises_then_falls_before_a_snapshot_then_not_observed() -> None:
+    # Arrange
+    portfolio = funded()
+    book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("1"), price=Decimal("10000")))
+
+    # Act: a mark stores a price; NAV is observed at snapshots (one per step)
+    portfolio.mark(VENUE, PERP, Decimal("12500"))
+    portfolio.mark(VENUE, PERP, Decimal("8750"))
+    result = portfolio.snapshot(T0)
+
+    # Assert
+    assert portfolio.baselines()[0] == result.peak_nav == result.nav == Decimal("8750")
+
+
+def test_peak_when_hedged_legs_both_rise_and_are_marked_one_by_one_then_no_phantom_high() -> None:
+    # Arrange: long 1 spot and short 1 perpetual at 10,000: NAV does not move with the price
+    portfolio = funded("20000")
+    book(portfolio, SPOT, spot_fill(quantity=Decimal("1"), price=Decimal("10000")))
+    book(
+        portfolio,
+        PERPETUAL,
+        perp_fill(
+            trade_id=TradeId("t-2"), side=Side.SELL, quantity=Decimal("1"), price=Decimal("10000")
+        ),
+    )
+    portfolio.mark(VENUE, SYMBOL, Decimal("10000"))
+    portfolio.mark(VENUE, PERP, Decimal("10000"))
+    portfolio.snapshot(T0)
+
+    # Act: the next step marks both legs at 11,000, one after the other
+    portfolio.mark(VENUE, SYMBOL, Decimal("11000"))  # half marked, the book would read 21,000
+    portfolio.mark(VENUE, PERP, Decimal("11000"))
+    result = portfolio.snapshot(T0 + timedelta(minutes=1))
+
+    # Assert: no drawdown from a NAV the account never had
+    assert result.nav == Decimal("20000")
+    assert result.peak_nav == Decimal("20000")
+    assert result.drawdown_frac == 0
 
 
 def test_peak_when_nav_recovers_then_stays_at_the_high() -> None:
@@ -810,6 +851,7 @@ def test_baselines_when_restored_after_restart_then_drawdown_measured_from_old_p
     before = funded()
     book(before, SPOT, spot_fill(quantity=Decimal("1"), price=Decimal("5000")))
     before.mark(VENUE, SYMBOL, Decimal("7000"))
+    before.snapshot(T0)
     peak, day, day_open = before.baselines()
     restarted = funded()
     book(restarted, SPOT, spot_fill(quantity=Decimal("1"), price=Decimal("5000")))

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from aiswarm.types import Symbol, VenueId
-from kit.builders import fill, position, snapshot
+from kit.builders import SYMBOL, fill, position, snapshot
 
 
 def test_fill_when_fee_negative_then_accepted_as_rebate() -> None:
@@ -111,6 +111,34 @@ def test_position_lookup_when_symbol_at_two_venues_then_venue_required() -> None
     assert built.position(first.symbol, VenueId("hyperliquid")) == second
     with pytest.raises(ValueError, match="several venues"):
         built.position(first.symbol)
+
+
+def test_position_lookup_when_copied_with_other_positions_then_answers_for_the_copy() -> None:
+    # Arrange: the original is asked first, so its index exists when it is copied
+    held = position()
+    original = snapshot(positions=(held,))
+    assert original.position(held.symbol) == held
+
+    # Act
+    emptied = original.model_copy(update={"positions": ()})
+    other = position(symbol=Symbol("ETH/USDT"))
+    replaced = original.model_copy(update={"positions": (other,)})
+
+    # Assert
+    assert emptied.position(held.symbol) is None
+    assert replaced.position(held.symbol) is None
+    assert replaced.position(other.symbol) == other
+    assert original.position(held.symbol) == held
+
+
+def test_snapshot_equality_when_one_was_asked_for_a_position_then_unchanged() -> None:
+    # Arrange
+    asked = snapshot(positions=(position(),))
+    asked.position(SYMBOL)
+
+    # Act / Assert: the index is not part of the value
+    assert asked == snapshot(positions=(position(),))
+    assert "positions_by_symbol" not in asked.model_dump_json()
 
 
 def test_snapshot_when_symbol_held_twice_at_one_venue_then_refused() -> None:
