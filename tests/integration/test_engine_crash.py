@@ -133,9 +133,12 @@ async def _recover_and_check(config_path: Path, db: Path) -> tuple[int, int]:
     engine = host.engine
     oms = engine.spine.oms
     at_crash = set(host.recovered.open_before_reconcile)
+    # A cancel asked before the crash is asked again at the restart, so only the orders that
+    # were acknowledged and not being cancelled must still be working.
+    cancelling = set(host.recovered.cancel_asked_before_reconcile)
     acknowledged = {
         cid
-        for cid in at_crash
+        for cid in at_crash - cancelling
         if oms.orders[cid].venue_order_id is not None  # type: ignore[index]
     }
     after = {order.client_order_id for order in oms.open_orders()}

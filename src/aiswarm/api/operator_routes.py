@@ -108,7 +108,7 @@ def operator_router(service: TradingService) -> APIRouter:
     ) -> list[dict[str, Any]]:
         if end_ns < start_ns:
             raise HTTPException(
-                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status_code=422,
                 detail=f"end_ns={end_ns} is before start_ns={start_ns}; pass end_ns >= start_ns",
             )
         return await service.feed_history(feed_id, start_ns, end_ns, limit)

@@ -87,6 +87,7 @@ class Recovered:
     resume_ns: int | None
     records: int
     open_before_reconcile: tuple[str, ...] = ()
+    cancel_asked_before_reconcile: tuple[str, ...] = ()
     session_records: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
@@ -317,12 +318,16 @@ async def open_engine(
     session, _ = recorded_session(records)
 
     open_in_log: list[str] = []
+    cancel_asked: list[str] = []
 
     def take_book_back(spine: Spine) -> None:
         # A paused or stopped account must not resend anything while it reconciles.
         spine.pause.paused = session is not SessionState.RUNNING and bool(records)
         spine.pause.reason = f"session {session.value} at restart"
-        open_in_log.extend(order.client_order_id for order in spine.oms.open_orders())
+        for order in spine.oms.open_orders():
+            open_in_log.append(order.client_order_id)
+            if order.status is OrderStatus.PENDING_CANCEL:
+                cancel_asked.append(order.client_order_id)
         restored = list(restored_orders(spine.oms.open_orders()))
         if isinstance(venue, PaperVenue):
             positions = {
@@ -379,7 +384,15 @@ async def open_engine(
     if records:
         _restore_engine(engine, records, last_cycle)
     sessions = tuple((kind, payload) for kind, payload in records if kind == SESSION_CHANGED)
-    return Recovered(engine, open_new, resume_ns, len(records), tuple(open_in_log), sessions)
+    return Recovered(
+        engine,
+        open_new,
+        resume_ns,
+        len(records),
+        tuple(open_in_log),
+        tuple(cancel_asked),
+        sessions,
+    )
 
 
 def recorded_session(

@@ -19,7 +19,9 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    then resting orders are cancelled (and positions flattened when configured). When nothing
    that could move NAV has changed since the last evaluation (no position open, the same cash,
    the same run of venue rejections, the same UTC day) the answer cannot differ, so the snapshot
-   is skipped; that keeps a mostly-flat backtest cheap without changing any decision.
+   is skipped. Holding, with nothing else changed, NAV is computed and the full evaluation runs
+   only when NAV leaves the band where the last verdict must stand (above the trip levels, not
+   above the peak). Both keep a backtest cheap without changing any decision.
 5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
@@ -153,6 +155,8 @@ class TradingEngine:
         self._recorded_baselines: tuple[object, ...] = (None, None, None)
         self._evaluated_key: tuple[object, ...] | None = None
         self._flat_nav: Decimal | None = None
+        # While holding: the NAV band in which the last full verdict stands (see ``_band``).
+        self._quiet_band: tuple[Decimal, Decimal] | None = None
         # Set at a restart: flatten once the book is valued (a trip's flattening may be owed).
         self._flatten_due = False
         # Per symbol, the open time of the newest bar the venue already matched before a
@@ -297,6 +301,13 @@ class TradingEngine:
                 portfolio.mark(series.venue, series.symbol, series.close_at(series.end - 1))
         if portfolio.missing_marks():
             return False, None  # a position without a price yet: nothing to value it at
+        if key == self._evaluated_key and self._quiet_band is not None:
+            nav = portfolio.nav()
+            low, peak = self._quiet_band
+            if low < nav <= peak:
+                # Holding, nothing else changed, and NAV between the trip level and the peak:
+                # no trip, no new peak, no new day. The verdict is the last one.
+                return False, nav
         snapshot = portfolio.snapshot(self.clock.now())
         await self._checkpoint_baselines()
         inputs = self._flatten_inputs_for(snapshot)
@@ -307,10 +318,29 @@ class TradingEngine:
         change, _ = await spine.kill_switch.check(snapshot, inputs)
         self._evaluated_key = self._nav_inputs()
         self._flat_nav = snapshot.nav if not holding else None
+        self._quiet_band = None if change is not None else self._band(snapshot)
         if change is None:
             return False, snapshot.nav
         self.trips += 1
         return True, snapshot.nav
+
+    def _band(self, snapshot: PortfolioSnapshot) -> tuple[Decimal, Decimal] | None:
+        """Return the NAV band (trip level, peak] in which the next verdict cannot change.
+
+        Daily loss trips at NAV <= day-open x (1 - limit), drawdown at NAV <= peak x (1 -
+        limit); above both and not above the peak, nothing is observed either. The level is
+        rounded up a hair so that a NAV at the boundary always takes the full evaluation.
+        """
+        opening = snapshot.nav - snapshot.daily_pnl
+        peak = snapshot.peak_nav
+        if opening <= 0 or peak <= 0:
+            return None  # a non-positive opening NAV trips on any loss: evaluate every time
+        limits = self.limits
+        level = max(
+            opening - opening * limits.max_daily_loss_frac,
+            peak - peak * limits.max_drawdown_frac,
+        )
+        return level + abs(level).scaleb(-20), peak
 
     def _flatten_inputs_for(
         self, snapshot: PortfolioSnapshot
