@@ -263,3 +263,21 @@ def test_config_check_when_agent_parameter_unknown_then_exit_2_naming_it(tmp_pat
     _assert_one_line_error(
         result, 2, "ema_cross parameter 'fsat' is unknown (did you mean 'fast'?)"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("--account", "bad name!"), "--account was 'bad name!'"),
+        (("--account", "paper-9"), "account paper-9 is not in the store; add --new-account"),
+    ],
+    ids=["bad-name", "unknown-account"],
+)
+def test_run_when_account_option_wrong_then_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], text: str
+) -> None:
+    config = _config(tmp_path, _TRADING)
+
+    result = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), *args)
+
+    _assert_one_line_error(result, 2, text)
