@@ -226,10 +226,6 @@ class MarketState:
             return None
         return series.close_at(series.end - 1)
 
-    def ends(self) -> dict[Symbol, int]:
-        """Return how many bars each symbol has (its next bar's index)."""
-        return {symbol: s.end for symbol, s in self._series.items()}
-
 
 def _empty_columns(size: int) -> list[Column]:
     return [np.zeros(size, dtype=np.int64)] + [np.zeros(size) for _ in range(5)]

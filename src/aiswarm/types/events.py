@@ -48,22 +48,20 @@ class EventType(StrEnum):
     ORDER_EVENT = "order.event"
     ORDER_ANOMALY = "order.anomaly"
     FUNDING = "funding"
-    # runtime/spine.py and runtime/paper_session.py: the account's cash and risk baselines
+    # runtime/spine.py and runtime/engine.py: the account's cash and risk baselines
     PORTFOLIO_DEPOSIT = "portfolio.deposit"
     PORTFOLIO_BASELINE = "portfolio.baseline"
-    # runtime/paper_session.py and runtime/platform.py: the process and its session
+    # Written by versions before the trading engine (each start opened a new account); kept so
+    # that such a log still lists by type. Nothing appends it now.
     SESSION_STARTED = "session.started"
+    # runtime/engine.py and runtime/host.py: an account's session and the process
     SESSION_CHANGED = "session.changed"
     RUNTIME_STARTED = "runtime.started"
     RUNTIME_STOPPED = "runtime.stopped"
     CYCLE_COMPLETED = "cycle.completed"
-    # Registered ahead of their writers, which nothing appends yet: the per-account trading
-    # engine (an account opened, its engine started or stopped, a replay that fell behind) and
-    # the mandate registry (a mandate created, changed or retired).
+    # runtime/composition.py: an account is opened (only when asked, or at the first start)
     ACCOUNT_OPENED = "account.opened"
-    ENGINE_STARTED = "engine.started"
-    ENGINE_STOPPED = "engine.stopped"
-    REPLAY_LAGGED = "replay.lagged"
+    # Registered ahead of its writer, which nothing appends yet: the mandate registry.
     MANDATE_CHANGED = "mandate.changed"
 
 

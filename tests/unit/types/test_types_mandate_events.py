@@ -130,7 +130,7 @@ def test_event_type_when_listed_then_names_follow_values_and_values_are_unique()
     assert len({member.value for member in EventType}) == len(EventType)
 
 
-def test_event_type_when_engine_work_lands_then_its_types_are_registered() -> None:
+def test_event_type_when_engine_appends_then_its_types_are_registered() -> None:
     # Assert
-    wanted = {"account.opened", "engine.started", "engine.stopped", "replay.lagged"}
+    wanted = {"account.opened", "cycle.completed", "session.changed", "runtime.started"}
     assert wanted <= {member.value for member in EventType}
