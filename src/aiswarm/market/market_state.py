@@ -81,18 +81,6 @@ class SymbolSeries:
         self._exact_close: list[Decimal] = []
         self.series = _series(self._columns)
 
-    @property
-    def is_preloaded(self) -> bool:
-        """Return True when the whole series was loaded up front (a backtest)."""
-        return self._preloaded is not None
-
-    @property
-    def last_close_ns(self) -> int | None:
-        """Return when the latest valid bar closed (epoch ns), None before the first."""
-        if self.end == 0:
-            return None
-        return int(self._columns[0][self.end - 1]) + self.interval_s * _NS
-
     def append(self, bar: Bar) -> int:
         """Append ``bar`` (the next one in time); return its index."""
         if self._preloaded is not None:
@@ -193,9 +181,6 @@ class MarketState:
 
     def __iter__(self) -> Iterator[SymbolSeries]:
         return iter(self._series.values())
-
-    def __contains__(self, symbol: object) -> bool:
-        return symbol in self._series
 
     @property
     def symbols(self) -> list[Symbol]:

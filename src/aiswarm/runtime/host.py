@@ -177,8 +177,8 @@ class Host:
 
     async def record_step(self, report: StepReport) -> None:
         """Checkpoint a step in its account's stream: where a restart resumes."""
-        engine = self.engines[AccountId(self.engine.account)]
-        lag = self.drivers[engine.account].lag
+        engine = self.engine
+        lag = self.driver.lag
         await engine.journal.append(
             CYCLE_COMPLETED,
             {

@@ -59,10 +59,6 @@ class TradingService:
         """Return the mode the host runs in."""
         return self._host.config.mode.value
 
-    def accounts(self) -> list[str]:
-        """Return the accounts this host runs."""
-        return list(self._host.engines)
-
     def _engine(self, account: str | None) -> TradingEngine:
         engines = self._host.engines
         if account is None:
