@@ -330,6 +330,10 @@ def test_random_books_when_recomputed_independently_then_equal_to_the_last_decim
     assert Fraction(result.gross_exposure) == gross
     assert Fraction(result.net_exposure) == net
     assert result.peak_nav >= result.nav
+    assert run.portfolio.marked_nav() == result.nav
+    assert run.portfolio.has_open_positions() == any(
+        held.quantity != 0 for held in reference.holdings.values()
+    )
 
 
 @given(start=_DEPOSITS, ops=_OPS, exits=st.tuples(_PRICES, _PRICES))

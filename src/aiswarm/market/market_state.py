@@ -62,6 +62,7 @@ class SymbolSeries:
         self.end = 0
         self._window = liquidity_window
         self._preloaded = preloaded
+        self._preloaded_count = 0 if preloaded is None else len(preloaded)
         self._columns: list[Column]
         if preloaded is not None:
             self._columns = [
@@ -79,6 +80,7 @@ class SymbolSeries:
             self._columns = _empty_columns(_FIRST_CAPACITY)
             self._cum_notional = []
         self._exact_close: list[Decimal] = []
+        self._latest: tuple[int, Decimal | None] = (0, None)
         self.series = _series(self._columns)
 
     def append(self, bar: Bar) -> int:
@@ -122,8 +124,8 @@ class SymbolSeries:
                 f"{self.symbol}: bar {index} closed but bar {self.end} is next; "
                 "a replay must not skip or repeat a bar"
             )
-        if index >= len(self._preloaded):
-            raise ValueError(f"{self.symbol} has {len(self._preloaded)} bars; no bar {index}")
+        if index >= self._preloaded_count:
+            raise ValueError(f"{self.symbol} has {self._preloaded_count} bars; no bar {index}")
         self.end = index + 1
 
     def bar_at(self, index: int) -> Bar:
@@ -144,6 +146,14 @@ class SymbolSeries:
             value = float(self._preloaded.close[index])
             return Decimal(repr(value)).quantize(self._price_quantum)
         return self._exact_close[index]
+
+    def latest_close(self) -> Decimal | None:
+        """Return the newest closed bar's exact close (None before the first), built once."""
+        end = self.end
+        cached = self._latest
+        if cached[0] != end:
+            cached = self._latest = (end, self.close_at(end - 1))
+        return cached[1]
 
     def liquidity_at(self, index: int) -> float:
         """Return the traded notional (quote units) over the window ending at bar ``index``."""
@@ -207,9 +217,7 @@ class MarketState:
     def latest_close(self, symbol: Symbol) -> Decimal | None:
         """Return ``symbol``'s latest closed bar's exact close, None before its first bar."""
         series = self._series.get(symbol)
-        if series is None or series.end == 0:
-            return None
-        return series.close_at(series.end - 1)
+        return None if series is None else series.latest_close()
 
 
 def _empty_columns(size: int) -> list[Column]:

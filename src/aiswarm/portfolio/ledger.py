@@ -97,6 +97,17 @@ def _positive(value: Decimal, name: str) -> Decimal:
     return number
 
 
+def _worth(book: PositionBook, market_value: Decimal) -> Decimal:
+    """Return what an open book adds to NAV at ``market_value`` (quantity x mark).
+
+    Spot holdings are worth their market value; a perpetual only its unrealised PnL (market
+    value - cost basis), because its notional was never paid out of cash.
+    """
+    if book.kind is InstrumentKind.SPOT:
+        return market_value
+    return subtract(market_value, book.cost_basis)
+
+
 class Portfolio:
     """One account's cash and positions, keyed by (venue, symbol); see the module docstring."""
 
@@ -109,6 +120,7 @@ class Portfolio:
         "_fills_seen",
         "_funding_seen",
         "_marks",
+        "_open",
         "_peak_nav",
         "_positions",
     )
@@ -117,6 +129,8 @@ class Portfolio:
         self._account = account
         self._cash = _ZERO
         self._books: dict[_Key, PositionBook] = {}
+        # The books that are not flat: only these move NAV, so valuing walks them alone.
+        self._open: dict[_Key, PositionBook] = {}
         self._positions: dict[_Key, Position] = {}  # built lazily from the books
         self._marks: dict[_Key, Decimal] = {}
         self._fills_seen: dict[tuple[VenueId, TradeId], tuple[object, ...]] = {}
@@ -175,11 +189,19 @@ class Portfolio:
         book = self._books.get(key) or PositionBook(fill.venue, fill.symbol, instrument.kind)
         updated, cash_change = book_fill(book, fill.side, fill.quantity, fill.price, fill.fee)
         new_cash = add(self._cash, cash_change)
-        self._books[key] = updated
-        self._positions.pop(key, None)
+        self._store(key, updated)
         self._cash = new_cash
         self._fills_seen[trade_key] = terms
         return True
+
+    def _store(self, key: _Key, book: PositionBook) -> None:
+        """Replace the book at ``key``; keep the open-book index and the position cache true."""
+        self._books[key] = book
+        self._positions.pop(key, None)
+        if book.is_flat:
+            self._open.pop(key, None)
+        else:
+            self._open[key] = book
 
     def _check_fill(self, fill: Fill, instrument: Instrument) -> _Key:
         """Return the fill's position key, or raise when the fill cannot be booked as given."""
@@ -231,8 +253,7 @@ class Portfolio:
         if book is not None:
             updated, cash_change = book_funding(book, funding_rate, funding_mark)
             new_cash = add(self._cash, cash_change)
-            self._books[key] = updated
-            self._positions.pop(key, None)
+            self._store(key, updated)
             self._cash = new_cash
         self._funding_seen.add(funding_key)
         return True
@@ -256,8 +277,7 @@ class Portfolio:
         if book is not None:
             updated, cash_change = book_funding_payment(book, payment)
             new_cash = add(self._cash, cash_change)
-            self._books[key] = updated
-            self._positions.pop(key, None)
+            self._store(key, updated)
             self._cash = new_cash
         self._funding_seen.add(funding_key)
         return True
@@ -318,21 +338,31 @@ class Portfolio:
 
     def has_open_positions(self) -> bool:
         """Return True while any position is not flat (only then can a mark move NAV)."""
-        return any(not book.is_flat for book in self._books.values())
+        return bool(self._open)
 
     def missing_marks(self) -> tuple[_Key, ...]:
         """Return the open positions that have no mark price, sorted; empty when NAV is known."""
-        return tuple(
-            sorted(
-                key
-                for key, book in self._books.items()
-                if not book.is_flat and key not in self._marks
-            )
-        )
+        marks = self._marks
+        return tuple(sorted(key for key in self._open if key not in marks))
 
     def nav(self) -> Decimal:
         """Return NAV at the current marks; raise ``MissingMarkError`` when one is missing."""
         return self._value().nav
+
+    def marked_nav(self) -> Decimal | None:
+        """Return NAV at the current marks, or None while an open position has no mark.
+
+        The same sum as ``nav`` in one pass without exposures: what a step needs to see
+        whether anything can have changed since the last full valuation.
+        """
+        marks = self._marks
+        nav = self._cash
+        for key, book in self._open.items():
+            mark = marks.get(key)
+            if mark is None:
+                return None
+            nav = add(nav, _worth(book, multiply(book.quantity, mark)))
+        return nav
 
     def snapshot(self, now: datetime) -> PortfolioSnapshot:
         """Return the account at ``now`` (UTC) and record it as an observation of NAV.
@@ -379,18 +409,16 @@ class Portfolio:
     def _value(self) -> _Valuation:
         """Return NAV and exposures at the current marks, or raise ``MissingMarkError``.
 
-        One pass over the books, in their insertion order: the sums are exact, and adding in
-        the same order every time gives the same Decimal (exponent included) every time.
+        One pass over the open books, in the order they opened: the sums are exact, and adding
+        in the same order every time gives the same Decimal (exponent included) every time.
         """
         marks = self._marks
         nav = self._cash
         gross = net = _ZERO
         open_keys: list[_Key] = []
         missing: list[_Key] = []
-        for key, book in self._books.items():
+        for key, book in self._open.items():
             quantity = book.quantity
-            if not quantity:
-                continue
             mark = marks.get(key)
             if mark is None:
                 missing.append(key)
@@ -399,12 +427,7 @@ class Portfolio:
             market_value = multiply(quantity, mark)
             gross = add(gross, market_value.copy_abs())
             net = add(net, market_value)
-            # Spot holdings are worth their market value; a perpetual only its unrealised PnL
-            # (market value - cost basis), because its notional was never paid out of cash.
-            if book.kind is InstrumentKind.SPOT:
-                nav = add(nav, market_value)
-            else:
-                nav = add(nav, subtract(market_value, book.cost_basis))
+            nav = add(nav, _worth(book, market_value))
         if missing:
             raise MissingMarkError(tuple(sorted(missing)))
         return _Valuation(nav, gross, net, open_keys)

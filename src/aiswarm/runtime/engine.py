@@ -34,7 +34,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiswarm.clock import SimulatedClock, from_ns
 from aiswarm.execution import EventJournal, Venue
@@ -69,11 +69,14 @@ SESSION_CHANGED = EventType.SESSION_CHANGED
 _NS = 1_000_000_000
 _DAY_NS = 86_400 * _NS
 _EMPTY: tuple[MarketEvent, ...] = ()
+_PAUSED = SessionState.PAUSED
 
 
-@dataclass(frozen=True, slots=True)
-class StepReport:
-    """What one step did: for the status line, the cycle record and the API."""
+class StepReport(NamedTuple):
+    """What one step did: for the status line, the cycle record and the API.
+
+    A named tuple because every step builds one, hundreds of thousands in a backtest.
+    """
 
     step: int
     now_ns: int
@@ -195,7 +198,7 @@ class TradingEngine:
         coordinator = self.coordinator
         signals = orders = 0
         frame = self.market.frame(now_ns)
-        if self.session is not SessionState.PAUSED and frame.symbols:
+        if self.session is not _PAUSED and frame.symbols:
             if self._timeout is None:
                 collected = coordinator.collect(frame)
             else:
@@ -216,8 +219,8 @@ class TradingEngine:
             orders=orders,
             nav=nav,
             pnl=None if nav is None else nav - self.starting_cash,
-            trading_state=self.spine.kill_switch.switch.state.value,
-            session=self.session.value,
+            trading_state=self.spine.kill_switch.switch.state,  # a StrEnum: its text
+            session=self.session,
             tripped=tripped,
         )
         self.last = report
@@ -256,7 +259,7 @@ class TradingEngine:
         for series in self.market:
             if series.end == 0:
                 continue
-            view, close = self._market_view(series, series.end - 1)
+            view, close = self._market_view(series)
             markets[series.symbol] = view
             portfolio.mark(series.venue, series.symbol, close)
         return markets
@@ -272,8 +275,11 @@ class TradingEngine:
             limit_position_notional_usd=self.limits.max_position_notional_usd,
         )
 
-    def _market_view(self, series: SymbolSeries, index: int) -> tuple[MarketView, Decimal]:
-        close = series.close_at(index)
+    def _market_view(self, series: SymbolSeries) -> tuple[MarketView, Decimal]:
+        """Return ``series``' newest closed bar as the market view, and its exact close."""
+        index = series.end - 1
+        close = series.latest_close()
+        assert close is not None  # callers skip a series with no closed bar
         liquidity = series.liquidity_at(index)
         view = MarketView(
             symbol=series.symbol,
@@ -296,13 +302,15 @@ class TradingEngine:
             # Flat, with the same cash and the same run of rejections: NAV is the cash and the
             # verdict is the last one, so no snapshot is needed.
             return False, self._flat_nav
+        mark = portfolio.mark
         for series in self.market:
-            if series.end:
-                portfolio.mark(series.venue, series.symbol, series.close_at(series.end - 1))
-        if portfolio.missing_marks():
+            close = series.latest_close()
+            if close is not None:
+                mark(series.venue, series.symbol, close)
+        nav = portfolio.marked_nav()
+        if nav is None:
             return False, None  # a position without a price yet: nothing to value it at
         if key == self._evaluated_key and self._quiet_band is not None:
-            nav = portfolio.nav()
             low, peak = self._quiet_band
             if low < nav <= peak:
                 # Holding, nothing else changed, and NAV between the trip level and the peak:
@@ -352,7 +360,7 @@ class TradingEngine:
             if not views:
                 for series in self.market:
                     if series.end:
-                        views[series.symbol] = self._market_view(series, series.end - 1)[0]
+                        views[series.symbol] = self._market_view(series)[0]
             return FlattenInputs(
                 instrument=self.instruments.get(position.symbol),
                 mandate=self.mandate,
@@ -405,10 +413,7 @@ class TradingEngine:
         self._flatten_due = flatten_due
 
     def _nav(self) -> Decimal | None:
-        portfolio = self.spine.portfolio
-        if portfolio.missing_marks():
-            return None
-        return portfolio.nav()
+        return self.spine.portfolio.marked_nav()
 
     # ------------------------------------------------------------------ session
 

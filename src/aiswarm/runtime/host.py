@@ -225,6 +225,8 @@ class Host:
         self.stopped = True
         for driver in self.drivers.values():
             driver.stop()
+        for driver in self.drivers.values():
+            await driver.wait_idle()  # a step under way records its events first
         cancelled = 0
         for engine in self.engines.values():
             if engine.session in (SessionState.RUNNING, SessionState.PAUSED):

@@ -113,10 +113,16 @@ class ReplayDriver:
         self.lag = LagGauge()
         self.finished = False
         self._stopping = asyncio.Event()
+        self._idle = asyncio.Event()  # set while no ``run`` is in progress
+        self._idle.set()
 
     def stop(self) -> None:
         """Finish the step in progress, then return from ``run``."""
         self._stopping.set()
+
+    async def wait_idle(self) -> None:
+        """Return once no ``run`` is in progress (a step under way has finished)."""
+        await self._idle.wait()
 
     @property
     def stopping(self) -> bool:
@@ -129,6 +135,15 @@ class ReplayDriver:
         max_steps: int | None = None,
     ) -> None:
         """Run steps until the data ends, ``stop()``, or ``max_steps`` steps in this run."""
+        self._idle.clear()
+        try:
+            await self._run(on_step, max_steps)
+        finally:
+            self._idle.set()
+
+    async def _run(
+        self, on_step: Callable[[StepReport], Awaitable[None]], max_steps: int | None
+    ) -> None:
         taken = 0
         async for close_ns, bars in replay_groups(self._feeds, self._after_ns):
             if self._stopping.is_set() or (max_steps is not None and taken >= max_steps):

@@ -577,6 +577,7 @@ def test_snapshot_when_open_position_has_no_mark_then_refused_naming_symbol() ->
         portfolio.snapshot(T0)
     assert raised.value.missing == ((VENUE, PERP),)
     assert portfolio.missing_marks() == ((VENUE, PERP),)
+    assert portfolio.marked_nav() is None
     with pytest.raises(MissingMarkError):
         portfolio.nav()
     with pytest.raises(MissingMarkError):
@@ -593,6 +594,7 @@ def test_snapshot_when_missing_mark_supplied_then_valued() -> None:
 
     # Assert
     assert portfolio.missing_marks() == ()
+    assert portfolio.marked_nav() == Decimal("10001")
     assert portfolio.snapshot(T0).nav == Decimal("10001")
     assert portfolio.mark_price(VENUE, PERP) == Decimal("101")
 
