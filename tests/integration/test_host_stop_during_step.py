@@ -48,7 +48,8 @@ async def test_stop_when_a_step_is_under_way_then_runtime_stopped_is_the_last_re
 
     # Assert
     assert not finished_while_held
-    assert replay.done() and replay.exception() is None
+    assert replay.done()
+    assert replay.exception() is None
     async with await open_event_store(config.store.url, SimulatedClock(from_ns(0))) as store:
         events = [event async for event in store.replay()]
     assert events[-1].type == EventType.RUNTIME_STOPPED
