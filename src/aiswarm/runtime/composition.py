@@ -329,18 +329,18 @@ async def open_engine(
             if order.status is OrderStatus.PENDING_CANCEL:
                 cancel_asked.append(order.client_order_id)
         restored = list(restored_orders(spine.oms.open_orders()))
+        orders = spine.oms.orders.values()
+        acknowledged = sum(1 for order in orders if order.venue_order_id is not None)
         if isinstance(venue, PaperVenue):
             positions = {
                 (account, symbol): position.quantity
                 for symbol, bars in feeds.items()
                 if (position := spine.portfolio.position(bars.venue, symbol)) is not None
             }
-            orders = spine.oms.orders.values()
-            acknowledged = sum(1 for order in orders if order.venue_order_id is not None)
             trades = sum(len(order.trade_ids) for order in orders)
             venue.restore(restored, positions, acknowledged, trades)
         elif isinstance(venue, ShadowVenue):
-            venue.restore(restored)
+            venue.restore(restored, acknowledged)
 
     spine = await open_spine(
         store=store,
