@@ -156,8 +156,7 @@ class TradingEngine:
         self.starting_cash = Decimal(0)
         self.last: StepReport | None = None
         self._recorded_baselines: tuple[object, ...] = (None, None, None)
-        self._evaluated_key: tuple[object, ...] | None = None
-        self._flat_nav: Decimal | None = None
+        self._judged: tuple[object, ...] | None = None  # ``_verdict_key`` at the last verdict
         # While holding: the NAV band in which the last full verdict stands (see ``_band``).
         self._quiet_band: tuple[Decimal, Decimal] | None = None
         # Set at a restart: flatten once the book is valued (a trip's flattening may be owed).
@@ -293,29 +292,29 @@ class TradingEngine:
         return view, close
 
     async def _evaluate_kill_switch(self) -> tuple[bool, Decimal | None]:
-        """Value the book once and let the kill switch judge it; return (tripped, NAV)."""
+        """Value the book once and let the kill switch judge it; return (tripped, NAV).
+
+        NAV is computed every step (the held symbols marked at their latest close). The full
+        verdict (snapshot, baselines, kill switch) runs only when NAV leaves the band where the
+        last verdict must stand, or when something else it weighs has changed (``_verdict_key``).
+        """
         spine = self.spine
         portfolio = spine.portfolio
-        holding = portfolio.has_open_positions()
-        key = self._nav_inputs()
-        if not holding and key == self._evaluated_key:
-            # Flat, with the same cash and the same run of rejections: NAV is the cash and the
-            # verdict is the last one, so no snapshot is needed.
-            return False, self._flat_nav
-        mark = portfolio.mark
-        for series in self.market:
-            close = series.latest_close()
-            if close is not None:
-                mark(series.venue, series.symbol, close)
+        if portfolio.has_open_positions():
+            market = self.market
+            mark = portfolio.mark
+            for venue, symbol in portfolio.open_markets():
+                close = market.latest_close(symbol)
+                if close is not None and market[symbol].venue == venue:
+                    mark(venue, symbol, close)
         nav = portfolio.marked_nav()
         if nav is None:
             return False, None  # a position without a price yet: nothing to value it at
-        if key == self._evaluated_key and self._quiet_band is not None:
-            low, peak = self._quiet_band
-            if low < nav <= peak:
-                # Holding, nothing else changed, and NAV between the trip level and the peak:
-                # no trip, no new peak, no new day. The verdict is the last one.
-                return False, nav
+        band = self._quiet_band
+        if band is not None and band[0] < nav <= band[1] and self._verdict_key() == self._judged:
+            # NAV between the trip level and the peak, same day, same run of rejections, same
+            # latch: no trip, no new peak, no new day. The verdict is the last one.
+            return False, nav
         snapshot = portfolio.snapshot(self.clock.now())
         await self._checkpoint_baselines()
         inputs = self._flatten_inputs_for(snapshot)
@@ -324,8 +323,7 @@ class TradingEngine:
             if spine.kill_switch.switch.is_latched() and self.limits.flatten_on_trip:
                 await spine.kill_switch.flatten(snapshot, inputs)
         change, _ = await spine.kill_switch.check(snapshot, inputs)
-        self._evaluated_key = self._nav_inputs()
-        self._flat_nav = snapshot.nav if not holding else None
+        self._judged = self._verdict_key()
         self._quiet_band = None if change is not None else self._band(snapshot)
         if change is None:
             return False, snapshot.nav
@@ -371,15 +369,14 @@ class TradingEngine:
 
         return inputs
 
-    def _nav_inputs(self) -> tuple[object, ...]:
-        """What, for a flat book, decides NAV and the verdict: cash, rejections, latch, day.
+    def _verdict_key(self) -> tuple[object, ...]:
+        """What the verdict weighs besides NAV: the run of rejections, the latch, the UTC day.
 
-        The UTC day is in it because the first snapshot of a day opens that day's baseline:
-        skipped, a later fill's loss would be measured from after it, and missed.
+        The day is in it because the first snapshot of a day opens that day's baseline:
+        skipped, a later loss would be measured from after it, and missed.
         """
         spine = self.spine
         return (
-            spine.portfolio.cash,
             spine.oms.activity.consecutive_rejections,
             spine.kill_switch.switch.is_latched(),
             self.clock.now_ns() // _DAY_NS,
