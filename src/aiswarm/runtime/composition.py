@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from aiswarm.agents import Agent, build_agents, parse_agents_config
@@ -42,6 +43,7 @@ from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spin
 from aiswarm.store import EventStore
 from aiswarm.types import (
     AccountId,
+    Bar,
     EventType,
     Instrument,
     InstrumentKind,
@@ -55,7 +57,7 @@ from aiswarm.types import (
     VenueId,
 )
 from aiswarm.venues import FeeModel, PaperVenue, ShadowVenue, SlippageModel
-from aiswarm.venues.restored_book import RestoredOrder
+from aiswarm.venues.restored_book import RestoredOrder, judge_trigger
 
 __all__ = [
     "ACCOUNT_OPENED",
@@ -338,6 +340,10 @@ async def open_engine(
                 if (position := spine.portfolio.position(bars.venue, symbol)) is not None
             }
             trades = sum(len(order.trade_ids) for order in orders)
+            restored = [
+                judge_trigger(order, bars_matched(feeds.get(order.spec.symbol), order, resume_ns))
+                for order in restored
+            ]
             venue.restore(restored, positions, acknowledged, trades)
         elif isinstance(venue, ShadowVenue):
             venue.restore(restored, acknowledged)
@@ -413,6 +419,23 @@ def recorded_session(
     stops = [payload for payload in changes if payload["trigger"] == SessionTrigger.STOP.value]
     was_paused = bool(stops) and stops[-1]["from"] == SessionState.PAUSED.value
     return SessionState.STOPPED, SessionTrigger.PAUSE if was_paused else SessionTrigger.START
+
+
+def bars_matched(
+    bars: BarArrays | None, order: RestoredOrder, through_ns: int | None
+) -> Iterator[Bar]:
+    """Yield the bars a paper venue matched ``order`` against before the restart.
+
+    Those that opened at or after the order's time and closed by ``through_ns``, the last
+    recorded step: every step shows the venue its bars while an order rests.
+    """
+    if bars is None or through_ns is None:
+        return
+    ts_ns = bars.ts_ns
+    first = int(np.searchsorted(ts_ns, order.ts_ns, side="left"))
+    last = int(np.searchsorted(ts_ns, through_ns - bars.interval_s * _NS, side="right"))
+    for index in range(first, last):
+        yield bars.bar_at(index)
 
 
 def restored_orders(orders: Iterable[OrderState]) -> Iterator[RestoredOrder]:

@@ -175,11 +175,12 @@ class PaperVenue:
         ones already handed out, ``trade_count`` new trade ids after the fills already booked
         (a trade id names one fill for good: reusing one would be refused as an altered fill).
         """
-        for order in self._book.restore(orders, order_count):
+        restored = list(orders)
+        for known, order in zip(restored, self._book.restore(restored, order_count), strict=True):
             order.arrived = True
-            # A stop order that has filled at all had triggered; one that triggered without a
-            # fill is not in the journal and waits for its trigger again (never earlier).
-            order.triggered = order.filled > 0
+            # A stop order that has filled at all had triggered; one without a fill had if
+            # ``judge_trigger`` found its stop reached on a bar matched before the restart.
+            order.triggered = known.triggered or order.filled > 0
             self._rest(order)
         self._positions.update(positions)
         self._trade_count = max(self._trade_count, trade_count)
