@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
 
 from aiswarm.errors import AiswarmError, ConfigError
@@ -495,14 +495,21 @@ def run(
     asyncio.run(run_platform(config, options, out))
 
 
+def _usage_line(exc: TyperException) -> str:
+    """Return a usage error as one line: what is wrong, and where the help is."""
+    ctx = getattr(exc, "ctx", None)
+    where = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+    return f"error: {exc.format_message()}{where}"
+
+
 def main() -> None:
     """Entry point: run the app and turn our errors into one line and an exit code."""
     try:
-        code = app(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
+        code = app(standalone_mode=False, prog_name="aiswarm")
+    except TyperException as exc:  # a usage error: wrong option, bad value, missing argument
+        err.print(_usage_line(exc), markup=False)
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         code = 130
     except ConfigError as exc:
