@@ -42,7 +42,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="YAML config file [default: AIS_CONFIG or config/aiswarm.yaml]."
+        "--config", "-c", help="YAML config file (default: AIS_CONFIG or config/aiswarm.yaml)."
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
@@ -108,7 +108,7 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
 @events_app.command("verify")
 def events_verify(
     db: Annotated[
-        str | None, typer.Option("--db", help="Store URL [default: store.url from config].")
+        str | None, typer.Option("--db", help="Store URL (default: store.url from config).")
     ] = None,
     expect_head: Annotated[
         str | None,
@@ -138,7 +138,7 @@ def events_verify(
 @events_app.command("list")
 def events_list(
     db: Annotated[
-        str | None, typer.Option("--db", help="Store URL [default: from config].")
+        str | None, typer.Option("--db", help="Store URL (default: store.url from config).")
     ] = None,
     event_type: Annotated[
         list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
