@@ -379,7 +379,6 @@ class OrderManager(OrderRecovery):
             why_not = self._why_not_resend(order, now_ns)
             if why_not is not None:
                 self._unsent.pop(client_order_id, None)
-                self._cancel_when_working.pop(client_order_id, None)
                 await self._record_events(
                     [(client_order_id, OrderEvent.rejected(now_ns, why_not), None)]
                 )
@@ -425,11 +424,9 @@ class OrderManager(OrderRecovery):
                     fill = fill_from_report(report, order.spec, received_ns=self._clock.now_ns())
                 items.append((report.client_order_id, event_from_report(report), fill))
             applied += await self._record_events(items)
+        # A deferred cancel leaves this map when its order ends or the cancel is recorded.
         for client_order_id, reason in list(self._cancel_when_working.items()):
-            order = self._orders[client_order_id]
-            if order.is_terminal:
-                self._cancel_when_working.pop(client_order_id, None)
-            elif order.status in _WORKING:
+            if self._orders[client_order_id].status in _WORKING:
                 self._cancel_when_working.pop(client_order_id, None)
                 await self._cancel(client_order_id, reason)
         return applied
@@ -482,6 +479,9 @@ class OrderManager(OrderRecovery):
             self.activity.record_accepted()
         elif trigger is Trigger.REJECT:
             self.activity.record_rejected(event.ts_ns)
+        elif trigger is Trigger.CANCEL_REQUEST:
+            # A cancel deferred until the ack is now carried out (live, or replayed).
+            self._cancel_when_working.pop(client_order_id, None)
         if after.is_terminal:
             self._open.pop(client_order_id, None)
             in_symbol = self._open_by_symbol.get(after.spec.symbol)
