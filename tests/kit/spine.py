@@ -137,6 +137,7 @@ async def open_desk(
     fresh: bool = True,
     approval_ttl_s: float = 5.0,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
+    order_ttl_s: float | None = None,
     **limit_overrides: Any,
 ) -> Desk:
     """Open (or, with ``fresh=False``, reopen) a desk whose store is the file at ``path``."""
@@ -154,6 +155,7 @@ async def open_desk(
         operators=(OPERATOR,),
         approval_ttl_s=approval_ttl_s,
         algorithm=algorithm,
+        order_ttl_s=order_ttl_s,
     )
     if fresh:
         await spine.deposit(Decimal("100000"))

@@ -82,7 +82,11 @@ _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 @dataclass(frozen=True)
 class Recovered:
-    """An engine and where its replay stands: ``resume_ns`` is the last step's time, if any."""
+    """An engine and where its replay stands: ``resume_ns`` is the last step's time, if any.
+
+    ``cancel_asked_before_reconcile`` names the open orders whose cancel the log holds (sent to
+    the venue, or waiting for the venue to acknowledge the order): the restart cancels them.
+    """
 
     engine: TradingEngine
     opened: bool
@@ -328,7 +332,7 @@ async def open_engine(
         spine.pause.reason = f"session {session.value} at restart"
         for order in spine.oms.open_orders():
             open_in_log.append(order.client_order_id)
-            if order.status is OrderStatus.PENDING_CANCEL:
+            if spine.oms.is_cancel_asked(order.client_order_id):
                 cancel_asked.append(order.client_order_id)
         restored = list(restored_orders(spine.oms.open_orders()))
         orders = spine.oms.orders.values()

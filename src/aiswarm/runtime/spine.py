@@ -162,6 +162,7 @@ def assemble_spine(
 
     pause = SessionPause()
     oms = OrderManager(
+        account=account,
         venue=venue,
         pause=pause,
         verifier=verifier,
@@ -169,6 +170,7 @@ def assemble_spine(
         journal=journal,
         clock=clock,
         gate=switch,
+        unpriced_order_notional_usd=limits.max_order_notional_usd,
         on_fill=book,
         on_funding=pay,
         order_ttl_s=order_ttl_s,

@@ -42,11 +42,13 @@ class EventType(StrEnum):
     # orchestration/order_pipeline.py and kill_switch_control.py
     RISK_DECISION = "risk.decision"
     KILL_SWITCH_CHANGED = "kill_switch.changed"
-    # execution/oms.py (payloads in execution/order_journal.py)
+    # execution/oms.py (payloads in execution/order_journal.py); ORDER_CANCEL_DEFERRED is a
+    # cancel asked before the venue acknowledged the order
     ORDER_SUBMITTED = "order.submitted"
     ORDER_REFUSED = "order.refused"
     ORDER_EVENT = "order.event"
     ORDER_ANOMALY = "order.anomaly"
+    ORDER_CANCEL_DEFERRED = "order.cancel_deferred"
     FUNDING = "funding"
     # runtime/spine.py and runtime/engine.py: the account's cash and risk baselines
     PORTFOLIO_DEPOSIT = "portfolio.deposit"
