@@ -20,9 +20,11 @@ import pytest
 
 from aiswarm.clock import SimulatedClock
 from aiswarm.errors import InvalidTransition
+from aiswarm.orchestration.flatten_duty import MAX_BACKOFF_STEPS
 from aiswarm.risk import Authorisation, KillTrigger, Reason
 from aiswarm.types import EventType, Side
-from kit.spine import OPERATOR, START, Desk, open_desk, paper_venue
+from kit.builders import instrument
+from kit.spine import OPERATOR, START, Desk, memory_desk, open_desk, paper_venue
 
 pytestmark = pytest.mark.integration
 
@@ -161,13 +163,16 @@ async def test_flatten_when_a_close_still_works_then_only_the_rest_is_placed(
     await desk.next_bar(Decimal("44000"))
     _, first = await desk.check()
 
-    # Act: two more checks before the venue sees a bar
+    # Act: two more checks, seconds apart, before the venue sees a bar
+    desk.clock.advance(2)
     _, second = await desk.check()
+    desk.clock.advance(2)
     _, third = await desk.check()
 
     # Assert: never more working on the closing side than is held
     working = [o for o in desk.spine.oms.open_orders() if o.spec.reduce_only]
     assert [p.is_live for p in first + second] == [True, True]
+    assert first[0].spec.client_order_id != second[0].spec.client_order_id
     assert third == []
     assert all(o.spec.side is Side.SELL for o in working)
     assert sum(o.remaining_quantity for o in working) == desk.held() == Decimal("1")
@@ -249,3 +254,55 @@ async def test_stop_flatten_when_nothing_owed_then_refused(tmp_path: Path) -> No
     with pytest.raises(InvalidTransition, match="no flatten to stop"):
         await desk.spine.kill_switch.stop_flatten(Authorisation(OPERATOR, "hold"))
     await desk.store.close()
+
+
+async def test_flatten_when_refused_for_long_then_waits_at_most_the_longest_backoff() -> None:
+    # Arrange: tripped, and the market data stays stale
+    desk, journal = await memory_desk(flatten_on_trip=True)
+    assert (await desk.place(desk.intent("0.5"))).is_live
+    await desk.next_bar()
+    await desk.spine.kill_switch.command(KillTrigger.TRIP, "operator stop")
+
+    # Act: a hundred steps
+    for _ in range(100):
+        await desk.check(updated_ns=0)
+        await desk.next_bar()
+
+    # Assert: tried at steps 1, 2, 4, 8, 16, 32, 64 and 96
+    waits = [e.payload["retry_in_steps"] for e in journal.events([EventType.KILL_SWITCH_FLATTEN])]
+    assert waits == [1, 2, 4, 8, 16, 32, 32, 32]
+    assert MAX_BACKOFF_STEPS == 32
+
+
+async def test_flatten_when_rest_below_venue_minimum_then_recorded_once_as_dust() -> None:
+    # Arrange: tripped holding 0.5 BTC (25,000 USDT) where the venue's minimum order is larger
+    desk, journal = await memory_desk(flatten_on_trip=True)
+    assert (await desk.place(desk.intent("0.5"))).is_live
+    await desk.next_bar()
+    await desk.spine.kill_switch.command(KillTrigger.TRIP, "operator stop")
+    rules = instrument(min_notional=Decimal(30_000))
+
+    # Act
+    for _ in range(3):
+        await desk.check(rules)
+        await desk.next_bar()
+
+    # Assert: no order, one record, the position left for an operator
+    attempts = [e.payload for e in journal.events([EventType.KILL_SWITCH_FLATTEN])]
+    assert [(a["outcome"], a["quantity"]) for a in attempts] == [("dust", "0.5")]
+    assert desk.held() == Decimal("0.5")
+
+
+async def test_flatten_when_operator_resets_then_no_longer_owed() -> None:
+    # Arrange
+    desk, _ = await memory_desk(flatten_on_trip=True)
+    control = desk.spine.kill_switch
+    await control.command(KillTrigger.TRIP, "operator stop")
+    owed = control.flatten_owed()
+
+    # Act
+    await control.command(KillTrigger.RESET, "reviewed", Authorisation(OPERATOR, "reviewed"))
+
+    # Assert
+    assert owed
+    assert not control.flatten_owed()
