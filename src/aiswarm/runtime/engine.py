@@ -17,12 +17,12 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
 4. **Kill switch.** The book is valued once (every symbol marked at its latest close, one
    snapshot) and the kill switch evaluated, in every mode and every step: a trip is recorded,
    then resting orders are cancelled; while the switch is latched with ``flatten_on_trip``, the
-   flatten duty tries every step to close what is still open. When nothing
-   that could move NAV has changed since the last evaluation (no position open, the same cash,
-   the same run of venue rejections, the same UTC day) the answer cannot differ, so the snapshot
-   is skipped. Holding, with nothing else changed, NAV is computed and the full evaluation runs
-   only when NAV leaves the band where the last verdict must stand (above the trip levels, not
-   above the peak). Both keep a backtest cheap without changing any decision.
+   flatten duty tries every step to close what is still open. When nothing that could move NAV
+   has changed since the last evaluation (no position open, the same cash, the same run of venue
+   rejections, the same UTC day) the answer cannot differ, so the snapshot is skipped.
+   Holding, with nothing else changed and no flatten owed, NAV is computed and the full
+   evaluation runs only when NAV leaves the band where the last verdict must stand (above the
+   trip levels, not above the peak). Both keep a backtest cheap without changing any decision.
 5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
