@@ -473,11 +473,8 @@ def _restore_engine(
         engine.signals = int(last_cycle.get("signals_total", 0))
         engine.orders = int(last_cycle.get("orders_total", 0))
         engine.trips = int(last_cycle.get("trips_total", 0))
-    spine = engine.spine
     engine.restore_checkpoint(
-        spine.portfolio.baselines(),
-        shown_through=_newest_fill_per_symbol(records),
-        flatten_due=spine.kill_switch.switch.is_latched() and spine.portfolio.has_open_positions(),
+        engine.spine.portfolio.baselines(), shown_through=_newest_fill_per_symbol(records)
     )
     # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
     engine.coordinator.restore(records)

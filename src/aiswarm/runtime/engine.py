@@ -16,12 +16,13 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    agent, and the OMS refuses every new submit at its gate (see ``trading_gate``).
 4. **Kill switch.** The book is valued once (every symbol marked at its latest close, one
    snapshot) and the kill switch evaluated, in every mode and every step: a trip is recorded,
-   then resting orders are cancelled (and positions flattened when configured). When nothing
-   that could move NAV has changed since the last evaluation (no position open, the same cash,
-   the same run of venue rejections, the same UTC day) the answer cannot differ, so the snapshot
-   is skipped. Holding, with nothing else changed, NAV is computed and the full evaluation runs
-   only when NAV leaves the band where the last verdict must stand (above the trip levels, not
-   above the peak). Both keep a backtest cheap without changing any decision.
+   then resting orders are cancelled; while the switch is latched with ``flatten_on_trip``, the
+   flatten duty tries every step to close what is still open. When nothing that could move NAV
+   has changed since the last evaluation (no position open, the same cash, the same run of venue
+   rejections, the same UTC day) the answer cannot differ, so the snapshot is skipped.
+   Holding, with nothing else changed and no flatten owed, NAV is computed and the full
+   evaluation runs only when NAV leaves the band where the last verdict must stand (above the
+   trip levels, not above the peak). Both keep a backtest cheap without changing any decision.
 5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
@@ -157,10 +158,8 @@ class TradingEngine:
         self.last: StepReport | None = None
         self._recorded_baselines: tuple[object, ...] = (None, None, None)
         self._judged: tuple[object, ...] | None = None  # ``_verdict_key`` at the last verdict
-        # While holding: the NAV band in which the last full verdict stands (see ``_band``).
+        # The NAV band in which the last full verdict stands (see ``_band``).
         self._quiet_band: tuple[Decimal, Decimal] | None = None
-        # Set at a restart: flatten once the book is valued (a trip's flattening may be owed).
-        self._flatten_due = False
         # Per symbol, the open time of the newest bar the venue already matched before a
         # restart: a step re-run after a crash must not match that bar twice.
         self._shown_through: dict[Symbol, int] = {}
@@ -317,14 +316,12 @@ class TradingEngine:
             return False, nav
         snapshot = portfolio.snapshot(self.clock.now())
         await self._checkpoint_baselines()
-        inputs = self._flatten_inputs_for(snapshot)
-        if self._flatten_due:
-            self._flatten_due = False
-            if spine.kill_switch.switch.is_latched() and self.limits.flatten_on_trip:
-                await spine.kill_switch.flatten(snapshot, inputs)
-        change, _ = await spine.kill_switch.check(snapshot, inputs)
+        control = spine.kill_switch
+        change, _ = await control.check(snapshot, self._flatten_inputs_for(snapshot))
         self._judged = self._verdict_key()
-        self._quiet_band = None if change is not None else self._band(snapshot)
+        # While a flatten is owed every step must value the book and try again: no band.
+        quiet = change is None and not control.flatten_owed()
+        self._quiet_band = self._band(snapshot) if quiet else None
         if change is None:
             return False, snapshot.nav
         self.trips += 1
@@ -394,20 +391,16 @@ class TradingEngine:
             self._recorded_baselines = baselines
 
     def restore_checkpoint(
-        self,
-        baselines: tuple[object, ...],
-        shown_through: Mapping[Symbol, int],
-        flatten_due: bool,
+        self, baselines: tuple[object, ...], shown_through: Mapping[Symbol, int]
     ) -> None:
         """Take back, after a restart, what the log says about the steps already taken.
 
         ``baselines`` are the recorded peak and day-open NAV; ``shown_through`` the newest bar
-        per symbol the venue matched; ``flatten_due`` that the kill switch is latched with
-        positions open, so the first valued step closes them (``flatten_on_trip``).
+        per symbol the venue matched. A flatten a trip still owes needs nothing here: the
+        spine brings back the latch and any operator's stop, and every step carries it out.
         """
         self._recorded_baselines = baselines
         self._shown_through = dict(shown_through)
-        self._flatten_due = flatten_due
 
     def _nav(self) -> Decimal | None:
         return self.spine.portfolio.marked_nav()

@@ -4,7 +4,9 @@
 approval secret), verifier and nonce ledger, kill switch, risk engine, OMS, order pipeline and
 portfolio. Before it returns, the journal is replayed (kill-switch changes, deposits, orders,
 nonces, fills) and every open order is reconciled with the venue, so a crash at any point
-leaves no duplicate order and positions equal what the recorded fills imply.
+leaves no duplicate order and positions equal what the recorded fills imply. A flatten a trip
+still owes comes back from the same journal: the latch from ``kill_switch.changed``, an
+operator's stop from ``kill_switch.flatten_stopped``; the engine's next step carries it on.
 """
 
 from __future__ import annotations
@@ -246,6 +248,7 @@ async def open_spine(
             portfolio.restore_baselines(*baseline_from_payload(payload))
 
     spine.oms.restore(records, replay_other)
+    spine.kill_switch.restore(records)
     if before_reconcile is not None:
         before_reconcile(spine)
     await spine.oms.reconcile()

@@ -42,6 +42,10 @@ class EventType(StrEnum):
     # orchestration/order_pipeline.py and kill_switch_control.py
     RISK_DECISION = "risk.decision"
     KILL_SWITCH_CHANGED = "kill_switch.changed"
+    # orchestration/flatten_duty.py: each attempt to close a position after a trip, with its
+    # outcome (operators alert on any outcome but "placed"), and an operator's stop of it
+    KILL_SWITCH_FLATTEN = "kill_switch.flatten"
+    KILL_SWITCH_FLATTEN_STOPPED = "kill_switch.flatten_stopped"
     # execution/oms.py (payloads in execution/order_journal.py); ORDER_CANCEL_DEFERRED is a
     # cancel asked before the venue acknowledged the order
     ORDER_SUBMITTED = "order.submitted"
