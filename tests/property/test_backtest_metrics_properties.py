@@ -58,7 +58,6 @@ def test_total_return_when_computed_then_matches_first_and_last_equity(
     metrics = compute_metrics(
         _curve(equity),
         [],
-        interval_s=60,
         traded_notional=Decimal(0),
         total_fees=Decimal(0),
         fills_count=0,

@@ -46,6 +46,7 @@ MIN_ANNUALISING_S = SECONDS_PER_YEAR
 """Below this much data an annualised figure is flagged: GIPS does not annualise under a year."""
 
 _ANNUALISED = ("annualised_return", "sharpe", "sortino")
+_DURATION_UNITS = (("days", 86_400), ("hours", 3_600), ("minutes", 60))
 
 _NS_PER_S = 1_000_000_000
 # exp() of more than this overflows a float: the annualised figure is not representable.
@@ -207,14 +208,21 @@ def _trade_statistics(
     return win_rate, float(gross_profit / gross_loss), {}
 
 
+def _duration_text(seconds: float) -> str:
+    """Return a span in the largest unit it fills: ``3 days``, ``4.5 hours``, ``0.5 minutes``."""
+    unit, size = next(
+        ((name, size) for name, size in _DURATION_UNITS if seconds >= size), _DURATION_UNITS[-1]
+    )
+    return f"{seconds / size:.3g} {unit}"
+
+
 def _short_sample_warnings(values: Mapping[str, float | None], elapsed_s: float) -> dict[str, str]:
     """Return a warning for each defined annualised figure measured over less than a year."""
     if elapsed_s >= MIN_ANNUALISING_S:
         return {}
-    days = elapsed_s / 86_400
     reason = (
-        f"annualised from {days:.3g} days of data, less than a year: an extrapolation, not a "
-        "measured annual figure; judge it on a longer run"
+        f"annualised from {_duration_text(elapsed_s)} of data, less than a year: an "
+        "extrapolation, not a measured annual figure; judge it on a longer run"
     )
     return {name: reason for name in _ANNUALISED if values.get(name) is not None}
 

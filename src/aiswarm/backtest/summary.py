@@ -144,6 +144,22 @@ def _buy_and_hold(
     return EquityCurve(curve.ts_ns, float(starting_cash) * close / close[0])
 
 
+def _row(metrics: Metrics, exposure: float | None, *, trades: bool) -> SummaryRow:
+    """Return a line of ``metrics``; without ``trades`` (buy and hold) no trade statistics."""
+    return SummaryRow(
+        trades=metrics.number_of_trades if trades else None,
+        win_rate=metrics.win_rate if trades else None,
+        profit_factor=metrics.profit_factor if trades else None,
+        total_return=metrics.total_return,
+        annualised_return=metrics.annualised_return,
+        max_drawdown_frac=metrics.max_drawdown_frac,
+        sharpe=metrics.sharpe,
+        sortino=metrics.sortino,
+        exposure_frac=exposure,
+        fees=metrics.total_fees,
+    )
+
+
 def summarize(result: BacktestResult, metrics: Metrics, close: npt.NDArray[np.float64]) -> Summary:
     """Return the summary of ``result``; ``close`` is the traded market's close at each mark.
 
@@ -152,18 +168,6 @@ def summarize(result: BacktestResult, metrics: Metrics, close: npt.NDArray[np.fl
     """
     curve = result.equity
     start_ns, end_ns = int(curve.ts_ns[0]), int(curve.ts_ns[-1])
-    strategy = SummaryRow(
-        trades=metrics.number_of_trades,
-        win_rate=metrics.win_rate,
-        profit_factor=metrics.profit_factor,
-        total_return=metrics.total_return,
-        annualised_return=metrics.annualised_return,
-        max_drawdown_frac=metrics.max_drawdown_frac,
-        sharpe=metrics.sharpe,
-        sortino=metrics.sortino,
-        exposure_frac=exposure_frac(result.fills, start_ns, end_ns),
-        fees=metrics.total_fees,
-    )
     held = compute_metrics(
         _buy_and_hold(curve, np.asarray(close, dtype=np.float64), result.starting_cash),
         (),
@@ -171,19 +175,11 @@ def summarize(result: BacktestResult, metrics: Metrics, close: npt.NDArray[np.fl
         total_fees=Decimal(0),
         fills_count=1,
     )
-    buy_and_hold = SummaryRow(
-        trades=None,
-        win_rate=None,
-        profit_factor=None,
-        total_return=held.total_return,
-        annualised_return=held.annualised_return,
-        max_drawdown_frac=held.max_drawdown_frac,
-        sharpe=held.sharpe,
-        sortino=held.sortino,
-        exposure_frac=None if end_ns <= start_ns else 1.0,
-        fees=Decimal(0),
+    return Summary(
+        strategy=_row(metrics, exposure_frac(result.fills, start_ns, end_ns), trades=True),
+        buy_and_hold=_row(held, None if end_ns <= start_ns else 1.0, trades=False),
+        warnings=metrics.warnings,
     )
-    return Summary(strategy, buy_and_hold, metrics.warnings)
 
 
 def _shown(value: object, kind: str) -> str:
