@@ -284,7 +284,7 @@ def backtest(
 
     from rich.progress import Progress
 
-    from aiswarm.commands.backtest import parse_params, run_backtest_command
+    from aiswarm.commands.backtest import parse_params, print_backtest, run_backtest_command
 
     try:
         amounts = {
@@ -314,7 +314,10 @@ def backtest(
                 progress=progress,
             )
         )
-    _show(summary, as_json)
+    if as_json:
+        _print_json(summary)
+    else:
+        print_backtest(out, summary)
 
 
 @app.command()
@@ -414,9 +417,20 @@ def optimize(
     _print_optimize(summary)
 
 
+def _window_text(span: list[int], period: list[str] | None) -> str:
+    """Return a walk-forward span as its start and end (ISO 8601, to the minute) and its bars."""
+    bars = "bars [{}, {})".format(*span)
+    if period is None:
+        return bars
+    start, end = (
+        moment.replace(":00Z", "Z") if moment.endswith(":00Z") else moment for moment in period
+    )
+    return f"{start}\n{end}\n{bars}"
+
+
 def _print_optimize(summary: dict[str, Any]) -> None:
     """Print the ranked trials, or the walk-forward windows and out-of-sample metrics."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     def number(value: Any) -> str:
         return "n/a" if value is None else f"{float(value):.4g}"
@@ -425,12 +439,16 @@ def _print_optimize(summary: dict[str, Any]) -> None:
     if "walk_forward" in summary:
         walk = summary["walk_forward"]
         table = Table(
-            "train bars", "test bars", "params", f"train score ({objective})", "test return"
+            Column("train (UTC)", no_wrap=True),
+            Column("test (UTC)", no_wrap=True),
+            "params",
+            f"train score ({objective})",
+            "test return",
         )
         for window in walk["windows"]:
             table.add_row(
-                "[{}, {})".format(*window["train_span"]),
-                "[{}, {})".format(*window["test_span"]),
+                _window_text(window["train_span"], window["train_period"]),
+                _window_text(window["test_span"], window["test_period"]),
                 " ".join(f"{k}={v}" for k, v in window["params"].items()),
                 number(window["train_score"]),
                 number(window["test_metrics"]["total_return"]),

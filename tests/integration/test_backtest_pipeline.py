@@ -85,6 +85,41 @@ def test_backtest_command_when_report_asked_then_html_png_and_json_written(
     assert report["metrics"]["number_of_trades"] == summary["metrics"]["number_of_trades"]
 
 
+def test_backtest_command_when_not_json_then_summary_table_and_trade_files(
+    tmp_path: Path,
+) -> None:
+    # Act
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "aiswarm.cli", "backtest"),
+            *("--data", "backtest_data/coinbase_btcusd_1m_2018-04-04_06.csv"),
+            *("--symbol", "BTC/USD", "--agent", "ema_cross"),
+            *("--report", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        check=False,
+    )
+
+    # Assert: the table's figures are the report's, as the table shows them
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    strategy = report["summary"]["strategy"]
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert "buy and hold" in result.stdout
+    assert f"{strategy['trades']}" in rows["trades (round trips)"]
+    assert f"{strategy['win_rate']:.2%}" in rows["win rate"]
+    assert f"{strategy['total_return']:.2%}" in rows["total return"]
+    assert f"{strategy['exposure_frac']:.2%}" in rows["exposure time"]
+    assert "warning: annual return (CAGR), Sharpe (annualised), Sortino" in result.stdout
+    assert f"trades: {tmp_path / 'trades.csv'}, {tmp_path / 'trades.json'}" in result.stdout
+    assert (tmp_path / "trades.csv").read_text(encoding="utf-8").count("\n") == (
+        strategy["trades"] + 1
+    )
+
+
 def test_backtest_command_when_unknown_agent_then_one_line_error() -> None:
     result = subprocess.run(
         [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,17 @@ def _summary(*args: str) -> dict[str, Any]:
     assert result.returncode == 0, result.stderr
     summary: dict[str, Any] = json.loads(result.stdout)
     return summary
+
+
+def _bar_open_times() -> list[str]:
+    """Return the file's bar open times as written there (ISO 8601 UTC)."""
+    with (REPO / DATA).open(encoding="utf-8", newline="") as handle:
+        return [row["timestamp"] for row in csv.DictReader(handle)]
+
+
+def _plus_minute(iso: str) -> str:
+    moment = datetime.fromisoformat(iso) + timedelta(minutes=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_grid_when_three_by_two_then_six_trials_ranked_best_first() -> None:
@@ -144,6 +157,11 @@ def test_walk_forward_when_rolling_then_only_test_windows_after_their_training()
         assert (window["params"]["fast"], window["params"]["slow"]) in grid
         previous_test_end = test_end
     assert previous_test_end == BARS
+    opens = _bar_open_times()
+    for window in windows:  # dated from the file's own times: first open, last bar's close
+        (train_start, train_end), (test_start, test_end) = window["train_span"], window["test_span"]
+        assert window["train_period"] == [opens[train_start], _plus_minute(opens[train_end - 1])]
+        assert window["test_period"] == [opens[test_start], _plus_minute(opens[test_end - 1])]
     out_of_sample = walk["out_of_sample"]
     assert out_of_sample["bars"] == BARS - 1500
     assert out_of_sample["number_of_trades"] == sum(
@@ -182,6 +200,11 @@ def test_grid_when_report_asked_then_best_run_report_written(tmp_path: Path) -> 
     assert report["params"] == summary["best"]["params"]
     assert report["metrics"] == summary["trials"][0]["metrics"]
     assert report["walk_forward"] is None
+    (heatmap,) = report["heatmaps"]  # fast by slow; slow has one value, so one row
+    scores = {(t["params"]["fast"], t["params"]["slow"]): t["score"] for t in summary["trials"]}
+    assert heatmap["scores"] == [[scores[(9, 34)], scores[(12, 34)]]]
+    assert (tmp_path / "heatmap_1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert '<img src="heatmap_1.png"' in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 def test_walk_forward_when_report_asked_then_walk_forward_section_written(

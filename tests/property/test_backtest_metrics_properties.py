@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from aiswarm.backtest.metrics import compute_metrics, max_drawdown
 from aiswarm.backtest.results import EquityCurve, round_trips
+from aiswarm.clock import to_ns
 from aiswarm.types import Side, TradeId
 from kit.builders import fill
 
@@ -58,7 +60,6 @@ def test_total_return_when_computed_then_matches_first_and_last_equity(
     metrics = compute_metrics(
         _curve(equity),
         [],
-        interval_s=60,
         traded_notional=Decimal(0),
         total_fees=Decimal(0),
         fills_count=0,
@@ -113,3 +114,37 @@ def test_round_trips_when_position_ends_flat_then_trade_pnls_sum_to_cash_change(
     cash_change = sum((-f.side.sign * f.notional - f.fee for f in fills), Decimal(0))
     assert sum((t.pnl for t in trades), Decimal(0)) == cash_change
     assert sum((t.fees for t in trades), Decimal(0)) == sum((f.fee for f in fills), Decimal(0))
+
+
+@given(legs)
+def test_round_trips_when_generated_then_one_trade_per_return_to_flat_or_reversal_in_order(
+    generated: list[tuple[Side, int, int, int]],
+) -> None:
+    # Arrange
+    fills = [
+        fill(
+            side=side,
+            quantity=Decimal(qty) / 10,
+            price=Decimal(price),
+            fee=Decimal(fee) / 100,
+            trade_id=TradeId(f"t-{i}"),
+            ts_event=T0 + timedelta(seconds=i),
+            ts_init=T0 + timedelta(seconds=i),
+        )
+        for i, (side, qty, price, fee) in enumerate(generated)
+    ]
+    ends = []  # the index of each fill that brings the position to zero or through it
+    position = 0
+    for i, (side, qty, _, _) in enumerate(generated):
+        after = position + side.sign * qty
+        if position and (after == 0 or (after > 0) != (position > 0)):
+            ends.append(i)
+        position = after
+
+    # Act
+    trades = round_trips(fills)
+
+    # Assert: each trade ends at its own flattening fill, and the next starts no earlier
+    assert [t.exit_ts_ns for t in trades] == [to_ns(T0 + timedelta(seconds=i)) for i in ends]
+    assert all(a.exit_ts_ns <= b.entry_ts_ns for a, b in itertools.pairwise(trades))
+    assert all(t.quantity > 0 and t.fills >= 2 for t in trades)

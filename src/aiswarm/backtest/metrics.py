@@ -4,6 +4,12 @@ Every definition is written out in docs/backtest.md, and each function's docstri
 Crypto trades every day of the year, so a year is 365 days of 86,400 s (``SECONDS_PER_YEAR``)
 for annualising, never 252 trading days. Returns and drawdowns are fractions (0.1 is 10%).
 
+Annualising uses calendar time, never an assumed bar count: exchange files leave out minutes
+with no trades, so a curve's marks are not evenly spaced, and the number of returns a year is
+the number observed over the elapsed time (``returns / (elapsed_s / SECONDS_PER_YEAR)``). A
+figure annualised from less than ``MIN_ANNUALISING_S`` of data is kept but carries a warning in
+``Metrics.warnings``: it is an extrapolation, not a measured annual figure.
+
 No metric is ever NaN or infinite: where one is undefined (no trades, flat equity, one bar, no
 losing trade) it is ``None``, and ``Metrics.notes`` says why, so a report never shows a number
 that was not measured.
@@ -23,6 +29,7 @@ import numpy.typing as npt
 from aiswarm.backtest.results import BacktestResult, EquityCurve, TradeRecord
 
 __all__ = [
+    "MIN_ANNUALISING_S",
     "SECONDS_PER_YEAR",
     "Drawdown",
     "Metrics",
@@ -34,6 +41,12 @@ __all__ = [
 
 SECONDS_PER_YEAR = 365 * 86_400
 """Seconds in the year used to annualise: crypto markets never close, so 365 full days."""
+
+MIN_ANNUALISING_S = SECONDS_PER_YEAR
+"""Below this much data an annualised figure is flagged: GIPS does not annualise under a year."""
+
+_ANNUALISED = ("annualised_return", "sharpe", "sortino")
+_DURATION_UNITS = (("days", 86_400), ("hours", 3_600), ("minutes", 60))
 
 _NS_PER_S = 1_000_000_000
 # exp() of more than this overflows a float: the annualised figure is not representable.
@@ -59,6 +72,8 @@ class Drawdown:
 class Metrics:
     """The scores of one run. ``None`` means undefined for this run; ``notes`` says why.
 
+    ``warnings`` names the figures that are defined but not to be trusted as they stand
+    (annualised from less than ``MIN_ANNUALISING_S`` of data), with the reason.
     Fractions: ``total_return``, ``annualised_return``, ``max_drawdown_frac``, ``win_rate``.
     Annualised ratios: ``sharpe``, ``sortino``. ``turnover`` is traded notional over average
     equity (times). ``profit_factor`` is gross profit over gross loss. Money is quote units.
@@ -80,9 +95,11 @@ class Metrics:
     bars: int
     elapsed_s: float
     notes: Mapping[str, str] = field(default_factory=dict)
+    warnings: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
+        object.__setattr__(self, "warnings", MappingProxyType(dict(self.warnings)))
 
     def to_dict(self) -> dict[str, object]:
         """Return the metrics as plain JSON types: floats, ints, bools, None; fees as a string."""
@@ -103,6 +120,7 @@ class Metrics:
             "bars": self.bars,
             "elapsed_s": self.elapsed_s,
             "notes": dict(self.notes),
+            "warnings": dict(self.warnings),
         }
 
 
@@ -155,8 +173,6 @@ def _sharpe(
     returns: npt.NDArray[np.float64], periods_per_year: float, risk_free_per_period: float
 ) -> tuple[float | None, str]:
     """Return mean excess return over its sample standard deviation, annualised, or None."""
-    if returns.size < 2:
-        return None, "fewer than two bar returns: no standard deviation"
     deviation = float(np.std(returns, ddof=1))
     if deviation <= 0:
         return None, "equity moved by the same fraction every bar: zero standard deviation"
@@ -168,8 +184,6 @@ def _sortino(
     returns: npt.NDArray[np.float64], periods_per_year: float, risk_free_per_period: float
 ) -> tuple[float | None, str]:
     """Return mean excess return over the downside deviation below 0, annualised, or None."""
-    if returns.size < 2:
-        return None, "fewer than two bar returns: no downside deviation"
     downside = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2)))
     if downside <= 0:
         return None, "no bar lost money: zero downside deviation"
@@ -194,11 +208,29 @@ def _trade_statistics(
     return win_rate, float(gross_profit / gross_loss), {}
 
 
+def _duration_text(seconds: float) -> str:
+    """Return a span in the largest unit it fills: ``3 days``, ``4.5 hours``, ``0.5 minutes``."""
+    unit, size = next(
+        ((name, size) for name, size in _DURATION_UNITS if seconds >= size), _DURATION_UNITS[-1]
+    )
+    return f"{seconds / size:.3g} {unit}"
+
+
+def _short_sample_warnings(values: Mapping[str, float | None], elapsed_s: float) -> dict[str, str]:
+    """Return a warning for each defined annualised figure measured over less than a year."""
+    if elapsed_s >= MIN_ANNUALISING_S:
+        return {}
+    reason = (
+        f"annualised from {_duration_text(elapsed_s)} of data, less than a year: an "
+        "extrapolation, not a measured annual figure; judge it on a longer run"
+    )
+    return {name: reason for name in _ANNUALISED if values.get(name) is not None}
+
+
 def compute_metrics(
     curve: EquityCurve,
     trades: Sequence[TradeRecord],
     *,
-    interval_s: int,
     traded_notional: Decimal,
     total_fees: Decimal,
     fills_count: int,
@@ -206,12 +238,12 @@ def compute_metrics(
 ) -> Metrics:
     """Return every metric from the parts of a run (walk-forward passes stitched parts).
 
-    ``interval_s`` is the sampling interval of ``curve``: returns are annualised with
-    ``periods_per_year = SECONDS_PER_YEAR / interval_s``. ``risk_free_annual`` is a simple
-    annual rate (0.04 is 4%), charged per bar as ``risk_free_annual / periods_per_year``.
+    Returns are annualised by calendar time: ``periods_per_year`` is the number of returns
+    divided by the years the curve spans, so a gap in the data (or a chained walk-forward
+    curve) neither inflates nor shrinks the ratios; on evenly spaced marks it is
+    ``SECONDS_PER_YEAR / interval``. ``risk_free_annual`` is a simple annual rate (0.04 is 4%),
+    charged per return as ``risk_free_annual / periods_per_year``.
     """
-    if interval_s <= 0:
-        raise ValueError(f"interval_s={interval_s} is not a bar length: pass seconds, e.g. 60")
     notes: dict[str, str] = {}
     equity = curve.equity
     first, last = float(equity[0]), float(equity[-1])
@@ -220,15 +252,18 @@ def compute_metrics(
     if annualised is None:
         notes["annualised_return"] = why
 
-    periods_per_year = SECONDS_PER_YEAR / interval_s
-    risk_free_per_period = risk_free_annual / periods_per_year
     returns = period_returns(equity)
     sharpe: float | None = None
     sortino: float | None = None
     if returns is None:
         ruin = "equity reached zero or below: bar returns after that are undefined"
         notes["sharpe"] = notes["sortino"] = ruin
+    elif returns.size < 2:
+        notes["sharpe"] = "fewer than two bar returns: no standard deviation"
+        notes["sortino"] = "fewer than two bar returns: no downside deviation"
     else:
+        periods_per_year = returns.size * SECONDS_PER_YEAR / elapsed_s
+        risk_free_per_period = risk_free_annual / periods_per_year
         sharpe, why = _sharpe(returns, periods_per_year, risk_free_per_period)
         if sharpe is None:
             notes["sharpe"] = why
@@ -246,6 +281,7 @@ def compute_metrics(
     else:
         notes["turnover"] = "average equity is not positive: turnover is undefined"
 
+    annual = {"annualised_return": annualised, "sharpe": sharpe, "sortino": sortino}
     return Metrics(
         total_return=last / first - 1.0,
         annualised_return=annualised,
@@ -263,6 +299,7 @@ def compute_metrics(
         bars=len(curve),
         elapsed_s=elapsed_s,
         notes=notes,
+        warnings=_short_sample_warnings(annual, elapsed_s),
     )
 
 
@@ -271,7 +308,6 @@ def metrics_of(result: BacktestResult, *, risk_free_annual: float = 0.0) -> Metr
     return compute_metrics(
         result.equity,
         result.trades,
-        interval_s=result.interval_s,
         traded_notional=result.traded_notional,
         total_fees=result.fees_total,
         fills_count=result.fills_count,

@@ -1,7 +1,8 @@
-"""Write a backtest's report: ``report.json``, three PNG plots and ``report.html`` beside them.
+"""Write a backtest's report: ``report.json``, PNG plots, the trade list and ``report.html``.
 
 The JSON holds plain types only (Decimals as strings, undefined metrics as null with the reason
-in ``metrics.notes``), so any tool can read it back without this package. The HTML page is
+in ``metrics.notes``), so any tool can read it back without this package; it carries the full
+equity series, one mark a bar, not a thinned one. The HTML page is
 self-contained apart from the PNGs it references by relative path, so the directory can be
 moved or zipped as a whole; every piece of text in it is escaped.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,14 @@ import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from aiswarm.backtest.heatmap import ScoreGrid, plot_heatmap
+from aiswarm.backtest.iso_times import iso_utc_one
 from aiswarm.backtest.metrics import Metrics
 from aiswarm.backtest.monte_carlo import MonteCarloResult
-from aiswarm.backtest.results import BacktestResult
-from aiswarm.backtest.walk_forward import WalkForwardResult
+from aiswarm.backtest.results import BacktestResult, TradeRecord
+from aiswarm.backtest.summary import Summary, summary_rows, warning_lines
+from aiswarm.backtest.trade_export import write_trades
+from aiswarm.backtest.walk_forward import Span, WalkForwardResult
 from aiswarm.clock import to_ns
 from aiswarm.types import Side, Symbol
 
@@ -51,6 +56,9 @@ class ReportPaths:
     equity_png: Path
     drawdown_png: Path
     trades_png: Path
+    trades_csv: Path
+    trades_json: Path
+    heatmap_pngs: tuple[Path, ...] = field(default=())
 
 
 def downsample(
@@ -139,17 +147,26 @@ def _plot_trades(
     figure.savefig(path, format="png")
 
 
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    """The optional parts of a report, passed together from ``write_report`` to its writers."""
+
+    trades: Sequence[TradeRecord]
+    summary: Summary | None
+    monte_carlo: MonteCarloResult | None
+    walk_forward: WalkForwardResult | None
+    heatmaps: Sequence[ScoreGrid]
+
+
 def _report_data(
-    result: BacktestResult,
-    metrics: Metrics,
-    title: str,
-    monte_carlo: MonteCarloResult | None,
-    walk_forward: WalkForwardResult | None,
+    result: BacktestResult, metrics: Metrics, title: str, extras: _Extras
 ) -> dict[str, object]:
     """Return everything ``report.json`` holds, as plain JSON types."""
+    curve = result.equity
     return {
         "title": title,
         "params": dict(result.params),
+        "summary": None if extras.summary is None else extras.summary.to_dict(),
         "metrics": metrics.to_dict(),
         "counts": {
             "bars": result.bars,
@@ -162,8 +179,13 @@ def _report_data(
         "final_cash": str(result.final_cash),
         "final_positions": {str(k): str(v) for k, v in result.final_positions.items()},
         "fees_total": str(result.fees_total),
-        "monte_carlo": None if monte_carlo is None else monte_carlo.to_dict(),
-        "walk_forward": None if walk_forward is None else walk_forward.to_dict(),
+        "trade_files": {"csv": "trades.csv", "json": "trades.json"},
+        "monte_carlo": None if extras.monte_carlo is None else extras.monte_carlo.to_dict(),
+        "walk_forward": None if extras.walk_forward is None else extras.walk_forward.to_dict(),
+        "heatmaps": [grid.to_dict() for grid in extras.heatmaps],
+        # Last, so the figures above open the file: every mark the metrics were computed from,
+        # at its bar's close in epoch nanoseconds (a million ISO strings would cost seconds).
+        "equity": {"ts_ns": curve.ts_ns.tolist(), "equity": curve.equity.tolist()},
     }
 
 
@@ -199,12 +221,20 @@ def _monte_carlo_section(monte_carlo: MonteCarloResult) -> list[str]:
     ]
 
 
+def _span_text(span: Span, period: Span | None) -> str:
+    """Return a window's bars, and its dates when known: ``[0, 2000) 2018-04-04T00:00:00Z ..``."""
+    bars = f"bars [{span.start}, {span.end})"
+    if period is None:
+        return bars
+    return f"{bars} {iso_utc_one(period.start)} .. {iso_utc_one(period.end)}"
+
+
 def _walk_forward_section(walk: WalkForwardResult) -> list[str]:
     out = walk.metrics
     rows = [
         (
-            f"[{o.window.train.start}, {o.window.train.end})",
-            f"[{o.window.test.start}, {o.window.test.end})",
+            _span_text(o.window.train, o.window.train_period),
+            _span_text(o.window.test, o.window.test_period),
             ", ".join(f"{k}={v}" for k, v in o.params.items()),
             o.train_score,
             o.test_metrics.total_return,
@@ -216,23 +246,43 @@ def _walk_forward_section(walk: WalkForwardResult) -> list[str]:
         f"<p>objective {_cell(walk.objective)}, {_cell(walk.search)} search; out-of-sample "
         f"total return {_cell(out.total_return)}, Sharpe {_cell(out.sharpe)}, max drawdown "
         f"{_cell(out.max_drawdown_frac)}.</p>",
-        _table(("train span", "test span", "params", "train score", "test total return"), rows),
+        _table(("train", "test", "params", "train score", "test total return"), rows),
+    ]
+
+
+def _summary_section(summary: Summary) -> list[str]:
+    rows = summary_rows(summary.to_dict())
+    notes = "".join(f"<li>{html.escape(line)}</li>" for line in warning_lines(summary.warnings))
+    return [
+        "<h2>Summary</h2>",
+        _table(("figure", "strategy", "buy and hold"), rows),
+        f"<p>Warnings:</p><ul>{notes}</ul>" if notes else "",
+        '<p>Trade list: <a href="trades.csv">trades.csv</a>, '
+        '<a href="trades.json">trades.json</a>.</p>',
+    ]
+
+
+def _heatmap_section(paths: Sequence[Path]) -> list[str]:
+    images = "".join(
+        f'<img src="{html.escape(png.name)}" alt="parameter grid heatmap">' for png in paths
+    )
+    return [
+        "<h2>Parameter grid</h2>",
+        "<p>The search's score per pair of parameter values; with more than two parameters, "
+        "each cell is the best score over the others. In sample: it shows how sharp the "
+        "optimum is, not how it will trade.</p>",
+        images,
     ]
 
 
 def _html(
-    result: BacktestResult,
-    metrics: Metrics,
-    title: str,
-    paths: ReportPaths,
-    monte_carlo: MonteCarloResult | None,
-    walk_forward: WalkForwardResult | None,
+    result: BacktestResult, metrics: Metrics, title: str, paths: ReportPaths, extras: _Extras
 ) -> str:
     """Return the report page; every value shown is escaped."""
     metric_rows = [
-        (name, value, metrics.notes.get(name, ""))
+        (name, value, metrics.notes.get(name, "") or metrics.warnings.get(name, ""))
         for name, value in metrics.to_dict().items()
-        if name != "notes"
+        if name not in ("notes", "warnings")
     ]
     counts = [
         ("bars", result.bars),
@@ -241,10 +291,12 @@ def _html(
         ("orders", len(result.orders)),
     ]
     params = sorted(result.params.items())
-    sections = [
-        f"<h1>{html.escape(title)}</h1>",
+    sections = [f"<h1>{html.escape(title)}</h1>"]
+    if extras.summary is not None:
+        sections += _summary_section(extras.summary)
+    sections += [
         "<h2>Metrics</h2>",
-        _table(("metric", "value", "why undefined"), metric_rows),
+        _table(("metric", "value", "why undefined, or a warning"), metric_rows),
         "<h2>Parameters</h2>",
         _table(("parameter", "value"), params) if params else "<p>none</p>",
         "<h2>Counts</h2>",
@@ -257,10 +309,12 @@ def _html(
     ):
         alt = html.escape(f"{heading} plot")
         sections.append(f'<h2>{heading}</h2><img src="{html.escape(png.name)}" alt="{alt}">')
-    if monte_carlo is not None:
-        sections += _monte_carlo_section(monte_carlo)
-    if walk_forward is not None:
-        sections += _walk_forward_section(walk_forward)
+    if paths.heatmap_pngs:
+        sections += _heatmap_section(paths.heatmap_pngs)
+    if extras.monte_carlo is not None:
+        sections += _monte_carlo_section(extras.monte_carlo)
+    if extras.walk_forward is not None:
+        sections += _walk_forward_section(extras.walk_forward)
     style = (
         "body{font-family:sans-serif;max-width:1040px;margin:2em auto}"
         "table{border-collapse:collapse;margin:0.5em 0}"
@@ -283,16 +337,29 @@ def write_report(
     title: str,
     price: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None = None,
     symbol: Symbol | None = None,
+    trades: Sequence[TradeRecord] | None = None,
+    summary: Summary | None = None,
     monte_carlo: MonteCarloResult | None = None,
     walk_forward: WalkForwardResult | None = None,
+    heatmaps: Sequence[ScoreGrid] = (),
 ) -> ReportPaths:
     """Write the report files into ``out_dir`` (created if missing) and return their paths.
 
     ``price`` is ``(ts_ns, close)`` of the traded market for the fills plot; ``symbol`` limits
-    the plotted fill markers to that market (pass it when the run traded several). Existing
-    files of the same names are overwritten.
+    the plotted fill markers to that market (pass it when the run traded several). ``trades``
+    is the trade list to export, the one ``metrics`` counted (default: the result's own round
+    trips). ``summary`` heads the page; ``heatmaps`` are a grid search's score grids, one PNG
+    each. Existing files of the same names are overwritten.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    extras = _Extras(
+        trades=result.trades if trades is None else trades,
+        summary=summary,
+        monte_carlo=monte_carlo,
+        walk_forward=walk_forward,
+        heatmaps=heatmaps,
+    )
+    trades_csv, trades_json = write_trades(extras.trades, out_dir)
     paths = ReportPaths(
         directory=out_dir,
         json=out_dir / "report.json",
@@ -300,13 +367,16 @@ def write_report(
         equity_png=out_dir / "equity.png",
         drawdown_png=out_dir / "drawdown.png",
         trades_png=out_dir / "trades.png",
+        trades_csv=trades_csv,
+        trades_json=trades_json,
+        heatmap_pngs=tuple(out_dir / f"heatmap_{i}.png" for i in range(1, len(heatmaps) + 1)),
     )
-    data = _report_data(result, metrics, title, monte_carlo, walk_forward)
+    data = _report_data(result, metrics, title, extras)
     paths.json.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     _plot_equity(result, title, paths.equity_png)
     _plot_drawdown(result, title, paths.drawdown_png)
     _plot_trades(result, title, paths.trades_png, price, symbol)
-    paths.html.write_text(
-        _html(result, metrics, title, paths, monte_carlo, walk_forward), encoding="utf-8"
-    )
+    for grid, png in zip(heatmaps, paths.heatmap_pngs, strict=True):
+        plot_heatmap(grid, png)
+    paths.html.write_text(_html(result, metrics, title, paths, extras), encoding="utf-8")
     return paths

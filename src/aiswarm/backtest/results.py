@@ -11,7 +11,6 @@ per base unit; quantities are base units; cash, equity, fees and PnL are quote u
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -102,11 +101,16 @@ class EquityCurve:
 
 @dataclass(frozen=True, slots=True)
 class TradeRecord:
-    """One round trip: a quantity opened by one fill and closed, FIFO, by a later one.
+    """One round trip: from a flat position back to flat, or to a reversal through zero.
 
-    ``side`` is the opening side (BUY is a long round trip, SELL a short). ``fees`` is this
-    round trip's share of both fills' fees, pro rata by quantity; ``pnl`` is net of them:
-    ``side.sign * (exit_price - entry_price) * quantity - fees``, in quote units.
+    ``side`` is the opening side (BUY is a long round trip, SELL a short). ``quantity`` is the
+    total quantity opened (base units), which equals the total closed. ``entry_price`` and
+    ``exit_price`` are the quantity-weighted average prices of the opening and the closing
+    fills; ``entry_ts_ns`` is the first fill's time and ``exit_ts_ns`` the time of the fill that
+    flattened the position. ``fees`` are all the trade's fills' fees (a reversing fill's pro
+    rata share); ``pnl`` is net of them, from the exact cash flows:
+    ``side.sign * (exit_price - entry_price) * quantity - fees``, in quote units. ``fills``
+    counts the fills that made the trade (a reversing fill counts in both trades).
     """
 
     venue: VenueId
@@ -119,11 +123,7 @@ class TradeRecord:
     exit_price: Decimal
     fees: Decimal
     pnl: Decimal
-
-    @property
-    def notional(self) -> Decimal:
-        """Return the traded notional of both legs, in quote units."""
-        return self.quantity * (self.entry_price + self.exit_price)
+    fills: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,14 +197,46 @@ class BacktestResult:
 
 
 @dataclass(slots=True)
-class _Lot:
-    """The still-open part of one opening fill, with its not yet assigned fee."""
+class _OpenTrade:
+    """The round trip under way on one market: what it has bought and sold so far."""
 
-    ts_ns: int
     side: Side
-    quantity: Decimal
-    price: Decimal
-    fee: Decimal
+    entry_ts_ns: int
+    position: Decimal = Decimal(0)
+    quantity: Decimal = Decimal(0)
+    entry_value: Decimal = Decimal(0)
+    exit_value: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    fills: int = 0
+
+    def add(self, fill: Fill, quantity: Decimal, fee: Decimal) -> None:
+        """Book ``quantity`` of ``fill`` (all of it, or the part on this side of a reversal)."""
+        value = fill.price * quantity
+        if fill.side is self.side:
+            self.quantity += quantity
+            self.entry_value += value
+        else:
+            self.exit_value += value
+        self.position += fill.side.sign * quantity
+        self.fees += fee
+        self.fills += 1
+
+    def closed(self, fill: Fill, exit_ts_ns: int) -> TradeRecord:
+        """Return the finished round trip; the position is flat again."""
+        gross = self.side.sign * (self.exit_value - self.entry_value)
+        return TradeRecord(
+            venue=fill.venue,
+            symbol=fill.symbol,
+            side=self.side,
+            quantity=self.quantity,
+            entry_ts_ns=self.entry_ts_ns,
+            exit_ts_ns=exit_ts_ns,
+            entry_price=self.entry_value / self.quantity,
+            exit_price=self.exit_value / self.quantity,
+            fees=self.fees,
+            pnl=gross - self.fees,
+            fills=self.fills,
+        )
 
 
 def _quote_of(symbol: Symbol) -> str:
@@ -239,54 +271,38 @@ def _share(total: Decimal, part: Decimal, whole: Decimal) -> Decimal:
 
 
 def round_trips(fills: Iterable[Fill]) -> list[TradeRecord]:
-    """Pair fills into round-trip trades, first in first out, per (venue, symbol).
+    """Return the round trips of ``fills``, per (venue, symbol): flat to flat, or to a reversal.
 
-    A fill on the side of the open position (or into no position) opens a lot; a fill on the
-    other side closes the oldest lots first, one ``TradeRecord`` per (lot, closing fill) pair,
-    and any quantity left over opens a lot the other way (the position flipped). Fills are taken
-    in ``ts_event`` order (stable for ties). Fees are split pro rata by quantity, each share
-    rounded to ``FEE_QUANTUM``; the last piece of a fill takes whatever fee is left, so the
-    pieces add up to the fill's fee exactly. Lots still open at the end produce no trade.
+    A trade opens with the first fill into a flat position and closes with the fill that
+    brings the position back to zero; every fill in between (adding to it or reducing it)
+    belongs to it. A fill that crosses zero (long 1, sell 3) closes the trade with the part
+    that flattens the position and opens the next trade, the other way, with the rest; its fee
+    is split pro rata by quantity, the closing share rounded to ``FEE_QUANTUM`` and the opening
+    part taking the exact remainder. Fills are taken in ``ts_event`` order (stable for ties). A
+    position still open at the end makes no trade.
 
     Raises:
         ValueError: a fill's fee is not in its symbol's quote currency.
     """
     ordered = sorted(fills, key=lambda f: f.ts_event)
-    open_lots: dict[tuple[VenueId, Symbol], deque[_Lot]] = {}
+    open_trades: dict[tuple[VenueId, Symbol], _OpenTrade] = {}
     trades: list[TradeRecord] = []
     for fill in ordered:
         _check_fee_currency(fill)
-        lots = open_lots.setdefault((fill.venue, fill.symbol), deque())
+        key = (fill.venue, fill.symbol)
         ts_ns = to_ns(fill.ts_event)
-        remaining = fill.quantity
-        fee_left = fill.fee
-        while remaining > 0 and lots and lots[0].side is not fill.side:
-            lot = lots[0]
-            matched = min(remaining, lot.quantity)
-            entry_fee = _share(lot.fee, matched, lot.quantity)
-            exit_fee = _share(fee_left, matched, remaining)
-            fees = entry_fee + exit_fee
-            gross = lot.side.sign * (fill.price - lot.price) * matched
-            trades.append(
-                TradeRecord(
-                    venue=fill.venue,
-                    symbol=fill.symbol,
-                    side=lot.side,
-                    quantity=matched,
-                    entry_ts_ns=lot.ts_ns,
-                    exit_ts_ns=ts_ns,
-                    entry_price=lot.price,
-                    exit_price=fill.price,
-                    fees=fees,
-                    pnl=gross - fees,
-                )
-            )
-            lot.quantity -= matched
-            lot.fee -= entry_fee
-            remaining -= matched
-            fee_left -= exit_fee
-            if lot.quantity == 0:
-                lots.popleft()
-        if remaining > 0:
-            lots.append(_Lot(ts_ns, fill.side, remaining, fill.price, fee_left))
+        trade = open_trades.get(key)
+        if trade is None:
+            trade = open_trades[key] = _OpenTrade(fill.side, ts_ns)
+        held = abs(trade.position)
+        if fill.side is trade.side or fill.quantity < held:
+            trade.add(fill, fill.quantity, fill.fee)
+            continue
+        closing_fee = _share(fill.fee, held, fill.quantity)
+        trade.add(fill, held, closing_fee)
+        trades.append(trade.closed(fill, ts_ns))
+        del open_trades[key]
+        if fill.quantity > held:
+            reversed_trade = open_trades[key] = _OpenTrade(fill.side, ts_ns)
+            reversed_trade.add(fill, fill.quantity - held, fill.fee - closing_fee)
     return trades

@@ -12,7 +12,9 @@ Timing per bar ``t`` (``ts`` is the bar's open time, ``interval`` its length): a
 venue matches resting orders against bar ``t`` (so an order decided at the close of ``t - 1``
 fills at ``t``'s open plus slippage: one bar of latency); at ``ts + interval`` (bar ``t``'s
 close) the agents see bars ``[0, t]`` and the coordinator decides, and the kill switch judges
-the marked book. The equity curve is computed afterwards from the fills and closes, column-wise.
+the marked book. The equity curve is computed afterwards from the fills and closes, column-wise:
+each fill is placed on its bar by timestamp (``_bar_of_fills``), so gaps in the data (minutes
+with no trades are absent from exchange files) do not shift fills onto later bars.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from aiswarm.agents import Agent
 from aiswarm.backtest.results import BacktestResult, EquityCurve, OrderRecord
@@ -41,7 +44,6 @@ from aiswarm.types import (
     Instrument,
     Mandate,
     OrderSpec,
-    Side,
 )
 from aiswarm.venues.fill_models import FeeModel, SlippageModel
 
@@ -177,20 +179,35 @@ def _fills(journal: MemoryJournal) -> list[Fill]:
     return fills
 
 
+def _bar_of_fills(
+    close_ns: npt.NDArray[np.int64], fill_ns: npt.NDArray[np.int64]
+) -> npt.NDArray[np.intp]:
+    """Return, for each fill, the index of the first bar whose close is after it.
+
+    That is the bar whose half-open interval ``[open, close)`` contains the fill: a fill at a
+    bar boundary (the close of one bar is the open of the next) belongs to the later bar, since
+    the earlier bar's mark is taken at that instant, before the next bar trades. A fill inside
+    a gap in the data (no bar covers it) goes to the next bar, the first mark after it, and a
+    fill at or after the last close (there is no later mark) to the last bar. Searching the
+    timestamps, not ``(ts - first) // interval``, keeps every fill on its own bar across gaps.
+    """
+    index = np.searchsorted(close_ns, fill_ns, side="right")
+    return np.minimum(index, close_ns.size - 1)
+
+
 def _result(setup: BacktestSetup, engine: TradingEngine, journal: MemoryJournal) -> BacktestResult:
     """Build the result: fills from the journal, equity marked column-wise at every close."""
     bars = setup.bars
     fills = _fills(journal)
     count = len(bars)
-    position_change = np.zeros(count)
-    cash_change = np.zeros(count)
-    first = int(bars.ts_ns[0])
-    step = bars.interval_s * _NS
-    for fill in fills:
-        index = min(count - 1, max(0, (to_ns(fill.ts_event) - first) // step))
-        signed = float(fill.quantity) * (1 if fill.side is Side.BUY else -1)
-        position_change[index] += signed
-        cash_change[index] -= signed * float(fill.price) + float(fill.fee)
+    close_ns = bars.ts_ns + bars.interval_s * _NS
+    fill_ns = np.array([to_ns(fill.ts_event) for fill in fills], dtype=np.int64)
+    signed = np.array([float(fill.quantity) * fill.side.sign for fill in fills], dtype=np.float64)
+    price = np.array([float(fill.price) for fill in fills], dtype=np.float64)
+    fee = np.array([float(fill.fee) for fill in fills], dtype=np.float64)
+    index = _bar_of_fills(close_ns, fill_ns)
+    position_change = np.bincount(index, weights=signed, minlength=count)
+    cash_change = np.bincount(index, weights=-(signed * price + fee), minlength=count)
     position = np.cumsum(position_change)
     cash = float(setup.starting_cash) + np.cumsum(cash_change)
     equity = cash + position * bars.close
@@ -208,7 +225,7 @@ def _result(setup: BacktestSetup, engine: TradingEngine, journal: MemoryJournal)
     )
     held = engine.spine.portfolio.position(bars.venue, bars.symbol)
     return BacktestResult(
-        equity=EquityCurve(bars.ts_ns + step, equity),
+        equity=EquityCurve(close_ns, equity),
         fills=tuple(fills),
         orders=orders,
         starting_cash=setup.starting_cash,

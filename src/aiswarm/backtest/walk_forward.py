@@ -8,7 +8,8 @@ in-sample scores are kept only to show what was chosen and why.
 
 Spans are half-open integer ranges ``[start, end)``: bar indices or epoch nanoseconds, whatever
 the injected ``run(params, span)`` understands. Test spans never overlap, so no bar is counted
-twice out of sample. No I/O.
+twice out of sample. Windows over bar indices can carry the calendar time they cover
+(``dated_windows``), so a reader sees dates, not only bar numbers. No I/O.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from decimal import Decimal
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
+from aiswarm.backtest.iso_times import iso_utc_one
 from aiswarm.backtest.metrics import Metrics, compute_metrics, metrics_of
 from aiswarm.backtest.results import BacktestResult, EquityCurve, Params, ParamValue
 from aiswarm.backtest.search import (
@@ -39,6 +42,7 @@ __all__ = [
     "WalkForwardResult",
     "WalkForwardWindow",
     "WindowOutcome",
+    "dated_windows",
     "split_windows",
     "walk_forward",
 ]
@@ -63,10 +67,16 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class WalkForwardWindow:
-    """A training span and the test span that follows it directly."""
+    """A training span and the test span that follows it directly.
+
+    ``train_period`` and ``test_period``, when known, are the calendar time the spans cover in
+    epoch nanoseconds, ``[first bar's open, last bar's close)``; see ``dated_windows``.
+    """
 
     train: Span
     test: Span
+    train_period: Span | None = None
+    test_period: Span | None = None
 
 
 def split_windows(
@@ -101,6 +111,32 @@ def split_windows(
     return tuple(windows)
 
 
+def dated_windows(
+    windows: Sequence[WalkForwardWindow], bar_open_ns: npt.NDArray[np.int64], interval_s: int
+) -> tuple[WalkForwardWindow, ...]:
+    """Return ``windows`` (spans of bar indices) with the calendar time each span covers.
+
+    A span ``[i, j)`` of bars covers ``[bar_open_ns[i], bar_open_ns[j - 1] + interval_s)``: from
+    its first bar's open to its last bar's close, whatever gaps the data has in between.
+    """
+
+    def period(span: Span) -> Span:
+        if span.start < 0 or span.end > bar_open_ns.size:
+            raise ValueError(
+                f"span [{span.start}, {span.end}) is not inside the {bar_open_ns.size} bars"
+            )
+        last_close = int(bar_open_ns[span.end - 1]) + interval_s * 1_000_000_000
+        return Span(int(bar_open_ns[span.start]), last_close)
+
+    return tuple(
+        WalkForwardWindow(w.train, w.test, period(w.train), period(w.test)) for w in windows
+    )
+
+
+def _iso_period(period: Span | None) -> list[str] | None:
+    return None if period is None else [iso_utc_one(period.start), iso_utc_one(period.end)]
+
+
 @dataclass(frozen=True, eq=False)
 class WindowOutcome:
     """What one window chose in sample, and how that choice did out of sample."""
@@ -128,7 +164,11 @@ class WalkForwardResult:
     metrics: Metrics
 
     def to_dict(self) -> dict[str, object]:
-        """Return plain JSON types: the out-of-sample metrics and each window's choice."""
+        """Return plain JSON types: the out-of-sample metrics and each window's choice.
+
+        Each window's ``train_period``/``test_period`` is ``[start, end)`` in ISO 8601 UTC, or
+        null when the windows were not dated.
+        """
         return {
             "objective": self.objective,
             "search": self.search,
@@ -137,6 +177,8 @@ class WalkForwardResult:
                 {
                     "train_span": [o.window.train.start, o.window.train.end],
                     "test_span": [o.window.test.start, o.window.test.end],
+                    "train_period": _iso_period(o.window.train_period),
+                    "test_period": _iso_period(o.window.test_period),
                     "params": dict(o.params),
                     "train_score": o.train_score,
                     "test_metrics": o.test_metrics.to_dict(),
@@ -221,7 +263,6 @@ def _out_of_sample_metrics(
     metrics = compute_metrics(
         curve,
         [trade for r in results for trade in r.trades],
-        interval_s=intervals.pop(),
         traded_notional=notional,
         total_fees=sum((r.fees_total for r in results), Decimal(0)),
         fills_count=sum(r.fills_count for r in results),

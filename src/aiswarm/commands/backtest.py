@@ -20,14 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.console import Console
+from rich.table import Table
 
 from aiswarm.agents import AgentConfig
 from aiswarm.agents.registry import build_agent
+from aiswarm.backtest.heatmap import ScoreGrid
 from aiswarm.backtest.metrics import Metrics, metrics_of
 from aiswarm.backtest.monte_carlo import monte_carlo
 from aiswarm.backtest.report import write_report
 from aiswarm.backtest.results import BacktestResult, TradeRecord
 from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
+from aiswarm.backtest.summary import summarize, summary_rows, warning_lines
 from aiswarm.backtest.walk_forward import WalkForwardResult
 from aiswarm.clock import from_ns
 from aiswarm.errors import ConfigError
@@ -53,6 +57,7 @@ __all__ = [
     "check_params",
     "load_bars",
     "parse_params",
+    "print_backtest",
     "run_backtest_command",
     "write_backtest_report",
 ]
@@ -181,11 +186,14 @@ def write_backtest_report(
     title: str,
     trades: Sequence[TradeRecord] | None = None,
     walk_forward: WalkForwardResult | None = None,
+    heatmaps: Sequence[ScoreGrid] = (),
 ) -> dict[str, str]:
-    """Write the report of ``result`` into ``report_dir``; return where its pages are.
+    """Write the report of ``result`` into ``report_dir``; return where its files are.
 
-    The Monte Carlo section resamples ``trades`` (default: the result's own round trips) with
-    seed 7, so one run gives one report; it is left out when there is no closed trade.
+    ``bars`` are the bars ``result`` marked, one mark a bar (their closes give the buy-and-hold
+    line). ``trades`` is the trade list ``metrics`` counted (default: the result's own round
+    trips): it is exported, and the Monte Carlo section resamples it with seed 7, so one run
+    gives one report (left out when there is no closed trade).
     """
     trades = result.trades if trades is None else trades
     simulations = monte_carlo(trades, result.starting_cash, seed=7) if trades else None
@@ -196,10 +204,18 @@ def write_backtest_report(
         title=title,
         price=(bars.ts_ns, bars.close),
         symbol=bars.symbol,
+        trades=trades,
+        summary=summarize(result, metrics, bars.close),
         monte_carlo=simulations,
         walk_forward=walk_forward,
+        heatmaps=heatmaps,
     )
-    return {"html": str(paths.html), "json": str(paths.json)}
+    return {
+        "html": str(paths.html),
+        "json": str(paths.json),
+        "trades_csv": str(paths.trades_csv),
+        "trades_json": str(paths.trades_json),
+    }
 
 
 async def run_backtest_command(
@@ -230,6 +246,7 @@ async def run_backtest_command(
         "fills": run.fills,
         "final_cash": str(run.result.final_cash),
         "final_positions": {k: str(v) for k, v in run.result.final_positions.items()},
+        "summary": summarize(run.result, metrics, setup.bars.close).to_dict(),
         "metrics": metrics.to_dict(),
         "journal": {"events": len(run.journal), "chain_ok": run.journal.verify().ok},
     }
@@ -238,3 +255,28 @@ async def run_backtest_command(
             run.result, metrics, setup.bars, report_dir, title=f"{agent} on {data.name}"
         )
     return summary
+
+
+def print_backtest(console: Console, summary: Mapping[str, Any]) -> None:
+    """Print a backtest's summary as a trader reads it: the table, its warnings, where files are.
+
+    ``summary`` is what ``run_backtest_command`` returns; ``--json`` prints all of it instead.
+    """
+    table = Table(
+        "figure", "strategy", "buy and hold", title=f"{summary['agent']} on {summary['data']}"
+    )
+    for row in summary_rows(summary["summary"]):
+        table.add_row(*row)
+    console.print(table)
+    for line in warning_lines(summary["summary"]["warnings"]):
+        console.print(f"warning: {line}", markup=False)
+    journal = summary["journal"]
+    console.print(
+        f"{summary['bars']} bars, {summary['orders']} orders, {summary['fills']} fills; journal "
+        f"{journal['events']} events, hash chain {'intact' if journal['chain_ok'] else 'BROKEN'}",
+        markup=False,
+    )
+    if "report" in summary:
+        files = summary["report"]
+        console.print(f"report: {files['html']}", markup=False)
+        console.print(f"trades: {files['trades_csv']}, {files['trades_json']}", markup=False)

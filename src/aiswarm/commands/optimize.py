@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 import yaml
 
+from aiswarm.backtest.heatmap import score_grids
 from aiswarm.backtest.metrics import metrics_of
 from aiswarm.backtest.results import BacktestResult, Params, ParamValue
 from aiswarm.backtest.runner import run_backtest
@@ -50,6 +51,7 @@ from aiswarm.backtest.walk_forward import (
     Span,
     WalkForwardResult,
     WalkForwardWindow,
+    dated_windows,
     split_windows,
     walk_forward,
 )
@@ -318,13 +320,17 @@ def _search(
             bars,
             report_dir,
             title=f"{options.agent} on {data.name}: best of {len(trials)} by {plan.objective}",
+            heatmaps=score_grids(trials, plan.grid, plan.objective)
+            if plan.random_draws is None
+            else (),
         )
     return summary
 
 
 def _windows(bars: BarArrays, data: Path, walk: WalkForwardPlan) -> tuple[WalkForwardWindow, ...]:
+    """Return the windows over the file's bars, dated by the bars' own times."""
     try:
-        return split_windows(
+        windows = split_windows(
             0,
             len(bars),
             train_size=walk.train_bars,
@@ -336,6 +342,7 @@ def _windows(bars: BarArrays, data: Path, walk: WalkForwardPlan) -> tuple[WalkFo
             f"--train-bars {walk.train_bars} leaves no test window: {data.name} has "
             f"{len(bars)} bars; pass --train-bars below {len(bars)} (and --test-bars to fit)"
         ) from None
+    return dated_windows(windows, bars.ts_ns, bars.interval_s)
 
 
 def _out_of_sample_result(outcome: WalkForwardResult) -> BacktestResult:

@@ -43,6 +43,7 @@ def _trade(pnl: str) -> TradeRecord:
         exit_price=Decimal("100") + Decimal(pnl),
         fees=Decimal("0"),
         pnl=Decimal(pnl),
+        fills=2,
     )
 
 
@@ -57,7 +58,6 @@ def _metrics(
     return compute_metrics(
         _curve(equity, interval_s),
         trades,
-        interval_s=interval_s,
         traded_notional=Decimal(traded_notional),
         total_fees=Decimal("1.5"),
         fills_count=2 * len(trades),
@@ -136,6 +136,68 @@ def test_sharpe_and_sortino_when_computed_then_match_direct_formula() -> None:
     # Assert
     assert metrics.sharpe == pytest.approx(expected_sharpe, rel=1e-12)
     assert metrics.sortino == pytest.approx(expected_sortino, rel=1e-12)
+
+
+def _gappy_result(equity: list[float], days: list[int]) -> BacktestResult:
+    """Return a daily run whose marks fall on ``days`` (missing days are gaps in the data)."""
+    return BacktestResult(
+        equity=EquityCurve(np.array(days, dtype=np.int64) * DAY_S * NS, np.array(equity)),
+        fills=(),
+        orders=(),
+        starting_cash=Decimal(str(equity[0])),
+        final_cash=Decimal(str(equity[-1])),
+        final_positions={},
+        params={},
+        interval_s=DAY_S,
+    )
+
+
+def test_sharpe_and_sortino_when_marks_have_gaps_then_annualised_by_calendar_time() -> None:
+    # Arrange: daily bars with a 30-day hole: 6 returns over 40 days, not 6 returns in 6 days.
+    equity = [100.0, 103.0, 101.0, 104.0, 102.0, 108.0, 107.0]
+    days = [0, 1, 2, 3, 34, 35, 40]
+    returns = [b / a - 1 for a, b in itertools.pairwise(equity)]
+    returns_per_year = len(returns) / (40 * DAY_S / SECONDS_PER_YEAR)
+    mean = statistics.fmean(returns)
+    expected_sharpe = mean / statistics.stdev(returns) * math.sqrt(returns_per_year)
+    downside = math.sqrt(sum(min(r, 0.0) ** 2 for r in returns) / len(returns))
+    expected_sortino = mean / downside * math.sqrt(returns_per_year)
+
+    # Act
+    metrics = metrics_of(_gappy_result(equity, days))
+
+    # Assert
+    assert metrics.sharpe == pytest.approx(expected_sharpe, rel=1e-12)
+    assert metrics.sortino == pytest.approx(expected_sortino, rel=1e-12)
+    assert metrics.annualised_return == pytest.approx(1.07 ** (365 / 40) - 1)
+
+
+def test_warnings_when_run_shorter_than_a_year_then_each_annualised_figure_flagged() -> None:
+    # Act
+    metrics = metrics_of(_gappy_result([100.0, 103.0, 101.0, 104.0], [0, 1, 2, 300]))
+
+    # Assert
+    assert set(metrics.warnings) == {"annualised_return", "sharpe", "sortino"}
+    assert "300 days of data, less than a year" in metrics.warnings["sharpe"]
+    assert metrics.to_dict()["warnings"] == dict(metrics.warnings)
+
+
+def test_warnings_when_run_spans_a_year_then_none() -> None:
+    # Act
+    metrics = metrics_of(_gappy_result([100.0, 103.0, 101.0, 104.0], [0, 1, 2, 365]))
+
+    # Assert
+    assert metrics.warnings == {}
+
+
+def test_warnings_when_figure_undefined_then_only_its_note_not_a_warning() -> None:
+    # Act: one return only, so no Sharpe or Sortino; the annualised return is defined
+    metrics = metrics_of(_gappy_result([100.0, 103.0], [0, 1]))
+
+    # Assert
+    assert set(metrics.warnings) == {"annualised_return"}
+    assert metrics.sharpe is None
+    assert "sharpe" in metrics.notes
 
 
 def test_trade_statistics_when_mixed_trades_then_win_rate_and_profit_factor() -> None:
@@ -234,12 +296,6 @@ def test_annualised_return_when_run_too_short_then_none_not_overflow() -> None:
     # Assert
     assert metrics.annualised_return is None
     assert "too short" in metrics.notes["annualised_return"]
-
-
-def test_compute_metrics_when_interval_not_positive_then_refused() -> None:
-    # Act / Assert
-    with pytest.raises(ValueError, match="interval_s=0"):
-        _metrics([100.0], interval_s=0)
 
 
 def test_to_dict_when_serialised_then_plain_json_with_fees_as_string() -> None:

@@ -25,6 +25,7 @@ def _trades(*pnls: str) -> list[TradeRecord]:
             exit_price=Decimal("100") + Decimal(pnl),
             fees=Decimal("0"),
             pnl=Decimal(pnl),
+            fills=2,
         )
         for i, pnl in enumerate(pnls)
     ]

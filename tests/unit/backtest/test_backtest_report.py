@@ -10,11 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from aiswarm.backtest.heatmap import score_grids
 from aiswarm.backtest.metrics import metrics_of
 from aiswarm.backtest.monte_carlo import monte_carlo
 from aiswarm.backtest.report import downsample, write_report
 from aiswarm.backtest.results import BacktestResult, EquityCurve, Params
-from aiswarm.backtest.walk_forward import Span, split_windows, walk_forward
+from aiswarm.backtest.search import Trial
+from aiswarm.backtest.summary import summarize
+from aiswarm.backtest.walk_forward import Span, dated_windows, split_windows, walk_forward
 from aiswarm.clock import to_ns
 from aiswarm.types import Side, Symbol, TradeId
 from kit.builders import T0, fill
@@ -193,3 +196,86 @@ def test_downsample_when_max_points_too_small_then_refused() -> None:
     # Act / Assert
     with pytest.raises(ValueError, match="max_points=2"):
         downsample(np.arange(10, dtype=np.int64), np.zeros(10), max_points=2)
+
+
+def test_write_report_when_run_then_full_equity_series_and_trade_files_written(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    result = _result()
+
+    # Act
+    paths = write_report(result, metrics_of(result), tmp_path, title="series")
+
+    # Assert: every mark, not a thinned series
+    data = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert data["equity"]["ts_ns"] == result.equity.ts_ns.tolist()
+    assert data["equity"]["equity"] == result.equity.equity.tolist()
+    rows = json.loads(paths.trades_json.read_text(encoding="utf-8"))
+    assert [row["pnl"] for row in rows] == [str(t.pnl) for t in result.trades]
+    assert paths.trades_csv.read_text(encoding="utf-8").startswith("trade,venue,symbol,")
+    page = paths.html.read_text(encoding="utf-8")
+    assert "Summary" not in page  # no summary was given
+
+
+def test_write_report_when_summary_given_then_page_opens_with_it_and_its_warnings(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    result = _result()
+    metrics = metrics_of(result)
+    summary = summarize(result, metrics, 100.0 + np.arange(240, dtype=np.float64))
+
+    # Act
+    paths = write_report(result, metrics, tmp_path, title="summary", summary=summary)
+
+    # Assert
+    data = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert data["summary"] == json.loads(json.dumps(summary.to_dict()))
+    page = paths.html.read_text(encoding="utf-8")
+    assert page.index("<h2>Summary</h2>") < page.index("<h2>Metrics</h2>")
+    assert "<th>buy and hold</th>" in page
+    assert "<td>total return</td>" in page
+    assert "less than a year" in page
+    assert '<a href="trades.csv">' in page
+
+
+def test_write_report_when_heatmaps_given_then_png_per_grid_and_section(tmp_path: Path) -> None:
+    # Arrange
+    result = _result()
+    metrics = metrics_of(result)
+    trials = [Trial({"fast": f, "slow": s}, metrics, float(f - s)) for f in (5, 9) for s in (21,)]
+    grids = score_grids(trials, {"fast": [5, 9], "slow": [21]}, "sharpe")
+
+    # Act
+    paths = write_report(result, metrics, tmp_path, title="grid", heatmaps=grids)
+
+    # Assert
+    assert [p.name for p in paths.heatmap_pngs] == ["heatmap_1.png"]
+    assert paths.heatmap_pngs[0].read_bytes()[:8] == PNG_SIGNATURE
+    data = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert data["heatmaps"][0]["scores"] == [[-16.0, -12.0]]
+    page = paths.html.read_text(encoding="utf-8")
+    assert "<h2>Parameter grid</h2>" in page
+    assert '<img src="heatmap_1.png"' in page
+
+
+def test_write_report_when_walk_forward_windows_dated_then_dates_on_the_page(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    result = _result()
+
+    def run(params: Params, span: Span) -> BacktestResult:
+        return _result(bars=span.length, params=params, first_bar=span.start)
+
+    bar_open_ns = to_ns(T0) + np.arange(300, dtype=np.int64) * BAR_S * NS
+    windows = dated_windows(split_windows(0, 300, train_size=200, test_size=50), bar_open_ns, BAR_S)
+    walk = walk_forward(run, {"fast": [5, 8]}, windows)
+
+    # Act
+    paths = write_report(result, metrics_of(result), tmp_path, title="wf", walk_forward=walk)
+
+    # Assert: T0 is 2024-01-01T00:00Z; the first test window is bars [200, 250)
+    page = paths.html.read_text(encoding="utf-8")
+    assert "bars [200, 250) 2024-01-01T03:20:00Z .. 2024-01-01T04:10:00Z" in page

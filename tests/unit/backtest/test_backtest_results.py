@@ -1,4 +1,4 @@
-"""Specs for the backtest result types and FIFO round-trip pairing of fills."""
+"""Specs for the backtest result types and the round trips (flat to flat) of fills."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def test_round_trips_when_buy_then_sell_then_one_long_trade_net_of_both_fees() -
     assert trade.exit_ts_ns == to_ns(T0 + timedelta(minutes=5))
 
 
-def test_round_trips_when_partial_fills_then_paired_first_in_first_out() -> None:
-    # Arrange: two buys (1 @ 100, 2 @ 200), then sells of 2 @ 300 and 1 @ 400.
+def test_round_trips_when_scaled_in_and_out_then_one_trade_from_flat_to_flat() -> None:
+    # Arrange: two buys (1 @ 100, 2 @ 200), then sells of 2 @ 300 and 1 @ 400: one round trip.
     fills = [
         fill(side=Side.BUY, quantity=Decimal("1"), price=Decimal("100"), fee=Decimal("1")),
         fill(
@@ -73,15 +73,38 @@ def test_round_trips_when_partial_fills_then_paired_first_in_first_out() -> None
     # Act
     trades = round_trips(fills)
 
-    # Assert: the first sell closes lot 1 fully and half of lot 2; the second sell the rest.
-    assert [(t.quantity, t.entry_price, t.exit_price) for t in trades] == [
-        (Decimal("1"), Decimal("100"), Decimal("300")),
-        (Decimal("1"), Decimal("200"), Decimal("300")),
-        (Decimal("1"), Decimal("200"), Decimal("400")),
+    # Assert: bought 500 for 3, sold 1000 for 3; 10 in fees.
+    assert len(trades) == 1
+    trade = trades[0]
+    assert (trade.side, trade.quantity, trade.fills) == (Side.BUY, Decimal("3"), 4)
+    assert trade.entry_price * 3 == pytest.approx(Decimal("500"), abs=Decimal("1e-20"))
+    assert trade.exit_price * 3 == pytest.approx(Decimal("1000"), abs=Decimal("1e-20"))
+    assert trade.fees == Decimal("10")
+    assert trade.pnl == Decimal("490")
+    assert (trade.entry_ts_ns, trade.exit_ts_ns) == (to_ns(T0), to_ns(T0 + timedelta(minutes=3)))
+
+
+def test_round_trips_when_position_reduced_then_added_then_trade_ends_only_when_flat() -> None:
+    # Arrange: buy 2, sell 1, buy 1, sell 2: the position never returns to zero until the end.
+    steps = [(Side.BUY, "2", "100"), (Side.SELL, "1", "110"), (Side.BUY, "1", "90")]
+    steps.append((Side.SELL, "2", "120"))
+    fills = [
+        fill(
+            side=side,
+            quantity=Decimal(quantity),
+            price=Decimal(price),
+            fee=Decimal("0"),
+            trade_id=TradeId(f"t-{minute}"),
+            **_at(minute),
+        )
+        for minute, (side, quantity, price) in enumerate(steps)
     ]
-    assert [t.fees for t in trades] == [Decimal("3"), Decimal("3"), Decimal("4")]
-    assert [t.pnl for t in trades] == [Decimal("197"), Decimal("97"), Decimal("196")]
-    assert sum(t.fees for t in trades) == Decimal("10")
+
+    # Act
+    trades = round_trips(fills)
+
+    # Assert: cash out 200 + 90, cash in 110 + 240.
+    assert [(t.quantity, t.pnl, t.fills) for t in trades] == [(Decimal("3"), Decimal("60"), 4)]
 
 
 def test_round_trips_when_sell_exceeds_position_then_flips_to_short_lot() -> None:
@@ -102,6 +125,30 @@ def test_round_trips_when_sell_exceeds_position_then_flips_to_short_lot() -> Non
         (Side.BUY, Decimal("1"), Decimal("-10")),
         (Side.SELL, Decimal("2"), Decimal("20")),
     ]
+    assert [(t.entry_ts_ns, t.exit_ts_ns) for t in trades] == [
+        (to_ns(T0), to_ns(T0 + timedelta(minutes=1))),
+        (to_ns(T0 + timedelta(minutes=1)), to_ns(T0 + timedelta(minutes=2))),
+    ]
+
+
+def test_round_trips_when_reversing_fill_has_fee_then_fee_split_by_quantity_exactly() -> None:
+    # Arrange: long 1, then one sell of 3 closes it and opens a short of 2; fee 1 for the sell.
+    fills = [
+        fill(side=Side.BUY, quantity=Decimal("1"), price=Decimal("100"), fee=Decimal("0")),
+        fill(
+            side=Side.SELL, quantity=Decimal("3"), price=Decimal("90"), fee=Decimal("1"), **_at(1)
+        ),
+        fill(side=Side.BUY, quantity=Decimal("2"), price=Decimal("80"), fee=Decimal("0"), **_at(2)),
+    ]
+
+    # Act
+    trades = round_trips(fills)
+
+    # Assert: a third of the fee closes the long, the exact rest opens the short.
+    assert trades[0].fees == Decimal("0.333333333333")
+    assert trades[1].fees == Decimal("0.666666666667")
+    assert trades[0].fees + trades[1].fees == Decimal("1")
+    assert [t.fills for t in trades] == [2, 2]
 
 
 def test_round_trips_when_fee_split_in_thirds_then_pieces_add_up_exactly() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from aiswarm.backtest.results import BacktestResult, EquityCurve, Params
 from aiswarm.backtest.search import IntRange
-from aiswarm.backtest.walk_forward import Span, split_windows, walk_forward
+from aiswarm.backtest.walk_forward import Span, dated_windows, split_windows, walk_forward
 
 BAR_S = 60
 NS = 1_000_000_000
@@ -216,3 +216,53 @@ def test_walk_forward_when_no_windows_then_refused() -> None:
     # Act / Assert
     with pytest.raises(ValueError, match="no windows"):
         walk_forward(_toy_run([]), {"k": [1]}, [])
+
+
+def test_dated_windows_when_bars_have_a_gap_then_periods_run_from_first_open_to_last_close() -> (
+    None
+):
+    # Arrange: six one-minute bars with a 100-minute hole after the third
+    start_ns = 1_522_800_000 * NS  # 2018-04-04T00:00:00Z
+    minutes = [0, 1, 2, 103, 104, 105]
+    bar_open_ns = np.array([start_ns + m * BAR_S * NS for m in minutes], dtype=np.int64)
+    windows = split_windows(0, 6, train_size=3, test_size=3)
+
+    # Act
+    (window,) = dated_windows(windows, bar_open_ns, BAR_S)
+
+    # Assert
+    assert window.train_period == Span(start_ns, start_ns + 3 * BAR_S * NS)
+    assert window.test_period == Span(start_ns + 103 * BAR_S * NS, start_ns + 106 * BAR_S * NS)
+
+
+def test_walk_forward_when_windows_dated_then_to_dict_carries_iso_periods() -> None:
+    # Arrange
+    bar_open_ns = np.arange(0, 100, dtype=np.int64) * BAR_S * NS
+    windows = dated_windows(split_windows(0, 100, train_size=60, test_size=40), bar_open_ns, BAR_S)
+
+    # Act
+    data = walk_forward(_toy_run([]), {"k": [1, 2]}, windows).to_dict()
+
+    # Assert
+    (window,) = data["windows"]
+    assert window["train_period"] == ["1970-01-01T00:00:00Z", "1970-01-01T01:00:00Z"]
+    assert window["test_period"] == ["1970-01-01T01:00:00Z", "1970-01-01T01:40:00Z"]
+
+
+def test_walk_forward_when_windows_not_dated_then_periods_null() -> None:
+    # Act
+    data = walk_forward(
+        _toy_run([]), {"k": [1]}, split_windows(0, 100, train_size=60, test_size=40)
+    ).to_dict()
+
+    # Assert
+    (window,) = data["windows"]
+    assert (window["train_period"], window["test_period"]) == (None, None)
+
+
+def test_dated_windows_when_span_outside_bars_then_refused() -> None:
+    # Act / Assert
+    with pytest.raises(ValueError, match=r"span \[4, 8\) is not inside the 5 bars"):
+        dated_windows(
+            split_windows(0, 8, train_size=4, test_size=4), np.arange(5, dtype=np.int64), BAR_S
+        )
