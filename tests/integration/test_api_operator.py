@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -134,6 +135,8 @@ async def test_feeds_when_listed_then_shipped_files_with_coverage_and_history(
 
     assert {feed["id"] for feed in feeds} == {"coinbase:BTC/USD:1m", "coinbase:ETH/USD:1m"}
     assert all(feed["coverage"]["records"] > 1000 for feed in feeds)
+    assert feeds[0]["coverage"]["first_ts_ns"] == 1522800000000000000
+    assert feeds[0]["coverage"]["first_ts"] == "2018-04-04T00:00:00+00:00"
     bars = history.json()
     assert len(bars) == 3
     assert bars[0]["symbol"] == "BTC/USD"
@@ -165,5 +168,46 @@ async def test_orders_when_cycles_trade_then_listed_with_positions(
     }
     assert len(open_orders) <= len(orders)
     assert all(position["symbol"] in ("BTC/USD", "ETH/USD") for position in positions)
+    status = (await client.get("/status")).json()
+    assert status["last_step_ns"] == 1522836000000000000
+    assert status["last_step"] == "2018-04-04T10:00:00+00:00"
+    assert _unplain_decimals([orders, positions, status]) == []
     recorded = [event.type async for event in host.store.replay(types=["portfolio.baseline"])]
     assert recorded, "the session checkpoints peak NAV and the day's opening NAV"
+
+
+async def test_docs_when_offline_then_served_locally_with_bearer_scheme(
+    api: tuple[httpx.AsyncClient, Host],
+) -> None:
+    client, _ = api
+    public = {"Authorization": ""}
+
+    page = await client.get("/docs", headers=public)
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+\.(?:js|css))['"]""", page.text)
+    fetched = [await client.get(asset, headers=public) for asset in assets]
+    document = (await client.get("/openapi.json", headers=public)).json()
+
+    assert page.status_code == 200
+    assert sorted(assets) == [
+        "/static-offline-docs/swagger-ui-bundle.js",
+        "/static-offline-docs/swagger-ui.css",
+    ]
+    assert [answer.status_code for answer in fetched] == [200, 200]
+    assert all(len(answer.content) > 10_000 for answer in fetched)
+    schemes = document["components"]["securitySchemes"]
+    assert [(scheme["type"], scheme["scheme"]) for scheme in schemes.values()] == [
+        ("http", "bearer")
+    ]
+    assert document["paths"]["/status"]["get"]["security"] == [{name: []} for name in schemes]
+    assert "security" not in document["paths"]["/health"]["get"]
+
+
+def _unplain_decimals(value: object) -> list[str]:
+    """Return every string in ``value`` that reads as a decimal with an exponent or padding."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _unplain_decimals(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _unplain_decimals(item)]
+    if isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d*0|E[-+]?\d+|\.\d+E[-+]?\d+)", value):
+        return [value]
+    return []

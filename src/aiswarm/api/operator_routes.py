@@ -1,24 +1,46 @@
-"""Operator routes: session control, the kill switch, orders, positions and feeds.
+"""Operator routes: status, session control, the kill switch, orders, positions, feeds, events.
 
-Every route here sits behind the bearer key (see ``app.py``). Commands go through the same
-recorded paths as everything else: a pause or a kill-switch reset is an event in the store
-before it takes effect, and an illegal move (say, RESUME while running, or a RESET by someone
-not in ``trading.operators``) answers 409 with the reason and changes nothing.
+Every route here sits behind the bearer key (see ``app.py``) and is one call to the service
+facade. Commands go through the same recorded paths as everything else: a pause or a
+kill-switch reset is an event in the store before it takes effect, and an illegal move (say,
+RESUME while running, or a RESET by someone not in ``trading.operators``) answers 409 with the
+reason and changes nothing. Every input is bounded here (integers within int64, strings short,
+printable and not blank), so the service never sees a value it cannot store or compare.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from aiswarm.risk import KillTrigger
-from aiswarm.runtime.service import RefusedError, TradingService
+from aiswarm.runtime.service import RefusedError, TradingService, UnknownFeedError
+from aiswarm.types import EventType
+
+from .errors import FieldRefused, answers
+from .presentation import present, present_all
 
 __all__ = ["operator_router"]
 
 _MAX_I64 = 2**63 - 1
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+"""Printable text with something besides spaces: a control character would end up in the log
+(and PostgreSQL refuses NUL in text), a blank reason explains nothing."""
+
+Ns = Annotated[int, Query(ge=0, le=_MAX_I64, description="Nanoseconds since the Unix epoch.")]
+FeedId = Annotated[
+    str,
+    Query(
+        alias="id",
+        min_length=1,
+        max_length=256,
+        pattern=_PRINTABLE,
+        description="venue:symbol:kind, as listed by /feeds.",
+        examples=["coinbase:BTC/USD:1m"],
+    ),
+]
 
 
 class Command(BaseModel):
@@ -26,7 +48,11 @@ class Command(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(
-        min_length=1, max_length=500, pattern=r"\S", description="Recorded with the change."
+        min_length=1,
+        max_length=500,
+        pattern=_PRINTABLE,
+        description="Recorded with the change.",
+        examples=["checking the venue's status page"],
     )
 
 
@@ -36,27 +62,29 @@ class ResetCommand(Command):
     operator_id: str = Field(
         min_length=1,
         max_length=128,
-        pattern=r"\S",
+        pattern=_PRINTABLE,
         description="Must be listed in trading.operators.",
+        examples=["alice"],
     )
-
-
-def _conflict(exc: Exception) -> HTTPException:
-    return HTTPException(status_code=status.HTTP_409_CONFLICT, detail=str(exc))
 
 
 def operator_router(service: TradingService) -> APIRouter:
     """Return the operator routes over ``service`` (include them behind the bearer key)."""
     router = APIRouter()
+    commands = answers(400, 409, 422)
 
-    @router.post("/session/pause")
+    @router.get("/status")
+    async def status() -> dict[str, Any]:
+        return present(await service.status())
+
+    @router.post("/session/pause", responses=commands)
     async def pause(command: Command) -> dict[str, str]:
         try:
             return {"session": await service.pause(command.reason)}
         except RefusedError as exc:
             raise _conflict(exc) from None
 
-    @router.post("/session/resume")
+    @router.post("/session/resume", responses=commands)
     async def resume(command: Command) -> dict[str, str]:
         try:
             return {"session": await service.resume(command.reason)}
@@ -71,53 +99,76 @@ def operator_router(service: TradingService) -> APIRouter:
         trigger: KillTrigger, reason: str, operator_id: str | None = None
     ) -> dict[str, Any]:
         try:
-            return await service.command_kill_switch(trigger, reason, operator_id)
+            return present(await service.command_kill_switch(trigger, reason, operator_id))
         except RefusedError as exc:
             raise _conflict(exc) from None
 
-    @router.post("/kill-switch/trip")
+    @router.post("/kill-switch/trip", responses=commands)
     async def trip(command: Command) -> dict[str, Any]:
         return await _command(KillTrigger.TRIP, command.reason)
 
-    @router.post("/kill-switch/enable")
+    @router.post("/kill-switch/enable", responses=commands)
     async def enable(command: Command) -> dict[str, Any]:
         return await _command(KillTrigger.ENABLE, command.reason)
 
-    @router.post("/kill-switch/reset")
+    @router.post("/kill-switch/reset", responses=commands)
     async def reset(command: ResetCommand) -> dict[str, Any]:
         return await _command(KillTrigger.RESET, command.reason, command.operator_id)
 
-    @router.post("/kill-switch/stop-flatten")
+    @router.post("/kill-switch/stop-flatten", responses=commands)
     async def stop_flatten(command: ResetCommand) -> dict[str, Any]:
         try:
-            return await service.stop_flatten(command.reason, command.operator_id)
+            return present(await service.stop_flatten(command.reason, command.operator_id))
         except RefusedError as exc:
             raise _conflict(exc) from None
 
-    @router.get("/orders")
-    async def orders(open_only: bool = Query(default=False, alias="open")) -> list[dict[str, Any]]:
-        return service.orders(open_only=open_only)
+    @router.get("/orders", responses=answers(422))
+    async def orders(
+        open_only: Annotated[bool, Query(alias="open", description="Only working orders.")] = False,
+    ) -> list[dict[str, Any]]:
+        return present_all(service.orders(open_only=open_only))
 
     @router.get("/positions")
     async def positions() -> list[dict[str, Any]]:
-        return service.positions()
+        return present_all(service.positions())
 
     @router.get("/feeds")
     async def feeds() -> list[dict[str, Any]]:
-        return service.feeds()
+        return present_all(service.feeds())
 
-    @router.get("/feeds/history")
+    @router.get("/feeds/history", responses=answers(404, 422))
     async def feed_history(
-        feed_id: str = Query(alias="id"),
-        start_ns: int = Query(default=0, ge=0, le=_MAX_I64),
-        end_ns: int = Query(default=_MAX_I64, ge=0, le=_MAX_I64),
-        limit: int = Query(default=500, ge=1, le=10_000),
+        feed_id: FeedId,
+        start_ns: Ns = 0,
+        end_ns: Ns = _MAX_I64,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
     ) -> list[dict[str, Any]]:
         if end_ns < start_ns:
-            raise HTTPException(
-                status_code=422,
-                detail=f"end_ns={end_ns} is before start_ns={start_ns}; pass end_ns >= start_ns",
-            )
-        return await service.feed_history(feed_id, start_ns, end_ns, limit)
+            reason = f"{end_ns} is before start_ns={start_ns}; pass end_ns >= start_ns"
+            raise FieldRefused(422, "query", "end_ns", reason)
+        try:
+            return present_all(await service.feed_history(feed_id, start_ns, end_ns, limit))
+        except UnknownFeedError as exc:
+            raise FieldRefused(404, "query", "id", str(exc)) from None
+
+    @router.get("/events/verify")
+    async def verify_events() -> dict[str, Any]:
+        return await service.verify_events()
+
+    @router.get("/events", responses=answers(422))
+    async def recent_events(
+        event_type: Annotated[EventType | None, Query(alias="type")] = None,
+        after_seq: Annotated[int, Query(ge=0, le=_MAX_I64)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        account: Annotated[str | None, Query(max_length=128, pattern=_PRINTABLE)] = None,
+    ) -> list[dict[str, Any]]:
+        types = None if event_type is None else [event_type.value]
+        # The payload is the record as stored (and hashed): shown as it is, not reformatted.
+        rows = await service.events(types, after_seq, limit, account)
+        return present_all(rows, verbatim="payload")
 
     return router
+
+
+def _conflict(exc: RefusedError) -> HTTPException:
+    return HTTPException(status_code=409, detail=str(exc))

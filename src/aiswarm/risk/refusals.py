@@ -87,10 +87,10 @@ class Refusal:
 
 
 def plain(value: Decimal) -> str:
-    """Return ``value`` without exponent or trailing zeros, for a refusal's detail.
+    """Return ``value`` without exponent or trailing zeros, for a refusal's detail (and the API).
 
-    ``Decimal("4900.000")`` reads ``4900`` and ``Decimal("0.0500")`` reads ``0.05``. Only called
-    when refusing, so a passing order never pays for the formatting.
+    ``Decimal("4900.000")`` reads ``4900`` and ``Decimal("0.0500")`` reads ``0.05``. The guards
+    call it only when refusing, so a passing order never pays for the formatting.
     """
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "0") else text

@@ -1,10 +1,12 @@
 """The service facade: the one way the API (and next the MCP server and the CLI) reach engines.
 
 Every operation names the account it acts on (``None`` means the host's only account) and
-answers plain data; a command goes through the same recorded path as everything else (a pause
-or a kill-switch reset is in the account's stream before it takes effect). Mistakes raise
-``ServiceError`` subclasses that say what was wrong: ``UnknownAccountError`` (the API answers 404)
-and ``RefusedError`` (an illegal move, 409). Nothing above this module touches an engine's parts.
+answers plain data with exact values (``Decimal`` money, integer nanoseconds, UTC datetimes),
+leaving how they read to each transport. A command goes through the same recorded path as
+everything else (a pause or a kill-switch reset is in the account's stream before it takes
+effect). Mistakes raise ``ServiceError`` subclasses that say what was wrong:
+``UnknownAccountError``, ``UnknownFeedError`` (the API answers 404) and ``RefusedError`` (an
+illegal move, 409). Nothing above this module touches an engine's parts.
 """
 
 from __future__ import annotations
@@ -84,11 +86,9 @@ class TradingService:
             {
                 "client_order_id": order.client_order_id,
                 "status": order.status.value,
-                "filled_quantity": str(order.filled_quantity),
-                "average_fill_price": None
-                if order.average_fill_price is None
-                else str(order.average_fill_price),
-                "spec": order.spec.model_dump(mode="json"),
+                "filled_quantity": order.filled_quantity,
+                "average_fill_price": order.average_fill_price,
+                "spec": order.spec.model_dump(),
             }
             for order in chosen
         ]
@@ -100,7 +100,7 @@ class TradingService:
         for series in engine.market:
             position = engine.spine.portfolio.position(series.venue, series.symbol)
             if position is not None:
-                held.append(position.model_dump(mode="json"))
+                held.append(position.model_dump())
         return held
 
     async def pause(self, reason: str, account: str | None = None) -> str:
@@ -142,7 +142,7 @@ class TradingService:
             change = await control.command(trigger, reason, who)
         except (InvalidTransition, ValueError) as exc:
             raise RefusedError(str(exc)) from None
-        return change.model_dump(mode="json")
+        return change.model_dump()
 
     async def stop_flatten(
         self, reason: str, operator_id: str, account: str | None = None
@@ -212,7 +212,7 @@ class TradingService:
             raise UnknownFeedError(str(exc)) from None
         rows: list[dict[str, Any]] = []
         async for batch in feed.history(start_ns, end_ns, min(limit, 1_000)):
-            rows.extend(record.model_dump(mode="json") for record in batch)
+            rows.extend(record.model_dump() for record in batch)
             if len(rows) >= limit:
                 break
         return rows[:limit]
