@@ -1,4 +1,4 @@
-"""Allocator invariants: Kelly maximises log growth, no cap is exceeded, no order at target."""
+"""Allocator invariants: Kelly risk is growth-optimal, no cap is exceeded, no order at target."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from decimal import Decimal, localcontext
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from scipy.optimize import minimize_scalar
 
 from aiswarm.portfolio import AllocationMode, AllocatorConfig, NoOrder, full_kelly, size
 from aiswarm.types import Direction, InstrumentKind, OrderIntent, Signal, Symbol
@@ -51,9 +52,68 @@ def test_full_kelly_maximises_expected_log_growth(p: float, b: float, delta: flo
     assert at_optimum >= _log_growth(max(f_star - delta, 0.0), p, b) - 1e-15
 
 
+def _position_log_growth(notional_frac: float, p: float, b: float, loss: float) -> float:
+    """Return E[log wealth] per trade holding ``notional_frac`` x NAV of a position that gains
+    ``b x loss`` of its notional with probability ``p`` and loses ``loss`` of it otherwise."""
+    return p * math.log1p(b * loss * notional_frac) + (1 - p) * math.log1p(-loss * notional_frac)
+
+
+_GROWTH_NAV = Decimal(10_000_000)
+_GROWTH_MARK = Decimal(100)
+
+
+@given(
+    p=st.floats(min_value=0.05, max_value=0.95),
+    b=st.floats(min_value=0.2, max_value=10),
+    loss=st.floats(min_value=0.001, max_value=1.0),
+    kelly_fraction=st.floats(min_value=0.05, max_value=1.0),
+)
+def test_kelly_capital_at_risk_is_the_fraction_of_the_growth_optimal_risk(
+    p: float, b: float, loss: float, kelly_fraction: float
+) -> None:
+    # Arrange: the trade as a bet on the position, maximised numerically over its size
+    assume(full_kelly(p, b) > 1e-3)
+    ceiling = (1 - 1e-9) / loss  # a larger position could lose more than NAV
+    optimum = minimize_scalar(
+        lambda x: -_position_log_growth(x, p, b, loss),
+        bounds=(0.0, ceiling),
+        method="bounded",
+        options={"xatol": 1e-10 * ceiling},
+    )
+    optimal_risk_frac = loss * float(optimum.x)
+    decision = _Decision(
+        SYMBOL,
+        Direction.LONG,
+        signal(confidence=p, evidence={"payoff_ratio": b, "avg_loss": loss}),
+    )
+    roomy = Decimal(10) ** 20
+
+    # Act
+    result = size(
+        decision,
+        mark=_GROWTH_MARK,
+        position=Decimal(0),
+        open_order_quantity=Decimal(0),
+        nav=_GROWTH_NAV,
+        instrument=PERP,
+        mandate=mandate(max_position_usd=roomy, max_notional_usd=roomy),
+        limit_position_notional_usd=roomy,
+        config=AllocatorConfig(kelly_fraction=kelly_fraction, max_position_frac_of_nav=None),
+        ts_event=T0,
+        account=ACCOUNT,
+        reason="property",
+    )
+
+    # Assert: the capital at risk (loss x notional) is kelly_fraction of the optimal risk
+    assert isinstance(result, OrderIntent), str(result)
+    risk_frac = loss * float(result.quantity * _GROWTH_MARK / _GROWTH_NAV)
+    assert math.isclose(risk_frac, kelly_fraction * optimal_risk_frac, rel_tol=1e-6, abs_tol=1e-9)
+
+
 @given(
     p=st.floats(min_value=0.0, max_value=1.0),
     b=st.floats(min_value=0.05, max_value=20),
+    loss=st.floats(min_value=0.001, max_value=2.0),
     kelly_fraction=st.floats(min_value=0.01, max_value=1.0),
     nav=_MONEY,
     mark=_MARKS,
@@ -66,6 +126,7 @@ def test_full_kelly_maximises_expected_log_growth(p: float, b: float, delta: flo
 def test_kelly_long_never_adds_past_any_cap_and_is_on_step(
     p: float,
     b: float,
+    loss: float,
     kelly_fraction: float,
     nav: Decimal,
     mark: Decimal,
@@ -76,7 +137,8 @@ def test_kelly_long_never_adds_past_any_cap_and_is_on_step(
     held: Decimal,
 ) -> None:
     # Arrange
-    decision = _Decision(SYMBOL, Direction.LONG, signal(confidence=p, evidence={"payoff_ratio": b}))
+    evidence = {"payoff_ratio": b, "avg_loss": loss}
+    decision = _Decision(SYMBOL, Direction.LONG, signal(confidence=p, evidence=evidence))
     config = AllocatorConfig(kelly_fraction=kelly_fraction, max_position_frac_of_nav=nav_frac)
 
     # Act

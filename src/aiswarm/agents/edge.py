@@ -13,8 +13,9 @@ neither):
   record of a few lucky trades reports little edge;
 * confidence = (wins + 1) / (n + 2), the win rate under a uniform Beta(1, 1) prior, so no record
   reads 0.5;
-* payoff ratio = mean win / mean |loss|, absent until there is a loss (the Kelly allocator needs
-  it with the confidence).
+* payoff ratio = mean win / mean |loss|, absent until there is a loss; the Kelly allocator
+  needs it with the confidence, and sizes by the mean |loss| (``avg_loss``, the expected loss
+  per trade as a fraction of price).
 
 Settling is lazy: it happens when the agent asks for an estimate at bar ``index`` and covers
 exactly the trials due at or before ``index``, so the estimate is a function of bars up to

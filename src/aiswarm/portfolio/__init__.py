@@ -5,7 +5,8 @@ hands out frozen ``Position`` and ``PortfolioSnapshot`` values; risk reads it th
 read-only ``PortfolioView`` protocol. ``replay`` rebuilds a portfolio from logged events after
 a crash. Every amount is an exact ``Decimal``; an unmarked open position makes NAV unknown
 (``MissingMarkError``), never guessed. ``size`` (the allocator) turns an arbitration decision
-into the order that moves a position to its Kelly or fixed target. No I/O.
+into the order that moves a position to its Kelly (risk-based, ``kelly.py``) or fixed
+target. No I/O.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from aiswarm.portfolio.allocator import (
     AllocatorConfig,
     NoOrder,
     NoOrderReason,
-    full_kelly,
     size,
 )
 from aiswarm.portfolio.errors import AccountingError, MissingMarkError
+from aiswarm.portfolio.kelly import full_kelly
 from aiswarm.portfolio.ledger import Portfolio
 from aiswarm.portfolio.replay import Deposit, Funding, LedgerEvent, MarkPrice, replay
 

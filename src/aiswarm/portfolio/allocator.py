@@ -3,10 +3,12 @@
 The allocator sizes a *target* position, then orders the difference from what is already
 committed (the position plus working orders). Its rules, all derived in ``docs/allocation.md``:
 
-* **Kelly.** For win probability ``p`` (the winning signal's confidence) and payoff ratio ``b``
-  (its ``payoff_ratio`` evidence: average win / average loss), the full Kelly fraction is
-  ``f* = p - (1 - p) / b``; the target commits ``kelly_fraction x f*`` of NAV. No payoff ratio,
-  or ``f* <= 0``, is no edge: nothing is opened or added.
+* **Kelly, by risk.** For win probability ``p`` (the winning signal's confidence) and payoff
+  ratio ``b`` (its ``payoff_ratio`` evidence: average win / average loss), the full Kelly
+  fraction is ``f* = p - (1 - p) / b`` of NAV *at risk*. With ``L`` the loss per losing trade as
+  a fraction of the position (the signal's stop distance, else its measured ``avg_loss``), the
+  target notional is ``kelly_fraction x f* x NAV / L`` (``kelly.py``). No payoff ratio, ``f* <=
+  0`` or no usable ``L``: nothing is opened or added, and the record says why.
 * **Fixed.** FIXED_QUANTITY targets a constant base quantity, FIXED_NOTIONAL a constant USD
   notional at the mark; both ignore score and edge.
 * **Caps.** The target's notional never exceeds the smallest of ``max_position_frac_of_nav`` x
@@ -28,16 +30,16 @@ order it places with ``limit_price``, the same rule ``size`` uses.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_FLOOR, Context, Decimal
 from enum import StrEnum
 from typing import Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from aiswarm.portfolio.exact import add, multiply, subtract
+from aiswarm.portfolio.kelly import NoKelly, NoKellyReason, kelly_risk
 from aiswarm.types import (
     AccountId,
     Direction,
@@ -53,21 +55,15 @@ from aiswarm.types import (
 )
 
 __all__ = [
-    "PAYOFF_RATIO_KEY",
     "AllocationMode",
     "AllocatorConfig",
     "NoOrder",
     "NoOrderReason",
     "SizingDecision",
-    "full_kelly",
     "limit_price",
     "size",
 ]
 
-PAYOFF_RATIO_KEY = "payoff_ratio"
-"""Evidence key of the average win / average loss ratio; agents omit it until a loss is seen."""
-
-_KELLY_QUANTUM = Decimal("1e-12")
 _ZERO = Decimal(0)
 # Positive quotients only, so FLOOR is "towards zero": a sized quantity never exceeds a cap.
 _DIVIDE_DOWN = Context(prec=40, rounding=ROUND_FLOOR)
@@ -87,8 +83,15 @@ class NoOrderReason(StrEnum):
     NO_DECISION = "no_decision"
     NO_PRICE = "no_price"
     NO_EDGE = "no_edge"
+    NO_EXPECTED_LOSS = "no_expected_loss"
     AT_TARGET = "at_target"
     BELOW_MINIMUM = "below_minimum"
+
+
+_IDLE = {  # why a Kelly target of 0 places nothing
+    NoKellyReason.NO_EDGE: NoOrderReason.NO_EDGE,
+    NoKellyReason.NO_EXPECTED_LOSS: NoOrderReason.NO_EXPECTED_LOSS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,8 @@ class AllocatorConfig(BaseModel):
         default=0.25,
         gt=0,
         le=1,
-        description="Share of the full Kelly fraction committed (0.25 is quarter Kelly).",
+        description="Share of the full Kelly fraction of NAV put at risk (0.25 is quarter "
+        "Kelly); the position is that risk divided by the expected loss per trade.",
     )
     max_position_frac_of_nav: Decimal | None = Field(
         default=Decimal("0.2"),
@@ -218,26 +222,12 @@ class AllocatorConfig(BaseModel):
         return self
 
 
-def full_kelly(win_probability: float, payoff_ratio: float) -> float:
-    """Return the full Kelly fraction ``p - (1 - p) / b`` of wealth to stake on a binary bet.
-
-    ``win_probability`` is ``p`` in [0, 1]; ``payoff_ratio`` is ``b`` > 0, what a win pays per
-    unit lost on a loss. The result maximises ``p log(1 + b f) + (1 - p) log(1 - f)``; it is at
-    most ``p`` and is negative when the bet has no edge (``b p < 1 - p``).
-    """
-    if not 0.0 <= win_probability <= 1.0:
-        raise ValueError(f"win_probability={win_probability!r}: expected a probability in [0, 1]")
-    if not (math.isfinite(payoff_ratio) and payoff_ratio > 0):
-        raise ValueError(f"payoff_ratio={payoff_ratio!r}: expected average win / loss above 0")
-    return win_probability - (1.0 - win_probability) / payoff_ratio
-
-
 @dataclass(frozen=True, slots=True)
 class _Sizing:
-    """A target magnitude in base units, whether it is zero for lack of edge, and why."""
+    """A target magnitude in base units, the reason when no order results, and the numbers."""
 
     quantity: Decimal
-    no_edge: bool
+    idle: NoOrderReason
     text: str
 
 
@@ -284,7 +274,7 @@ def size(
     long_only = config.long_only or instrument.kind is InstrumentKind.SPOT
     if direction is Direction.FLAT or (direction is Direction.SHORT and long_only):
         why = "flat" if direction is Direction.FLAT else "short on a long-only account"
-        sizing = _Sizing(_ZERO, no_edge=False, text=f"{why}: target 0")
+        sizing = _Sizing(_ZERO, NoOrderReason.AT_TARGET, f"{why}: target 0")
         target = _ZERO
     else:
         sizing = _desired(
@@ -297,8 +287,7 @@ def size(
     quantity = instrument.quantize_quantity(abs(change))
     numbers = f"target={target} position={held} open={working}; {sizing.text}"
     if quantity == 0:
-        code = NoOrderReason.NO_EDGE if sizing.no_edge else NoOrderReason.AT_TARGET
-        return NoOrder(code, numbers)
+        return NoOrder(sizing.idle, numbers)
     side = Side.BUY if change > 0 else Side.SELL
     quoted: Decimal | None = None
     if config.order_type is OrderType.LIMIT:
@@ -354,33 +343,17 @@ def _desired(
         wanted = _DIVIDE_DOWN.divide(config.fixed_notional_usd, price)
         text = f"fixed notional {config.fixed_notional_usd} usd = {wanted}"
     else:
-        commitment, text = _kelly_commitment(decision.winning_signal, config.kelly_fraction)
-        if commitment is None:
-            return _Sizing(_ZERO, no_edge=True, text=text)
-        notional = multiply(commitment, max(nav, _ZERO))
+        risk = kelly_risk(decision.winning_signal, config.kelly_fraction)
+        if isinstance(risk, NoKelly):
+            return _Sizing(_ZERO, _IDLE[risk.reason], risk.text)
+        at_risk = multiply(risk.risk_frac, max(nav, _ZERO))
+        notional = _DIVIDE_DOWN.divide(at_risk, risk.loss_frac)
         wanted = _DIVIDE_DOWN.divide(notional, price)
-        text = f"{text} of nav {nav} = {notional} usd = {wanted}"
-    return _Sizing(min(wanted, cap_quantity), no_edge=False, text=f"{text}; {cap_text}")
-
-
-def _kelly_commitment(signal: Signal | None, kelly_fraction: float) -> tuple[Decimal | None, str]:
-    """Return the fraction of NAV to commit (None: no edge) and the numbers behind it."""
-    if signal is None:
-        return None, "no edge: no winning signal to read p and b from"
-    payoff = signal.evidence.get(PAYOFF_RATIO_KEY)
-    if payoff is None:
-        return None, f"no edge: no {PAYOFF_RATIO_KEY} in evidence of {signal.agent_id} yet"
-    if isinstance(payoff, str | bool) or not (math.isfinite(payoff) and payoff > 0):
-        return None, f"no edge: {PAYOFF_RATIO_KEY}={payoff!r} is not a number above 0"
-    p = signal.confidence
-    f_star = full_kelly(p, float(payoff))
-    kelly_text = f"kelly p={p:g} b={payoff:g} f*={f_star:.6g}"
-    # Rounding to 12 places absorbs float noise (0.6 - 0.4 / 1 is 0.19999999999999996); the
-    # caps are applied afterwards in exact Decimal, so this rounding can never breach one.
-    commitment = Decimal(kelly_fraction * f_star).quantize(_KELLY_QUANTUM, ROUND_HALF_EVEN)
-    if commitment <= 0:
-        return None, f"no edge: {kelly_text}"
-    return commitment, f"{kelly_text} x {kelly_fraction:g} = {commitment.normalize()}"
+        text = (
+            f"{risk.text}: {at_risk} usd at risk of nav {nav} / {risk.loss_frac} "
+            f"= {notional} usd = {wanted}"
+        )
+    return _Sizing(min(wanted, cap_quantity), NoOrderReason.AT_TARGET, f"{text}; {cap_text}")
 
 
 def _target(direction: Direction, wanted: Decimal, committed: Decimal) -> Decimal:

@@ -95,25 +95,29 @@ def test_full_kelly_when_inputs_out_of_range_then_refused(p: float, b: float) ->
         full_kelly(p, b)
 
 
-def test_kelly_when_p_point_six_b_one_then_quarter_kelly_of_nav() -> None:
-    # Arrange: f* = 0.2, x 0.25 = 5% of 100,000 = 5,000 USD = 0.1 BTC at 50,000
-    decision = _decision(Direction.LONG, payoff_ratio=1.0)
+def test_kelly_when_loss_is_two_percent_then_quarter_kelly_of_nav_is_put_at_risk() -> None:
+    # Arrange: f* = 0.2, x 0.25 = 5% of 100,000 = 5,000 USD at risk; losing 2% of the position,
+    # that is 250,000 USD of notional = 5 BTC at 50,000
+    decision = _decision(Direction.LONG, payoff_ratio=1.0, avg_loss=0.02)
 
     # Act
     order = _order(_size(decision))
 
     # Assert
     assert order.side is Side.BUY
-    assert order.quantity == Decimal("0.1")
+    assert order.quantity == Decimal("5")
     assert order.order_type is OrderType.MARKET
     assert not order.reduce_only
-    assert "kelly p=0.6 b=1 f*=0.2 x 0.25 = 0.05" in order.reason
+    assert "kelly p=0.6 b=1 f*=0.2 x 0.25 = 0.05 of nav at risk" in order.reason
+    assert "avg_loss=0.02" in order.reason
 
 
-def test_kelly_when_p_half_b_two_and_half_kelly_then_one_eighth_of_nav() -> None:
-    # Arrange: f* = 0.25, x 0.5 = 12.5% of 100,000 = 12,500 USD = 0.25 BTC
+def test_kelly_when_loss_is_the_whole_position_then_notional_is_the_kelly_fraction() -> None:
+    # Arrange: f* = 0.25, x 0.5 = 12.5% of 100,000 = 12,500 USD = 0.25 BTC: losing everything
     decision = _Decision(
-        SYMBOL, Direction.LONG, signal(confidence=0.5, evidence={"payoff_ratio": 2})
+        SYMBOL,
+        Direction.LONG,
+        signal(confidence=0.5, evidence={"payoff_ratio": 2, "avg_loss": 1.0}),
     )
     config = AllocatorConfig(kelly_fraction=0.5, max_position_frac_of_nav=None)
 
@@ -124,18 +128,54 @@ def test_kelly_when_p_half_b_two_and_half_kelly_then_one_eighth_of_nav() -> None
     assert order.quantity == Decimal("0.25")
 
 
+def test_kelly_when_signal_has_a_stop_then_sized_by_the_stop_not_the_average_loss() -> None:
+    # Arrange: 5,000 USD at risk with a stop 1% away = 500,000 USD = 10 BTC (avg_loss would
+    # give 5)
+    decision = _decision(Direction.LONG, payoff_ratio=1.0, avg_loss=0.02, stop_distance_frac=0.01)
+
+    # Act
+    order = _order(_size(decision))
+
+    # Assert
+    assert order.quantity == Decimal("10")
+    assert "stop_distance_frac=0.01" in order.reason
+
+
+def test_kelly_when_worked_example_of_the_docs_then_nav_cap_binds_as_written() -> None:
+    # Arrange: docs/allocation.md, "Worked example": 36 of 60 calls won, avg win 0.45%, avg
+    # loss 0.30%, NAV 100,000, BTC at 7,000, quarter Kelly, the default 20% NAV cap
+    evidence = {"payoff_ratio": 0.0045 / 0.003, "avg_loss": 0.003}
+    decision = _Decision(SYMBOL, Direction.LONG, signal(confidence=37 / 62, evidence=evidence))
+
+    # Act
+    order = _order(_size(decision, mark=Decimal(7000), config=AllocatorConfig()))
+
+    # Assert
+    assert order.quantity == Decimal("2.85714")
+    assert "f*=0.327957 x 0.25 = 0.081989247312 of nav at risk" in order.reason
+    assert "8198.924731200000 usd at risk of nav 100000 / 0.003 = 2732974.910400000 usd" in (
+        order.reason
+    )
+    assert "(max_position_frac_of_nav x nav)" in order.reason
+
+
 def test_kelly_when_short_on_perpetual_then_sells_the_same_size() -> None:
     # Act
-    order = _order(_size(_decision(Direction.SHORT, payoff_ratio=1.0)))
+    order = _order(_size(_decision(Direction.SHORT, payoff_ratio=1.0, avg_loss=0.02)))
 
     # Assert
     assert order.side is Side.SELL
-    assert order.quantity == Decimal("0.1")
+    assert order.quantity == Decimal("5")
 
 
 @pytest.mark.parametrize(
     "evidence",
-    [{"payoff_ratio": 1.0, "wins": 4}, {}, {"payoff_ratio": "n/a"}, {"payoff_ratio": -1.0}],
+    [
+        {"payoff_ratio": 1.0, "avg_loss": 0.02, "wins": 4},
+        {"avg_loss": 0.02},
+        {"payoff_ratio": "n/a", "avg_loss": 0.02},
+        {"payoff_ratio": -1.0, "avg_loss": 0.02},
+    ],
     ids=["negative_edge", "no_payoff_ratio", "text_payoff_ratio", "negative_payoff_ratio"],
 )
 def test_kelly_when_no_edge_then_no_order(evidence: dict[str, float | str]) -> None:
@@ -149,6 +189,28 @@ def test_kelly_when_no_edge_then_no_order(evidence: dict[str, float | str]) -> N
     assert isinstance(result, NoOrder)
     assert result.reason is NoOrderReason.NO_EDGE
     assert "no edge" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("evidence", "named"),
+    [
+        ({"payoff_ratio": 1.0}, "avg_loss=None"),
+        ({"payoff_ratio": 1.0, "avg_loss": 0.0}, "avg_loss=0.0"),
+        ({"payoff_ratio": 1.0, "avg_loss": "n/a"}, "avg_loss='n/a'"),
+        ({"payoff_ratio": 1.0, "avg_loss": 0.02, "stop_distance_frac": -0.01}, "stop_distance"),
+    ],
+    ids=["no_avg_loss", "zero_avg_loss", "text_avg_loss", "negative_stop"],
+)
+def test_kelly_when_edge_but_no_measured_loss_then_no_order_naming_it(
+    evidence: dict[str, float | str], named: str
+) -> None:
+    # Act
+    result = _size(_Decision(SYMBOL, Direction.LONG, signal(confidence=0.6, evidence=evidence)))
+
+    # Assert: fail closed, never a default loss
+    assert isinstance(result, NoOrder)
+    assert result.reason is NoOrderReason.NO_EXPECTED_LOSS
+    assert named in result.detail
 
 
 def test_kelly_when_no_edge_and_already_long_then_position_kept() -> None:
@@ -197,8 +259,8 @@ def test_kelly_when_no_edge_and_short_against_a_long_decision_then_short_closed_
 def test_kelly_when_a_cap_is_below_kelly_size_then_cap_binds(
     overrides: dict[str, Any], quantity: str, binding: str
 ) -> None:
-    # Arrange: uncapped Kelly would be 0.1 BTC
-    decision = _decision(Direction.LONG, payoff_ratio=1.0)
+    # Arrange: uncapped Kelly would be 5 BTC
+    decision = _decision(Direction.LONG, payoff_ratio=1.0, avg_loss=0.02)
 
     # Act
     order = _order(_size(decision, **overrides))
@@ -214,7 +276,9 @@ def test_kelly_when_nav_not_positive_then_nothing_opened(nav: Decimal) -> None:
     config = AllocatorConfig(max_position_frac_of_nav=Decimal("0.5"))
 
     # Act
-    result = _size(_decision(Direction.LONG, payoff_ratio=1.0), nav=nav, config=config)
+    result = _size(
+        _decision(Direction.LONG, payoff_ratio=1.0, avg_loss=0.02), nav=nav, config=config
+    )
 
     # Assert
     assert isinstance(result, NoOrder)
@@ -224,7 +288,7 @@ def test_kelly_when_nav_not_positive_then_nothing_opened(nav: Decimal) -> None:
 def test_long_when_position_above_cap_then_never_sold_to_meet_it() -> None:
     # Act: 0.5 BTC held = 25,000 USD, the risk limit is 10,000
     result = _size(
-        _decision(Direction.LONG, payoff_ratio=1.0),
+        _decision(Direction.LONG, payoff_ratio=1.0, avg_loss=0.02),
         position=Decimal("0.5"),
         limit_position_notional_usd=Decimal("10000"),
     )
@@ -249,7 +313,7 @@ def test_long_when_position_above_target_then_not_trimmed() -> None:
 @pytest.mark.parametrize("mark", [None, Decimal(0), Decimal(-1)])
 def test_size_when_no_positive_mark_then_no_order_no_price(mark: Decimal | None) -> None:
     # Act
-    result = _size(_decision(Direction.LONG, payoff_ratio=1.0), mark=mark)
+    result = _size(_decision(Direction.LONG, payoff_ratio=1.0, avg_loss=0.02), mark=mark)
 
     # Assert
     assert isinstance(result, NoOrder)
