@@ -180,7 +180,11 @@ class ArbitrationConfig(BaseModel):
 
 
 class AgentWeights:
-    """Give each agent its weight: config base x regime factor x rolling realised record.
+    """Give each agent its weight: base x regime factor x rolling realised record.
+
+    The base is the arbitration config's ``weights[agent]`` (``default_weight`` when unlisted)
+    times the agent's own ``weight`` from the agents file (``agent_weights``; 1 when not given),
+    so a 0 in either place mutes the agent.
 
     The adaptive factor is ``1 + sum(r) / sum(|r|)`` over the agent's last ``adapt_window``
     realised returns ``r``, clamped to ``[adapt_floor, MAX_ADAPTIVE_MULTIPLIER]``. The ratio is
@@ -191,10 +195,13 @@ class AgentWeights:
     between cycles; ``arbitrate`` only reads it.
     """
 
-    __slots__ = ("_config", "_multipliers", "_outcomes")
+    __slots__ = ("_agent_weights", "_config", "_multipliers", "_outcomes")
 
-    def __init__(self, config: ArbitrationConfig) -> None:
+    def __init__(
+        self, config: ArbitrationConfig, agent_weights: Mapping[AgentId, float] | None = None
+    ) -> None:
         self._config = config
+        self._agent_weights = dict(agent_weights or {})  # validated by the agents' config
         self._outcomes: dict[AgentId, deque[float]] = {}
         self._multipliers: dict[AgentId, float] = {}
 
@@ -221,6 +228,7 @@ class AgentWeights:
         """Return the agent's weight now, in the given regime (None: no regime known)."""
         config = self._config
         base = config.weights.get(agent_id, config.default_weight)
+        base *= self._agent_weights.get(agent_id, 1.0)
         if regime is not None:
             row = config.regime_multipliers.get(regime)
             if row is not None:

@@ -140,7 +140,9 @@ class TradingEngine:
         self._timeout = setup.agent_timeout_s
         self.coordinator = Coordinator(
             agents=agents,
-            weights=AgentWeights(setup.arbitration),
+            weights=AgentWeights(
+                setup.arbitration, {agent.agent_id: agent.weight for agent in agents}
+            ),
             arbitration=setup.arbitration,
             allocator=setup.allocator,
             pipeline=spine.pipeline,
