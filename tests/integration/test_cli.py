@@ -167,15 +167,16 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
 ) -> None:
     config = _config(tmp_path, _TRADING + "loop:\n  interval_s: 60\n  speed: 6000\n")
 
-    result = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), "--cycles", "60")
+    # 90 cycles: Kelly sizing trades only once an agent has a measured edge (about 01:20).
+    result = _aiswarm("run", "--config", str(config), "--port", str(_free_port()), "--cycles", "90")
 
     assert result.returncode == 0, result.stderr
     assert "created a random secret" in result.stdout
-    assert "cycle 60 2018-04-04" in result.stdout
+    assert "cycle 90 2018-04-04" in result.stdout
     types = _event_types(tmp_path / "events.db")
     assert types[0] == "account.opened"
     assert "runtime.started" in types
-    assert types.count("cycle.completed") == 60
+    assert types.count("cycle.completed") == 90
     assert "order.submitted" in types
     assert "risk.decision" in types
     assert types[-1] == "runtime.stopped"
@@ -188,11 +189,11 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
 
     assert again.returncode == 0, again.stderr
     assert "resumed account paper-1" in again.stdout
-    assert "cycle 61 2018-04-04 01:01" in again.stdout
-    assert "cycle 65 2018-04-04 01:05" in again.stdout
+    assert "cycle 91 2018-04-04 01:31" in again.stdout
+    assert "cycle 95 2018-04-04 01:35" in again.stdout
     after = _event_types(tmp_path / "events.db")
     assert after.count("account.opened") == 1
-    assert after.count("cycle.completed") == 65
+    assert after.count("cycle.completed") == 95
 
 
 async def test_events_list_when_account_given_then_only_its_stream(tmp_path: Path) -> None:

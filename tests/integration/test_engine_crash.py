@@ -65,7 +65,8 @@ def _config(tmp_path: Path, mode: str, speed: int) -> Path:
         "  enable_at_start: true\n"
         "  operators: [alice]\n"
         "  order_ttl_s: 900\n"
-        "  allocator:\n    order_type: limit\n    limit_offset_ticks: 200\n",
+        "  allocator:\n    order_type: limit\n    limit_offset_ticks: 200\n"
+        "    max_position_frac_of_nav: 0.08\n",  # Kelly's size, under the order limit
         encoding="utf-8",
     )
     return path

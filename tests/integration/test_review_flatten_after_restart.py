@@ -27,7 +27,7 @@ from aiswarm.orchestration.flatten_duty import FlattenDuty
 from aiswarm.runtime import Host
 from aiswarm.runtime.host import HOST_STREAM
 from aiswarm.types import Symbol, TimeInForce
-from kit.host import paper_config, run_steps, start
+from kit.host import FIXED_NOTIONAL, paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,7 @@ async def _crash(duty: FlattenDuty, *args: Any, **kwargs: Any) -> None:
 
 def _config(tmp_path: Path) -> AppConfig:
     risk = {"flatten_on_trip": True, "max_daily_loss_frac": "0.0005"}
-    return paper_config(tmp_path, trading={"risk": risk})
+    return paper_config(tmp_path, trading={"risk": risk, "allocator": FIXED_NOTIONAL})
 
 
 async def _crash_between_trip_and_flatten(

@@ -19,7 +19,7 @@ from aiswarm.runtime import Host
 from aiswarm.runtime.host import HOST_STREAM
 from aiswarm.types import OrderSpec
 from aiswarm.venues import PaperVenue
-from kit.host import paper_config, run_steps, start
+from kit.host import FIXED_NOTIONAL, paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +37,7 @@ async def _crash_on_submit(venue: PaperVenue, spec: OrderSpec) -> None:
 
 def _config(tmp_path: Path) -> AppConfig:
     tmp_path.mkdir()
-    return paper_config(tmp_path)
+    return paper_config(tmp_path, trading={"allocator": FIXED_NOTIONAL})
 
 
 async def _first_order_id(host: Host) -> str:

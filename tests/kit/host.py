@@ -13,6 +13,9 @@ from aiswarm.runtime import Host, StepReport
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = b"s" * 32
+FIXED_NOTIONAL = {"mode": "fixed_notional", "fixed_notional_usd": "5000", "long_only": True}
+"""Sizing that trades from the first agreeing signals, for tests of what happens to orders
+(the shipped default, Kelly, waits for a measured edge)."""
 
 
 def paper_config(tmp_path: Path, **sections: Any) -> AppConfig:

@@ -120,8 +120,16 @@ class PaperConfig(_Section):
 
 
 def _paper_allocator() -> AllocatorConfig:
+    """Quarter Kelly by capital at risk, long only: no measured edge, no trade.
+
+    The NAV cap of 8% keeps a full-size order under the default ``max_order_notional_usd``
+    (10,000) until NAV passes 125,000, so Kelly's size is not refused by the guard.
+    """
     return AllocatorConfig(
-        mode=AllocationMode.FIXED_NOTIONAL, fixed_notional_usd=Decimal(5_000), long_only=True
+        mode=AllocationMode.KELLY,
+        kelly_fraction=0.25,
+        max_position_frac_of_nav=Decimal("0.08"),
+        long_only=True,
     )
 
 

@@ -1,0 +1,68 @@
+"""`make run` as shipped: quarter Kelly trades once an edge is measured, regimes scale weights.
+
+The shipped `config/aiswarm.yaml` and `config/agents.yaml`, unchanged except for where state
+and the event store live, replayed on a simulated clock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from aiswarm.config import load_config
+from kit.host import REPO, run_steps, start
+
+pytestmark = pytest.mark.integration
+
+STEPS = 400  # past the regime model's first fit (bar 200) and the first measured edges
+
+
+def _shipped(tmp_path: Path) -> Any:
+    data = yaml.safe_load((REPO / "config" / "aiswarm.yaml").read_text(encoding="utf-8"))
+    data["state_dir"] = str(tmp_path / "state")
+    data["store"] = {"url": f"sqlite+aiosqlite:///{tmp_path}/events.db"}
+    data["data_dir"] = str(REPO / data["data_dir"])
+    data["trading"]["agents_file"] = str(REPO / data["trading"]["agents_file"])
+    path = tmp_path / "aiswarm.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_config(path, environ={})
+
+
+async def test_shipped_config_when_replayed_then_kelly_sized_orders_and_regime_weights(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    config = _shipped(tmp_path)
+    arbitration = config.trading.arbitration
+    agent_weight = {"bollinger-rsi": 0.7, "keltner-breakout": 0.7, "momentum": 0.8}
+    host = await start(config)
+
+    # Act
+    await run_steps(host, STEPS)
+    records = [event async for event in host.store.replay(account=host.engine.account)]
+    await host.stop("test over")
+
+    # Assert: every buy (long only: every opening order) Kelly-sized by risk, none refused
+    placed = [e.payload["order"] for e in records if e.type == "allocation" and e.payload["order"]]
+    buys = [order for order in placed if order["side"] == "buy"]
+    assert buys
+    assert all("of nav at risk" in order["reason"] for order in buys)
+    decisions = [e.payload for e in records if e.type == "risk.decision"]
+    assert decisions
+    assert all(d["approved"] for d in decisions)
+    # ... and regime-labelled decisions weigh agents by the label's factor
+    scaled = [
+        (decision["regime"], c["agent_id"], c["weight"])
+        for e in records
+        if e.type == "arbitration.decision" and (decision := e.payload)["regime"] is not None
+        for c in decision["contributions"]
+        if c["agent_id"] in agent_weight
+    ]
+    assert scaled
+    for regime, agent, weight in scaled:
+        factor = arbitration.regime_multipliers[regime][agent]
+        assert weight == pytest.approx(agent_weight[agent] * factor)
+    assert {regime for regime, _, _ in scaled} == {"calm", "volatile"}
