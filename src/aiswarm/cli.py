@@ -277,6 +277,14 @@ def backtest(
     sizing: SizingOption = "fixed_notional",
     notional: NotionalOption = "10000",
     report: ReportOption = None,
+    funding: Annotated[
+        Path | None,
+        typer.Option(
+            "--funding",
+            help="Funding rates for --symbol (timestamp,rate CSV); a BASE/QUOTE:SETTLE "
+            "symbol is a perpetual and pays them.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Backtest one agent on one data file through the full trading pipeline."""
@@ -312,6 +320,7 @@ def backtest(
                 notional=amounts["notional"],
                 report_dir=report,
                 progress=progress,
+                funding=funding,
             )
         )
     if as_json:

@@ -19,8 +19,10 @@ from aiswarm.backtest.runner import BacktestSetup, run_backtest
 from aiswarm.clock import SimulatedClock
 from aiswarm.config import load_config
 from aiswarm.runtime import Host
-from aiswarm.runtime.composition import instrument_for, load_feeds
+from aiswarm.runtime.composition import instrument_for, load_feeds, load_funding
+from aiswarm.types import InstrumentKind
 from aiswarm.venues.fill_models import FeeModel
+from kit.perpetual import PERP, perp_config
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +167,71 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
     if trading and "risk" in trading:
         assert backtest.trips == 1
         assert engine.trips == 1
+
+
+async def test_replay_when_funding_file_then_agent_sees_rates_and_both_settle_the_same(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    config = perp_config(tmp_path)
+    feeds = load_feeds(config)
+    bars = feeds[PERP]
+    rates = load_funding(config, feeds)[PERP]
+    host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
+    await host.begin("parity")
+    engine = host.engine
+    agents_data = yaml.safe_load(config.trading.agents_file.read_text(encoding="utf-8"))
+    setup = BacktestSetup(
+        bars=bars,
+        instrument=instrument_for(bars),
+        agents=build_agents(parse_agents_config(agents_data)),
+        arbitration=config.trading.arbitration,
+        allocator=config.trading.allocator,
+        limits=config.trading.risk,
+        mandate=engine.mandate,
+        starting_cash=config.paper.starting_cash,
+        fee_model=FeeModel(maker_fee_frac=Decimal("0.001"), taker_fee_frac=Decimal("0.001")),
+        account=engine.account,
+        funding=rates,
+    )
+
+    # Act
+    backtest = await run_backtest(setup)
+
+    async def record(report: Any) -> None:
+        await host.record_step(report)
+
+    await host.driver.run(record)
+    paper_orders = _orders(order.spec for order in engine.spine.oms.orders.values())
+    paper_funding = [
+        (event.payload["ts_ns"], event.payload["amount"])
+        async for event in host.store.replay(types=["funding"])
+    ]
+    paper_seen = {
+        signal["evidence"]["funding_rate"]
+        async for event in host.store.replay(types=["cycle.signals"])
+        for signal in event.payload["signals"]
+    }
+    await host.stop("parity over")
+
+    # Assert: the agent traded on the file's rates, the perpetual paid and received funding,
+    # and paper and backtest did both identically
+    backtest_funding = [
+        (event.payload["ts_ns"], event.payload["amount"])
+        for event in backtest.journal.events(("funding",))
+    ]
+    assert host.driver.finished
+    assert instrument_for(bars).kind is InstrumentKind.PERPETUAL
+    assert len(paper_orders) >= 4
+    assert paper_orders == _orders(backtest.specs)
+    assert paper_seen <= {float(rate.rate) for rate in rates}
+    assert len(paper_seen) >= 3
+    assert len(paper_funding) >= 2
+    assert {Decimal(amount) > 0 for _, amount in paper_funding} == {True, False}
+    assert paper_funding == backtest_funding
+    assert engine.spine.portfolio.cash == backtest.result.final_cash
+    # ... and the backtest's equity curve ends at its books' NAV, funding included
+    held = backtest.result.final_positions[PERP]
+    last_close = Decimal(repr(float(bars.close[-1])))
+    nav = backtest.result.final_cash + held * last_close
+    assert float(backtest.result.equity.equity[-1]) == pytest.approx(float(nav), abs=1e-6)

@@ -15,6 +15,12 @@ close) the agents see bars ``[0, t]`` and the coordinator decides, and the kill 
 the marked book. The equity curve is computed afterwards from the fills and closes, column-wise:
 each fill is placed on its bar by timestamp (``_bar_of_fills``), so gaps in the data (minutes
 with no trades are absent from exchange files) do not shift fills onto later bars.
+
+Funding rates (``BacktestSetup.funding``, a perpetual's settlements) are stepped in as a paper
+replay steps them (``replay_driver.step_events``): each joins the first bar close at or after
+its settlement, before that bar if it settled by the bar's open and after it otherwise; the
+agents see the rate in the frame, the venue settles it on the position held, and the payment
+is in the equity curve from that bar on. Rates settled after the last close are not stepped.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from aiswarm.agents import Agent
 from aiswarm.backtest.results import BacktestResult, EquityCurve, OrderRecord
 from aiswarm.clock import Clock, SimulatedClock, WallClock, from_ns, to_ns
 from aiswarm.market.bar_arrays import BarArrays
-from aiswarm.market.market_state import BarClosed
+from aiswarm.market.market_state import BarClosed, MarketEvent
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import KillTrigger, RiskLimits
@@ -41,6 +47,7 @@ from aiswarm.types import (
     AccountId,
     EventType,
     Fill,
+    FundingRate,
     Instrument,
     Mandate,
     OrderSpec,
@@ -73,6 +80,7 @@ class BacktestSetup:
     params: dict[str, float | int | str] = field(default_factory=dict)
     approval_secret: bytes = b"backtest-approval-secret-32-byte"
     order_ttl_s: float | None = None
+    funding: Sequence[FundingRate] = ()
 
 
 @dataclass(frozen=True)
@@ -142,10 +150,15 @@ async def run_backtest(
     symbol = bars.symbol
     step = engine.step
     every = max(1, count // 100)
+    funding = _funding_by_step(bars, setup.funding)
 
     loop_started = timer.monotonic_ns()
     for index in range(count):
-        await step(close_ns[index], (BarClosed(symbol, index),))
+        events: tuple[MarketEvent, ...] = (BarClosed(symbol, index),)
+        settled = funding.get(index)
+        if settled is not None:
+            events = (*settled[0], *events, *settled[1])
+        await step(close_ns[index], events)
         if progress is not None and index % every == 0:
             progress(index, count)
     loop_ns = timer.monotonic_ns() - loop_started
@@ -165,6 +178,35 @@ async def run_backtest(
         total_ns=timer.monotonic_ns() - started,
         trips=engine.trips,
     )
+
+
+_Settlements = tuple[tuple[FundingRate, ...], tuple[FundingRate, ...]]
+
+
+def _funding_by_step(bars: BarArrays, funding: Sequence[FundingRate]) -> dict[int, _Settlements]:
+    """Return, per bar index, the funding settled before the bar's open and after it.
+
+    A rate joins the first bar whose close is at or after it settled; one at the bar's open
+    goes first. Rates must be in time order and for the traded symbol.
+    """
+    if not funding:
+        return {}
+    opens = bars.ts_ns
+    closes = opens + bars.interval_s * _NS
+    steps: dict[int, tuple[list[FundingRate], list[FundingRate]]] = {}
+    previous = -1
+    for rate in funding:
+        if rate.symbol != bars.symbol or rate.venue != bars.venue or rate.ts_ns < previous:
+            raise ValueError(
+                f"funding {rate.venue}:{rate.symbol}@{rate.ts_ns} for a backtest of "
+                f"{bars.venue}:{bars.symbol}: pass that series' rates, in time order"
+            )
+        previous = rate.ts_ns
+        index = int(np.searchsorted(closes, rate.ts_ns, side="left"))
+        if index < len(closes):
+            before, after = steps.setdefault(index, ([], []))
+            (before if rate.ts_ns <= int(opens[index]) else after).append(rate)
+    return {index: (tuple(before), tuple(after)) for index, (before, after) in steps.items()}
 
 
 def _fills(journal: MemoryJournal) -> list[Fill]:
@@ -208,6 +250,15 @@ def _result(setup: BacktestSetup, engine: TradingEngine, journal: MemoryJournal)
     index = _bar_of_fills(close_ns, fill_ns)
     position_change = np.bincount(index, weights=signed, minlength=count)
     cash_change = np.bincount(index, weights=-(signed * price + fee), minlength=count)
+    paid = [
+        (int(event.payload["ts_ns"]), float(event.payload["amount"]))
+        for event in journal.events((EventType.FUNDING,))
+    ]
+    if paid:
+        # Booked in the step of the first close at or after the settlement.
+        at = np.searchsorted(close_ns, np.array([ts for ts, _ in paid]), side="left")
+        amounts = np.array([amount for _, amount in paid], dtype=np.float64)
+        cash_change -= np.bincount(np.minimum(at, count - 1), weights=amounts, minlength=count)
     position = np.cumsum(position_change)
     cash = float(setup.starting_cash) + np.cumsum(cash_change)
     equity = cash + position * bars.close

@@ -13,7 +13,7 @@ the same parameters are the same run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -35,11 +35,13 @@ from aiswarm.backtest.summary import summarize, summary_rows, warning_lines
 from aiswarm.backtest.walk_forward import WalkForwardResult
 from aiswarm.clock import from_ns
 from aiswarm.errors import ConfigError
+from aiswarm.market import read_funding_rates
 from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import RiskLimits
 from aiswarm.types import (
+    FundingRate,
     Instrument,
     InstrumentKind,
     Mandate,
@@ -95,6 +97,13 @@ def load_bars(data: Path, symbol: str, venue: str) -> BarArrays:
     return load_bar_arrays(data, VenueId(venue), Symbol(symbol))
 
 
+def _load_funding_file(path: Path, bars: BarArrays) -> list[FundingRate]:
+    """Return the funding rates in ``path``, labelled with the bars' venue and symbol."""
+    if not path.is_file():
+        raise ConfigError(f"--funding {path} is not a file; give a timestamp,rate CSV")
+    return read_funding_rates(path, bars.venue, bars.symbol)
+
+
 def check_params(options: BacktestOptions, params: Mapping[str, Any]) -> None:
     """Refuse, as ``ConfigError``, an agent name or parameter set the agent would not accept."""
     build_agent(
@@ -112,13 +121,13 @@ def build_setup(
     mandate's description (the file name, or a window of it).
     """
     agent, cash, symbol = options.agent, options.cash, str(bars.symbol)
-    base, _, quote = symbol.partition("/")
+    base, _, quote = symbol.partition(":")[0].partition("/")
     instrument = Instrument(
         venue=bars.venue,
         symbol=bars.symbol,
         base=base or symbol,
         quote=quote or "USD",
-        kind=InstrumentKind.SPOT,
+        kind=InstrumentKind.of_symbol(symbol),
         tick_size=Decimal(1).scaleb(-bars.price_decimals),
         step_size=Decimal(1).scaleb(-max(bars.volume_decimals, 6)),
         min_quantity=Decimal(1).scaleb(-max(bars.volume_decimals, 6)),
@@ -231,10 +240,17 @@ async def run_backtest_command(
     notional: Decimal,
     report_dir: Path | None,
     progress: Callable[[int, int], None] | None,
+    funding: Path | None = None,
 ) -> dict[str, Any]:
-    """Run the backtest and return its summary (and write the report when asked)."""
+    """Run the backtest and return its summary (and write the report when asked).
+
+    ``funding`` is a funding-rate file for the symbol: the agent sees its rates, and a
+    perpetual (``BASE/QUOTE:SETTLE``) pays or receives them on what it holds.
+    """
     options = BacktestOptions(agent=agent, cash=cash, fee=fee, sizing=sizing, notional=notional)
     setup = build_setup(load_bars(data, symbol, venue), options, params, label=data.name)
+    if funding is not None:
+        setup = replace(setup, funding=_load_funding_file(funding, setup.bars))
     run: BacktestRun = await run_backtest(setup, progress=progress)
     metrics = metrics_of(run.result)
     summary: dict[str, Any] = {

@@ -25,12 +25,14 @@ from aiswarm.api import create_app
 from aiswarm.clock import from_ns
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.errors import ConfigError
+from aiswarm.market import FeedRegistry, FeedSchema
 from aiswarm.runtime import Host, StepReport, TradingService
 from aiswarm.types import Mode
 
 __all__ = ["RunOptions", "run_platform"]
 
 _RUNNABLE = (Mode.PAPER, Mode.SHADOW)
+_NS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,41 @@ def _apply_overrides(config: AppConfig, mode: str | None, port: int | None) -> A
             f"use --mode paper or --mode shadow"
         )
     return chosen
+
+
+async def funding_lines(feeds: FeedRegistry) -> list[str]:
+    """Say, per funding feed, how many of its rates settle while its symbol's bars replay.
+
+    Rates settled after the last bar's close are never stepped (docs/configuration.md), so a
+    funding file from other dates than the bars reaches no agent: this says so at once.
+    """
+    specs = feeds.list()
+    lines: list[str] = []
+    for spec in specs:
+        if spec.feed_id.schema is not FeedSchema.FUNDING or spec.coverage is None:
+            continue
+        feed_id = spec.feed_id
+        bar_spec = next(
+            bars
+            for bars in specs
+            if bars.feed_id.schema is FeedSchema.BARS
+            and (bars.feed_id.venue, bars.feed_id.symbol) == (feed_id.venue, feed_id.symbol)
+        )
+        # Funding is registered only for a fed symbol, whose bar feed has coverage and interval.
+        assert bar_spec.coverage is not None
+        assert bar_spec.feed_id.interval_s is not None
+        last_close = bar_spec.coverage.last_ts_ns + bar_spec.feed_id.interval_s * _NS
+        stepped = 0
+        async for batch in feeds.get(feed_id).history(0, last_close + 1, 10_000):
+            stepped += len(batch)
+        coverage = spec.coverage
+        lines.append(
+            f"  funding {feed_id.symbol}: {coverage.records} rates "
+            f"{from_ns(coverage.first_ts_ns):%Y-%m-%d}..{from_ns(coverage.last_ts_ns):%Y-%m-%d}, "
+            f"{stepped} of them while its bars replay (to "
+            f"{from_ns(last_close):%Y-%m-%d %H:%M})"
+        )
+    return lines
 
 
 def status_line(report: StepReport, total_orders: int) -> str:
@@ -121,6 +158,8 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
         f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
         f"events in {host.store.url_for_display}"
     )
+    for line in await funding_lines(host.feeds):
+        console.print(line, markup=False)
     if not host.opened:
         console.print(
             f"  at step {engine.steps}: cash {_money(engine.spine.portfolio.cash)}, "

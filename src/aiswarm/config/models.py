@@ -23,6 +23,7 @@ __all__ = [
     "ApiConfig",
     "AppConfig",
     "FeedFile",
+    "FundingFile",
     "LoopConfig",
     "PaperConfig",
     "StoreConfig",
@@ -96,6 +97,25 @@ class FeedFile(_Section):
     symbol: Annotated[str, Field(min_length=3, description="Symbol, BASE/QUOTE.")]
 
 
+class FundingFile(_Section):
+    """A perpetual's funding rates, replayed with the bars of the symbol they are for."""
+
+    file: Annotated[
+        Path,
+        Field(description="Path under data_dir (or absolute): a timestamp,rate CSV or Lean CSV."),
+    ]
+    symbol: Annotated[
+        str,
+        Field(
+            min_length=3,
+            description=(
+                "The paper feed's symbol the rates are for; its agents see them, and a "
+                "perpetual (BASE/QUOTE:SETTLE) held at a settlement pays or receives them."
+            ),
+        ),
+    ]
+
+
 _SHIPPED_FEEDS = (
     FeedFile(file=Path("coinbase_btcusd_1m_2018-04-04_06.csv"), venue="coinbase", symbol="BTC/USD"),
     FeedFile(file=Path("coinbase_ethusd_1m_2018-04-04_05.csv"), venue="coinbase", symbol="ETH/USD"),
@@ -108,6 +128,10 @@ class PaperConfig(_Section):
     feeds: Annotated[
         tuple[FeedFile, ...], Field(min_length=1, description="Files replayed, one per symbol.")
     ] = _SHIPPED_FEEDS
+    funding: Annotated[
+        tuple[FundingFile, ...],
+        Field(description="Funding-rate files, each for one of the feeds' symbols."),
+    ] = ()
     starting_cash: Annotated[
         Decimal, Field(gt=0, description="Quote currency deposited at the start of a session.")
     ] = Decimal(100_000)

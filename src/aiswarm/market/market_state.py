@@ -10,6 +10,10 @@ the float its text parses to, and traded notional is summed bar by bar in the sa
 
 A mark is the latest closed bar's exact close (``Decimal``); the data is as fresh as that
 bar's close, not as the moment someone looked at it.
+
+A perpetual's ``FundingRate`` is a market event too: it sets the symbol's latest funding rate,
+which every later frame carries (``SymbolFrame.funding_rate``) until the next one, so agents in
+a backtest and in a paper replay see the same rate at the same bar.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aiswarm.market.bar_arrays import BarArrays
-from aiswarm.types import Bar, BarSeries, MarketFrame, Symbol, SymbolFrame, VenueId
+from aiswarm.types import Bar, BarSeries, FundingRate, MarketFrame, Symbol, SymbolFrame, VenueId
 
 __all__ = ["BarClosed", "MarketEvent", "MarketState", "SymbolSeries"]
 
@@ -41,9 +45,10 @@ class BarClosed(NamedTuple):
     bar_index: int
 
 
-MarketEvent = Bar | BarClosed
+MarketEvent = Bar | BarClosed | FundingRate
 """What a driver feeds a trading engine: a new bar (live and replay feeds) or, in a backtest
-that preloaded its file, the index of the bar that just closed."""
+that preloaded its file, the index of the bar that just closed; and a perpetual's funding
+settlement."""
 
 
 class SymbolSeries:
@@ -62,6 +67,7 @@ class SymbolSeries:
         self.symbol = symbol
         self.interval_s = interval_s
         self.end = 0
+        self.funding_rate: float | None = None  # the latest funding rate seen (None: spot)
         self._window = liquidity_window
         self._preloaded = preloaded
         self._preloaded_count = 0 if preloaded is None else len(preloaded)
@@ -165,7 +171,9 @@ class SymbolSeries:
 
     def frame(self) -> SymbolFrame:
         """Return what agents see of this symbol now."""
-        return SymbolFrame(self.venue, self.symbol, self.interval_s, self.series, self.end)
+        return SymbolFrame(
+            self.venue, self.symbol, self.interval_s, self.series, self.end, None, self.funding_rate
+        )
 
     def _grow(self) -> None:
         size = len(self._columns[0])
@@ -200,14 +208,22 @@ class MarketState:
         return list(self._series)
 
     def apply(self, event: MarketEvent) -> tuple[SymbolSeries, int]:
-        """Take one market event in; return the series it touched and the bar's index."""
+        """Take one market event in; return the series it touched and the bar's index.
+
+        For a funding rate the index is the latest closed bar's (-1 before the first), whose
+        close is the mark the settlement is valued at.
+        """
         if isinstance(event, BarClosed):
             series = self._series[event.symbol]
             series.advance(event.bar_index)
             return series, event.bar_index
         found = self._series.get(event.symbol)
         if found is None:
-            raise ValueError(f"bar for {event.symbol}, which this engine does not trade")
+            kind = "funding rate" if isinstance(event, FundingRate) else "bar"
+            raise ValueError(f"{kind} for {event.symbol}, which this engine does not trade")
+        if isinstance(event, FundingRate):
+            found.funding_rate = float(event.rate)
+            return found, found.end - 1
         return found, found.append(event)
 
     def frame(self, now_ns: int) -> MarketFrame:

@@ -34,6 +34,7 @@ from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal, OrderState, Venue
 from aiswarm.execution.venue import VenueAck
+from aiswarm.market import read_funding_rates
 from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
 from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.risk import KillSwitch, KillTrigger
@@ -45,6 +46,7 @@ from aiswarm.types import (
     AccountId,
     Bar,
     EventType,
+    FundingRate,
     Instrument,
     InstrumentKind,
     Mandate,
@@ -68,6 +70,7 @@ __all__ = [
     "instrument_for",
     "load_agents",
     "load_feeds",
+    "load_funding",
     "open_engine",
     "preloaded_engine",
 ]
@@ -76,6 +79,7 @@ ACCOUNT_OPENED = EventType.ACCOUNT_OPENED
 ORDER_SUBMITTED = EventType.ORDER_SUBMITTED
 ORDER_EVENT = EventType.ORDER_EVENT
 CYCLE_COMPLETED = EventType.CYCLE_COMPLETED
+FUNDING = EventType.FUNDING
 _NS = 1_000_000_000
 _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -136,16 +140,49 @@ def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
     return feeds
 
 
+def load_funding(
+    config: AppConfig, feeds: Mapping[Symbol, BarArrays]
+) -> dict[Symbol, list[FundingRate]]:
+    """Read every configured funding file (``paper.funding``) for the symbol it names.
+
+    The rates are labelled with that symbol's bar feed and venue, so they reach the same
+    market state, agents and venue as its bars.
+    """
+    rates: dict[Symbol, list[FundingRate]] = {}
+    for funding in config.paper.funding:
+        path = funding.file if funding.file.is_absolute() else config.data_dir / funding.file
+        symbol = Symbol(funding.symbol)
+        bars = feeds.get(symbol)
+        if bars is None:
+            raise ConfigError(
+                f"paper.funding names {symbol}, which no paper feed replays (feeds: "
+                f"{', '.join(sorted(feeds))}); add its bars to paper.feeds or fix the symbol"
+            )
+        if not path.exists():
+            raise ConfigError(
+                f"funding file {path} does not exist; fix paper.funding in the config or "
+                f"data_dir ({config.data_dir})"
+            )
+        if symbol in rates:
+            raise ConfigError(f"paper.funding lists {symbol} twice; keep one file per symbol")
+        rates[symbol] = read_funding_rates(path, bars.venue, symbol)
+    return rates
+
+
 def instrument_for(bars: BarArrays) -> Instrument:
-    """Return a spot instrument whose tick and step are the data's own recorded precision."""
-    base, _, quote = bars.symbol.partition("/")
+    """Return the instrument of a feed, its tick and step the data's own recorded precision.
+
+    A ccxt-unified symbol with a settle currency (``BTC/USD:BTC``, ``BTC/USDT:USDT``) is a
+    perpetual, which pays funding; any other (``BTC/USD``) is spot.
+    """
+    base, _, quote = bars.symbol.partition(":")[0].partition("/")
     step = Decimal(1).scaleb(-max(bars.volume_decimals, 6))
     return Instrument(
         venue=bars.venue,
         symbol=bars.symbol,
         base=base,
         quote=quote or "USD",
-        kind=InstrumentKind.SPOT,
+        kind=InstrumentKind.of_symbol(bars.symbol),
         tick_size=Decimal(1).scaleb(-bars.price_decimals),
         step_size=step,
         min_quantity=step,
@@ -474,7 +511,9 @@ def _restore_engine(
         engine.orders = int(last_cycle.get("orders_total", 0))
         engine.trips = int(last_cycle.get("trips_total", 0))
     engine.restore_checkpoint(
-        engine.spine.portfolio.baselines(), shown_through=_newest_fill_per_symbol(records)
+        engine.spine.portfolio.baselines(),
+        shown_through=_newest_fill_per_symbol(records),
+        funded_through=_newest_funding_per_symbol(records),
     )
     # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
     engine.coordinator.restore(records)
@@ -489,6 +528,18 @@ def _newest_fill_per_symbol(records: Sequence[tuple[str, Mapping[str, Any]]]) ->
         if fill is not None:
             symbol = Symbol(fill["symbol"])
             at = to_ns(datetime.fromisoformat(fill["ts_event"]))
+            newest[symbol] = max(newest.get(symbol, at), at)
+    return newest
+
+
+def _newest_funding_per_symbol(
+    records: Sequence[tuple[str, Mapping[str, Any]]],
+) -> dict[Symbol, int]:
+    """Return, per symbol, the time of its newest logged funding settlement (epoch ns)."""
+    newest: dict[Symbol, int] = {}
+    for kind, payload in records:
+        if kind == FUNDING:
+            symbol, at = Symbol(payload["symbol"]), int(payload["ts_ns"])
             newest[symbol] = max(newest.get(symbol, at), at)
     return newest
 

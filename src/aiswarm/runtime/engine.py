@@ -8,6 +8,8 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
 1. **Market events in.** Each bar is appended to the market state and shown to the venue at
    the bar's open (so an order decided at the previous close fills on this bar, one bar of
    latency, in every mode). A preloaded backtest bar is only built when an order is working.
+   A funding rate sets the symbol's latest rate (agents read it from the frame) and, on a
+   simulated venue, settles funding on the perpetual positions held, at the latest close.
 2. **Venue reports, deadlines and timers.** The decision clock moves to ``now_ns`` (the newest
    bar's close: decisions within a step share one instant) and the OMS applies the venue's
    reports and cancels orders past their time to live.
@@ -56,6 +58,7 @@ from aiswarm.types import (
     AccountId,
     Bar,
     EventType,
+    FundingRate,
     Instrument,
     Mandate,
     PortfolioSnapshot,
@@ -165,6 +168,8 @@ class TradingEngine:
         # Per symbol, the open time of the newest bar the venue already matched before a
         # restart: a step re-run after a crash must not match that bar twice.
         self._shown_through: dict[Symbol, int] = {}
+        # Per symbol, the newest funding settlement the log already holds (its time, ns).
+        self._funded_through: dict[Symbol, int] = {}
 
     # ------------------------------------------------------------------ the cycle
 
@@ -174,8 +179,14 @@ class TradingEngine:
         oms = self.spine.oms
         activity = oms.activity
         sink = self._sink
+        funding = settled = 0
         for event in events:
             series, index = self.market.apply(event)
+            if isinstance(event, FundingRate):
+                funding += 1
+                if sink is not None:
+                    settled += self._settle_funding(sink, event, series)
+                continue
             if sink is None:
                 continue
             if isinstance(event, Bar):
@@ -192,7 +203,7 @@ class TradingEngine:
                 f"{clock.now().isoformat()}: steps must not go back in time"
             )
         clock.set_ns(now_ns)
-        if activity.open_orders_count or self._drain_every_step:
+        if activity.open_orders_count or self._drain_every_step or settled:
             await oms.process_reports()
         self.steps += 1
         coordinator = self.coordinator
@@ -213,7 +224,7 @@ class TradingEngine:
         report = StepReport(
             step=self.steps,
             now_ns=now_ns,
-            bars=len(events),
+            bars=len(events) - funding,
             agents=len(coordinator.agents),
             signals=signals,
             orders=orders,
@@ -225,6 +236,18 @@ class TradingEngine:
         )
         self.last = report
         return report
+
+    def _settle_funding(self, sink: MarketDataSink, rate: FundingRate, series: SymbolSeries) -> int:
+        """Let a simulated venue settle ``rate`` at the latest close; return 1 if it did.
+
+        Not before the first close (nothing can be held without a price), and not again for a
+        settlement the log already holds (a step re-run after a crash).
+        """
+        mark = series.latest_close()
+        if mark is None or rate.ts_ns <= self._funded_through.get(rate.symbol, -1):
+            return 0
+        sink.on_funding(rate, mark)
+        return 1
 
     def warm(self, events: Sequence[MarketEvent]) -> None:
         """Show agents bars that were already traded before a restart; place nothing.
@@ -393,16 +416,21 @@ class TradingEngine:
             self._recorded_baselines = baselines
 
     def restore_checkpoint(
-        self, baselines: tuple[object, ...], shown_through: Mapping[Symbol, int]
+        self,
+        baselines: tuple[object, ...],
+        shown_through: Mapping[Symbol, int],
+        funded_through: Mapping[Symbol, int],
     ) -> None:
         """Take back, after a restart, what the log says about the steps already taken.
 
         ``baselines`` are the recorded peak and day-open NAV; ``shown_through`` the newest bar
-        per symbol the venue matched. A flatten a trip still owes needs nothing here: the
-        spine brings back the latch and any operator's stop, and every step carries it out.
+        per symbol the venue matched; ``funded_through`` the newest funding settlement per
+        symbol the log holds. A flatten a trip still owes needs nothing here: the spine brings
+        back the latch and any operator's stop, and every step carries it out.
         """
         self._recorded_baselines = baselines
         self._shown_through = dict(shown_through)
+        self._funded_through = dict(funded_through)
 
     def _nav(self) -> Decimal | None:
         return self.spine.portfolio.marked_nav()

@@ -2,10 +2,11 @@
 
 ``Host.start`` opens the store (it must accept appends before anything trades), picks or opens
 the account (``composition.choose_account``), rebuilds its engine from the log, warms the agents
-on the bars it already traded and records ``runtime.started`` in the host's own stream. The
-pacing clock starts where the account's stream left off (its last record's time, or the first
-bar's close), so time in a stream never goes backwards across a restart, and bars that closed
-while the process was down are stepped through at once, none dropped.
+on the bars it already traded and records ``runtime.started`` in the host's own stream.
+Configured funding files (``paper.funding``) are replayed beside the bars. The pacing clock
+starts where the account's stream left off (its last record's time, or the first bar's close),
+so time in a stream never goes backwards across a restart, and bars that closed while the
+process was down are stepped through at once, none dropped.
 
 Each step is checkpointed as ``cycle.completed`` in the account's stream (its time is where a
 restart resumes). ``stop`` stops the drivers first, so nothing of the session is recorded after
@@ -29,6 +30,7 @@ from aiswarm.runtime.composition import (
     Recovered,
     choose_account,
     load_feeds,
+    load_funding,
     open_engine,
     recorded_session,
 )
@@ -106,6 +108,7 @@ class Host:
         ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one).
         """
         bars = load_feeds(config)
+        funding = load_funding(config, bars)
         first_close = min(int(b.ts_ns[0]) + b.interval_s * _NS for b in bars.values())
         boot_clock = SimulatedClock(from_ns(first_close))
         store = await open_event_store(config.store.url, boot_clock)
@@ -137,6 +140,9 @@ class Host:
             )
             engine = recovered.engine
             registry = feed_registry(bars, config, clock)
+            for symbol, rates in funding.items():
+                feed_id = FeedId(bars[symbol].venue, symbol, FeedSchema.FUNDING)
+                registry.register(ReplayFeed(feed_id, rates, clock))
             replay = [registry.get(str(spec.feed_id)) for spec in registry.list()]
             after_ns = recovered.resume_ns if recovered.resume_ns is not None else -1
             if recovered.resume_ns is not None:

@@ -1,7 +1,10 @@
 """Drive an engine over replayed files on a clock: paper and shadow mode.
 
 Bars of every configured feed are merged in close-time order and grouped by close: all bars
-that close at the same instant are one step, at that instant. Before each step the driver waits
+that close at the same instant are one step, at that instant. A funding rate joins the first
+step at or after its settlement time, ahead of the step's bars that open after it settled
+(``step_events``, the rule the backtest runner follows too); one after the last bar is not
+replayed. Before each step the driver waits
 until the pacing clock (a ``ScaledClock`` running ``loop.speed`` times the wall clock) reaches
 the close. When the engine falls behind (a slow step on a busy machine) nothing is dropped or
 merged: the next due step runs at once, the step counts as lagged, and the lag is reported
@@ -24,9 +27,9 @@ from dataclasses import dataclass
 from aiswarm.clock import Clock
 from aiswarm.market import Feed
 from aiswarm.runtime.engine import StepReport, TradingEngine
-from aiswarm.types import Bar
+from aiswarm.types import Bar, FundingRate
 
-__all__ = ["LagGauge", "ReplayDriver", "replay_groups"]
+__all__ = ["LagGauge", "ReplayDriver", "ReplayEvent", "replay_groups", "step_events"]
 
 _NS = 1_000_000_000
 _END = 2**63 - 1
@@ -53,47 +56,84 @@ class LagGauge:
         return self.lag_ns / _NS
 
 
-async def _bars_after(feed: Feed, after_ns: int) -> AsyncIterator[Bar]:
-    """Yield the feed's bars that close after ``after_ns``, in time order."""
+ReplayEvent = Bar | FundingRate
+"""What a replayed file feeds an engine: bars, and a perpetual's funding settlements."""
+
+
+def step_events(bars: Sequence[Bar], funding: Sequence[FundingRate]) -> list[ReplayEvent]:
+    """Return one step's events in the order they happened: by bar open and settlement time.
+
+    A settlement at a bar's open comes first (it is owed on what was held until then), and
+    events at the same instant keep their order (bars in feed order).
+    """
+    if not funding:
+        return list(bars)
+    timed: list[tuple[int, int, int, ReplayEvent]] = [
+        (rate.ts_ns, 0, i, rate) for i, rate in enumerate(funding)
+    ]
+    timed += [(bar.ts_ns, 1, i, bar) for i, bar in enumerate(bars)]
+    return [event for *_, event in sorted(timed, key=lambda item: item[:3])]
+
+
+async def _after(feed: Feed, after_ns: int) -> AsyncIterator[ReplayEvent]:
+    """Yield the feed's bars and funding rates known after ``after_ns``, in time order."""
     async for batch in feed.history(0, _END, 1_000):
         for record in batch:
-            if isinstance(record, Bar) and record.close_ts_ns > after_ns:
+            if isinstance(record, Bar):
+                if record.close_ts_ns > after_ns:
+                    yield record
+            elif isinstance(record, FundingRate) and record.ts_ns > after_ns:
                 yield record
 
 
 async def replay_groups(
     feeds: Sequence[Feed], after_ns: int
-) -> AsyncIterator[tuple[int, list[Bar]]]:
-    """Yield (close_ns, bars closing then) over every feed, in close order, after ``after_ns``.
+) -> AsyncIterator[tuple[int, list[ReplayEvent]]]:
+    """Yield (close_ns, events) over every feed, one group per bar close after ``after_ns``.
 
-    Within a group, bars are in feed order, so the same files always give the same steps.
+    A group holds the bars closing then, in feed order, and the funding rates settled since
+    the previous group, placed by ``step_events``; so the same files always give the same
+    steps. Funding rates settled after the last bar close are not yielded.
     """
-    streams = [_bars_after(feed, after_ns) for feed in feeds]
-    heads: list[tuple[int, int, Bar]] = []
-    for position, stream in enumerate(streams):
-        first = await anext(stream, None)
-        if first is not None:
-            heapq.heappush(heads, (first.close_ts_ns, position, first))
+    streams = [_after(feed, after_ns) for feed in feeds]
+    heads: list[tuple[int, int, ReplayEvent]] = []
+
+    async def push(position: int) -> None:
+        following = await anext(streams[position], None)
+        if following is not None:
+            known = following.close_ts_ns if isinstance(following, Bar) else following.ts_ns
+            heapq.heappush(heads, (known, position, following))
+
+    for position in range(len(streams)):
+        await push(position)
+    funding: list[FundingRate] = []
     while heads:
-        close_ns = heads[0][0]
-        group: list[Bar] = []
-        while heads and heads[0][0] == close_ns:
-            _, position, bar = heapq.heappop(heads)
-            group.append(bar)
-            following = await anext(streams[position], None)
-            if following is not None:
-                heapq.heappush(heads, (following.close_ts_ns, position, following))
-        yield close_ns, group
+        known_ns, position, event = heads[0]
+        if isinstance(event, FundingRate):
+            heapq.heappop(heads)
+            funding.append(event)
+            await push(position)
+            continue
+        bars: list[Bar] = []
+        while heads and heads[0][0] == known_ns:
+            _, position, event = heapq.heappop(heads)
+            if isinstance(event, FundingRate):
+                funding.append(event)
+            else:
+                bars.append(event)
+            await push(position)
+        yield known_ns, step_events(bars, funding)
+        funding = []
 
 
-async def history_before(feeds: Sequence[Feed], through_ns: int) -> list[Bar]:
-    """Return every bar closing at or before ``through_ns``, in close order (to warm agents)."""
-    bars: list[Bar] = []
+async def history_before(feeds: Sequence[Feed], through_ns: int) -> list[ReplayEvent]:
+    """Return every step's events up to the one at ``through_ns``, in order (to warm agents)."""
+    events: list[ReplayEvent] = []
     async for close_ns, group in replay_groups(feeds, -1):
         if close_ns > through_ns:
             break
-        bars.extend(group)
-    return bars
+        events.extend(group)
+    return events
 
 
 class ReplayDriver:
@@ -145,14 +185,14 @@ class ReplayDriver:
         self, on_step: Callable[[StepReport], Awaitable[None]], max_steps: int | None
     ) -> None:
         taken = 0
-        async for close_ns, bars in replay_groups(self._feeds, self._after_ns):
+        async for close_ns, events in replay_groups(self._feeds, self._after_ns):
             if self._stopping.is_set() or (max_steps is not None and taken >= max_steps):
                 return
             await self._wait_until(close_ns)
             if self._stopping.is_set():
                 return
             self.lag.observe(self._clock.now_ns() - close_ns)
-            report = await self.engine.step(close_ns, bars)
+            report = await self.engine.step(close_ns, events)
             self._after_ns = close_ns
             taken += 1
             await on_step(report)

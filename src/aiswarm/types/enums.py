@@ -71,6 +71,12 @@ class InstrumentKind(StrEnum):
     SPOT = "spot"
     PERPETUAL = "perpetual"
 
+    @classmethod
+    def of_symbol(cls, symbol: str) -> InstrumentKind:
+        """Return what a ccxt-unified symbol names: ``BASE/QUOTE:SETTLE`` (a settle currency)
+        is a perpetual, ``BASE/QUOTE`` spot."""
+        return cls.PERPETUAL if ":" in symbol else cls.SPOT
+
 
 class Direction(StrEnum):
     """The position an agent's signal asks for."""

@@ -12,6 +12,7 @@ from aiswarm.config import AppConfig, load_config
 from aiswarm.config.models import TradingConfig
 from aiswarm.orchestration import AgentWeights
 from aiswarm.portfolio import AllocationMode
+from aiswarm.runtime.composition import load_feeds, load_funding
 from aiswarm.types import AgentId
 
 REPO = Path(__file__).resolve().parents[3]
@@ -77,3 +78,21 @@ def test_shipped_weights_when_volatile_then_mean_reversion_damped_and_breakout_b
     # Assert
     assert volatile["bollinger-rsi"] < calm["bollinger-rsi"]
     assert volatile["keltner-breakout"] > calm["keltner-breakout"]
+
+
+def test_shipped_funding_when_loaded_then_the_funding_agent_watches_its_symbol(
+    shipped: AppConfig,
+) -> None:
+    # Arrange
+    config = shipped.model_copy(update={"data_dir": REPO / shipped.data_dir})
+    agents_file = REPO / shipped.trading.agents_file
+    agents = parse_agents_config(yaml.safe_load(agents_file.read_text(encoding="utf-8"))).agents
+
+    # Act
+    rates = load_funding(config, load_feeds(config))
+
+    # Assert: the shipped file reaches a fed symbol that the funding contrarian trades
+    (contrarian,) = [agent for agent in agents if agent.name == "funding_contrarian"]
+    assert set(rates) == {"BTC/USD"}
+    assert len(rates["BTC/USD"]) == 12
+    assert set(rates) <= set(contrarian.symbols)
