@@ -59,6 +59,7 @@ class Desk:
     def market(self) -> MarketView:
         """Return a fresh market view at the current mark."""
         return MarketView(
+            venue=VENUE,
             symbol=SYMBOL,
             mark=self.mark,
             best_bid=self.mark - Decimal("0.01"),
