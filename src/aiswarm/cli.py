@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from aiswarm.errors import AiswarmError, ConfigError
 
@@ -42,7 +42,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="YAML config file [default: AIS_CONFIG or config/aiswarm.yaml]."
+        "--config", "-c", help="YAML config file (default: AIS_CONFIG or config/aiswarm.yaml)."
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
@@ -108,7 +108,7 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
 @events_app.command("verify")
 def events_verify(
     db: Annotated[
-        str | None, typer.Option("--db", help="Store URL [default: store.url from config].")
+        str | None, typer.Option("--db", help="Store URL (default: store.url from config).")
     ] = None,
     expect_head: Annotated[
         str | None,
@@ -138,7 +138,7 @@ def events_verify(
 @events_app.command("list")
 def events_list(
     db: Annotated[
-        str | None, typer.Option("--db", help="Store URL [default: from config].")
+        str | None, typer.Option("--db", help="Store URL (default: store.url from config).")
     ] = None,
     event_type: Annotated[
         list[str] | None, typer.Option("--type", help="Only this event type (repeatable).")
@@ -495,14 +495,21 @@ def run(
     asyncio.run(run_platform(config, options, out))
 
 
+def _usage_line(exc: TyperException) -> str:
+    """Return a usage error as one line: what is wrong, and where the help is."""
+    ctx = getattr(exc, "ctx", None)
+    where = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+    return f"error: {exc.format_message()}{where}"
+
+
 def main() -> None:
     """Entry point: run the app and turn our errors into one line and an exit code."""
     try:
-        code = app(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
+        code = app(standalone_mode=False, prog_name="aiswarm")
+    except TyperException as exc:  # a usage error: wrong option, bad value, missing argument
+        err.print(_usage_line(exc), markup=False)
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("aborted")
         code = 130
     except ConfigError as exc:

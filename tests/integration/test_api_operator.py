@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -18,9 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
 KEY = "operator-api-key-of-at-least-32-bytes!"
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Host]]:
-    host = await start(paper_config(tmp_path))
+@asynccontextmanager
+async def _serving(tmp_path: Path, **risk: object) -> AsyncIterator[tuple[httpx.AsyncClient, Host]]:
+    """Start a paper host with ``risk`` limits and serve its operator API to a client."""
+    host = await start(paper_config(tmp_path, trading={"risk": risk}))
     app = create_app(TradingService(host), KEY)
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {KEY}"}
@@ -29,6 +31,12 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Host]]:
     ) as client:
         yield client, host
     await host.stop("test over")
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Host]]:
+    async with _serving(tmp_path) as served:
+        yield served
 
 
 async def test_routes_when_no_key_then_401(
@@ -87,7 +95,33 @@ async def test_kill_switch_when_tripped_then_enable_refused_until_authorised_res
     assert intruder.status_code == 409
     assert reset.status_code == 200
     assert enabled.status_code == 200
-    assert state.json() == {"state": "active", "latched": False}
+    assert state.json() == {"state": "active", "latched": False, "flatten_owed": False}
+
+
+async def test_stop_flatten_when_tripped_then_only_an_authorised_operator_stops_it(
+    tmp_path: Path,
+) -> None:
+    async with _serving(tmp_path, flatten_on_trip=True) as (client, _):
+        before_trip = await client.post(
+            "/kill-switch/stop-flatten", json={"reason": "hold", "operator_id": "alice"}
+        )
+        await client.post("/kill-switch/trip", json={"reason": "manual stop"})
+        owed = (await client.get("/kill-switch")).json()
+        intruder = await client.post(
+            "/kill-switch/stop-flatten", json={"reason": "hold", "operator_id": "mallory"}
+        )
+        stopped = await client.post(
+            "/kill-switch/stop-flatten", json={"reason": "market too thin", "operator_id": "alice"}
+        )
+        nameless = await client.post("/kill-switch/stop-flatten", json={"reason": "hold"})
+
+        assert before_trip.status_code == 409
+        assert "no flatten to stop" in before_trip.json()["detail"]
+        assert owed == {"state": "halted", "latched": True, "flatten_owed": True}
+        assert intruder.status_code == 409
+        assert stopped.status_code == 200
+        assert stopped.json() == {"state": "halted", "latched": True, "flatten_owed": False}
+        assert nameless.status_code == 422
 
 
 async def test_feeds_when_listed_then_shipped_files_with_coverage_and_history(

@@ -134,6 +134,13 @@ def test_bench_cycle_when_symbols_not_a_number_then_exit_2_naming_option_and_val
     _assert_one_line_error(result, 2, "--symbols was '100,lots'; expected whole numbers")
 
 
+def test_usage_when_option_unknown_then_one_line_exit_2_naming_option_and_help() -> None:
+    result = _aiswarm("events", "list", "--store", "x")
+
+    _assert_one_line_error(result, 2, "No such option: --store")
+    assert "aiswarm events list --help" in result.stderr
+
+
 def test_config_check_when_bad_mode_value_then_exit_2(tmp_path: Path) -> None:
     result = _aiswarm("config", "check", "--config", str(_config(tmp_path, "mode: yolo\n")))
 

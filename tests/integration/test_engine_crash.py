@@ -264,9 +264,9 @@ def test_kill9_when_kill_switch_tripped_then_latch_survives_until_authorised_res
     )
 
     # Assert
-    assert at_restart == {"state": "halted", "latched": True}
+    assert at_restart == {"state": "halted", "latched": True, "flatten_owed": False}
     assert entries == []
-    assert after_reset == {"state": "active", "latched": False}
+    assert after_reset == {"state": "active", "latched": False, "flatten_owed": False}
     with sqlite3.connect(db) as conn:
         changes = [
             json.loads(payload)["trigger"]

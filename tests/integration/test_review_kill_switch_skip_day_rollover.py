@@ -57,7 +57,7 @@ async def _evaluate_at(
     engine.market.apply(_bar(engine, closed_at, close))
     engine.clock.set_ns(to_ns(closed_at))
     if not skip:
-        engine._evaluated_key = None  # forget the last verdict: every evaluation is in full
+        engine._judged = None  # forget the last verdict: every evaluation is in full
     tripped, _ = await engine._evaluate_kill_switch()
     return tripped
 

@@ -22,7 +22,7 @@ from aiswarm.risk import (
     Refused,
 )
 from aiswarm.types import OrderSpec, OrderStatus, Side, TradingState
-from kit.builders import SYMBOL, VENUE, instrument
+from kit.builders import ACCOUNT, SYMBOL, VENUE, instrument
 from kit.spine import OPERATOR, SECRET, Desk, open_desk, trading_mandate
 
 pytestmark = pytest.mark.integration
@@ -158,12 +158,14 @@ async def test_submit_when_nonce_used_before_restart_then_refused(tmp_path: Path
     approved = _approve(desk, "0.02")
     keyring = HmacKeyring({"approval-1": SECRET}, "approval-1")
     oms = OrderManager(
+        account=ACCOUNT,
         venue=desk.venue,
         verifier=ApprovalVerifier(keyring, max_skew_ns=10**9),
         nonces=NonceLedger.from_nonces([approved.approval.nonce]),
         journal=desk.spine.journal,
         clock=desk.clock,
         gate=desk.spine.kill_switch.switch,
+        unpriced_order_notional_usd=Decimal("60000"),
     )
 
     # Act

@@ -14,7 +14,15 @@ from aiswarm.clock import to_ns
 from aiswarm.risk.guard_context import GuardContext
 from aiswarm.risk.limits import RiskLimits
 from aiswarm.risk.views import ActivitySnapshot, LiquiditySource, MarketView
-from aiswarm.types import InstrumentKind, OrderSpec, PortfolioSnapshot, Side, TradingState
+from aiswarm.types import (
+    InstrumentKind,
+    OrderSpec,
+    OrderType,
+    PortfolioSnapshot,
+    Side,
+    TimeInForce,
+    TradingState,
+)
 from kit import builders
 from kit.builders import ACCOUNT, SYMBOL, T0, VENUE, mandate, order_spec, position, snapshot
 
@@ -86,6 +94,26 @@ def guard_context(spec: OrderSpec | None = None, **overrides: Any) -> GuardConte
     }
     order = spec if spec is not None else order_spec(quantity=Decimal("0.02"))
     return GuardContext.build(order, **(fields | overrides))
+
+
+def flattening_context(quantity: str = "0.02", **overrides: Any) -> GuardContext:
+    """Return the context of the kill switch's own flatten: a reduce-only sell of
+    ``quantity`` BTC from 0.05 held, the switch latched and HALTED, ``flatten_on_trip`` set.
+    """
+    fields: dict[str, Any] = {
+        "portfolio": account(held=Decimal("0.05")),
+        "limits": RiskLimits(flatten_on_trip=True),
+        "trading_state": TradingState.HALTED,
+        "kill_switch_latched": True,
+    }
+    spec = order_spec(
+        side=Side.SELL,
+        order_type=OrderType.MARKET,
+        quantity=Decimal(quantity),
+        reduce_only=True,
+        time_in_force=TimeInForce.IOC,
+    )
+    return guard_context(spec, **(fields | overrides))
 
 
 def sell(quantity: str, **overrides: Any) -> OrderSpec:

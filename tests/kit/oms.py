@@ -20,9 +20,11 @@ from aiswarm.risk import (
     TripCause,
 )
 from aiswarm.types import Bar, OrderSpec, TradingState
-from kit.builders import SYMBOL, VENUE
+from kit.builders import ACCOUNT, SYMBOL, VENUE
 
 KEYRING = HmacKeyring({"k1": b"k" * 32}, "k1")
+UNPRICED_NOTIONAL = Decimal("10000")
+"""What a market order with no known price counts toward exposure (the default order cap)."""
 
 
 class ListJournal:
@@ -71,13 +73,14 @@ def oms(
     """Return an OMS over ``venue`` with an in-memory journal and an ACTIVE switch."""
     chosen = journal or ListJournal()
     manager = OrderManager(
+        account=ACCOUNT,
         venue=venue,
         verifier=ApprovalVerifier(KEYRING, max_skew_ns=10**9),
         nonces=nonces or NonceLedger(),
         journal=chosen,
         clock=clock,
         gate=switch or switch_in(TradingState.ACTIVE),
-        **options,
+        **({"unpriced_order_notional_usd": UNPRICED_NOTIONAL} | options),
     )
     return manager, chosen
 

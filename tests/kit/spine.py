@@ -13,10 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.risk import Algorithm, KillTrigger, LiquiditySource, MarketView, RiskLimits
-from aiswarm.runtime.spine import Spine, open_spine
+from aiswarm.execution import EventJournal
+from aiswarm.orchestration import FlattenInputs
+from aiswarm.risk import (
+    Algorithm,
+    KillSwitch,
+    KillTrigger,
+    LiquiditySource,
+    MarketView,
+    RiskLimits,
+)
+from aiswarm.runtime.spine import Spine, assemble_spine, open_spine
 from aiswarm.store import EventStore, open_event_store
-from aiswarm.types import Bar, OrderIntent, OrderType, Side, TimeInForce
+from aiswarm.store.memory_journal import MemoryJournal
+from aiswarm.types import Bar, Instrument, OrderIntent, OrderType, Position, Side, TimeInForce
 from aiswarm.venues import PaperVenue
 from aiswarm.venues.fill_models import FeeModel
 from kit.builders import ACCOUNT, MANDATE, SYMBOL, T0, VENUE, instrument, mandate
@@ -48,26 +58,53 @@ def trading_mandate() -> Any:
 
 @dataclass
 class Desk:
-    """One test's trading desk: clock, store, venue and the spine over them."""
+    """One test's trading desk: clock, store, venue and the spine over them.
+
+    A desk over an in-memory journal (``memory_desk``) has no store (None).
+    """
 
     clock: SimulatedClock
-    store: EventStore
+    store: EventStore | None
     venue: PaperVenue
     spine: Spine
     mark: Decimal = MARK
 
-    def market(self) -> MarketView:
-        """Return a fresh market view at the current mark."""
-        return MarketView(
-            venue=VENUE,
-            symbol=SYMBOL,
-            mark=self.mark,
-            best_bid=self.mark - Decimal("0.01"),
-            best_ask=self.mark + Decimal("0.01"),
-            updated_ns=self.clock.now_ns(),
-            liquidity_usd=Decimal("5000000"),
-            liquidity_source=LiquiditySource.BOOK_DEPTH,
-        )
+    def market(self, **overrides: Any) -> MarketView:
+        """Return a fresh market view at the current mark (5,000,000 USDT of book depth)."""
+        fields: dict[str, Any] = {
+            "venue": VENUE,
+            "symbol": SYMBOL,
+            "mark": self.mark,
+            "best_bid": self.mark - Decimal("0.01"),
+            "best_ask": self.mark + Decimal("0.01"),
+            "updated_ns": self.clock.now_ns(),
+            "liquidity_usd": Decimal("5000000"),
+            "liquidity_source": LiquiditySource.BOOK_DEPTH,
+        }
+        return MarketView(**(fields | overrides))
+
+    async def check(
+        self, rules: Instrument | None = None, **market_overrides: Any
+    ) -> tuple[Any, list[Any]]:
+        """Value the book and run the kill switch's check, as each engine step does.
+
+        The flatten is judged on this desk's market view (with ``market_overrides``) and on
+        the instrument ``rules`` (default: the kit's BTC/USDT).
+        """
+        self.spine.portfolio.mark(VENUE, SYMBOL, self.mark)
+        snapshot = self.spine.portfolio.snapshot(self.clock.now())
+        known = rules or instrument()
+
+        def inputs(position: Position) -> FlattenInputs:
+            market = self.market(**market_overrides)
+            return FlattenInputs(known, trading_mandate(), market, Decimal(0))
+
+        return await self.spine.kill_switch.check(snapshot, inputs)
+
+    def held(self) -> Decimal:
+        """Return the BTC/USDT position (0 when flat or never traded)."""
+        position = self.spine.portfolio.position(VENUE, SYMBOL)
+        return Decimal(0) if position is None else position.quantity
 
     def intent(self, quantity: str, side: Side = Side.BUY, **overrides: Any) -> OrderIntent:
         """Return a market intent for ``quantity`` BTC decided now."""
@@ -119,11 +156,15 @@ class Desk:
         self.spine.portfolio.mark(VENUE, SYMBOL, self.mark)
 
 
-def paper_venue(clock: SimulatedClock) -> PaperVenue:
-    """Return the paper venue listing BTC/USDT, 0.1 % taker fee, no latency."""
+def paper_venue(clock: SimulatedClock, **instrument_overrides: Any) -> PaperVenue:
+    """Return the paper venue listing BTC/USDT, 0.1 % taker fee, no latency.
+
+    ``instrument_overrides`` give the venue rules of its own (say, a larger minimum notional
+    than the guard chain knows), so that it rejects orders the chain approved.
+    """
     return PaperVenue(
         VENUE,
-        {SYMBOL: instrument()},
+        {SYMBOL: instrument(**instrument_overrides)},
         clock,
         fee_model=FeeModel(maker_fee_frac=Decimal("0.0005"), taker_fee_frac=Decimal("0.001")),
         max_participation_frac=Decimal("1"),
@@ -138,6 +179,7 @@ async def open_desk(
     fresh: bool = True,
     approval_ttl_s: float = 5.0,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
+    order_ttl_s: float | None = None,
     **limit_overrides: Any,
 ) -> Desk:
     """Open (or, with ``fresh=False``, reopen) a desk whose store is the file at ``path``."""
@@ -155,8 +197,43 @@ async def open_desk(
         operators=(OPERATOR,),
         approval_ttl_s=approval_ttl_s,
         algorithm=algorithm,
+        order_ttl_s=order_ttl_s,
     )
     if fresh:
-        await spine.deposit(Decimal("100000"))
-        await spine.kill_switch.command(KillTrigger.ENABLE, "start of test")
+        await _fund_and_enable(spine)
     return Desk(clock, store, chosen, spine)
+
+
+async def _fund_and_enable(spine: Spine) -> None:
+    """Deposit 100,000 USDT and let an operator enable trading: a fresh desk."""
+    await spine.deposit(Decimal("100000"))
+    await spine.kill_switch.command(KillTrigger.ENABLE, "start of test")
+
+
+async def memory_desk(
+    journal: EventJournal | None = None,
+    *,
+    venue: PaperVenue | None = None,
+    clock: SimulatedClock | None = None,
+    **limit_overrides: Any,
+) -> tuple[Desk, EventJournal]:
+    """Return a funded, enabled desk over an in-memory journal (fast, for property tests).
+
+    It has no store: read what was recorded from the returned ``journal`` (a
+    ``MemoryJournal`` unless one is given).
+    """
+    clock = clock or SimulatedClock(START)
+    journal = journal or MemoryJournal(clock, ACCOUNT)
+    chosen = venue or paper_venue(clock)
+    spine = assemble_spine(
+        journal=journal,
+        venue=chosen,
+        clock=clock,
+        account=ACCOUNT,
+        instruments={SYMBOL: instrument()},
+        approval_secret=SECRET,
+        limits=limits(**limit_overrides),
+        switch=KillSwitch((OPERATOR,)),
+    )
+    await _fund_and_enable(spine)
+    return Desk(clock, None, chosen, spine), journal

@@ -37,7 +37,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
 
 from aiswarm.agents.agent import StreamingAgent, SymbolState
 from aiswarm.agents.config import AgentParams
@@ -202,6 +201,9 @@ class RegimeDetector:
         if not float(np.std(returns)) > 0.0:
             track.note = f"fit at bar {index} skipped: prices did not move in the window"
             return
+        # Imported here: statsmodels takes seconds to load, and only a refit needs it.
+        from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -31,7 +31,7 @@ class Command(BaseModel):
 
 
 class ResetCommand(Command):
-    """A kill-switch reset names the operator who takes responsibility."""
+    """A kill-switch reset (or a flatten stop) names the operator who takes responsibility."""
 
     operator_id: str = Field(
         min_length=1,
@@ -86,6 +86,13 @@ def operator_router(service: TradingService) -> APIRouter:
     @router.post("/kill-switch/reset")
     async def reset(command: ResetCommand) -> dict[str, Any]:
         return await _command(KillTrigger.RESET, command.reason, command.operator_id)
+
+    @router.post("/kill-switch/stop-flatten")
+    async def stop_flatten(command: ResetCommand) -> dict[str, Any]:
+        try:
+            return await service.stop_flatten(command.reason, command.operator_id)
+        except RefusedError as exc:
+            raise _conflict(exc) from None
 
     @router.get("/orders")
     async def orders(open_only: bool = Query(default=False, alias="open")) -> list[dict[str, Any]]:

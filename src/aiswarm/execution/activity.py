@@ -2,7 +2,11 @@
 
 The OMS owns this record and updates it as orders are sent, rest, end, and get rejected; the
 risk engine reads it through the protocol. Open-order notional is valued at each order's own
-limit (or stop) price, else at the mark the caller last gave for market orders.
+limit (or stop) price; a market order at the mark given with it, else at the latest price known
+for its symbol (the last mark given or fill price seen, in the order they came). An order with
+no price at all (a restored market order of a journal that recorded no mark, in a symbol with no
+fill yet) never counts as zero: it counts at ``unpriced_order_notional_usd``, the per-order
+notional cap the risk engine approved it under, an upper bound on its notional when approved.
 
 Every guard reads the open notional, in total and for its order's symbol, and a cycle places
 orders in proportion to the symbols it trades, so both are kept as running totals (updated as
@@ -36,7 +40,19 @@ _COMPACT_AFTER = 4_096  # expired submission times kept before the list is short
 class OrderActivity:
     """Open orders, submission times, fingerprints and the venue-rejection streak."""
 
-    def __init__(self, fingerprint_window_ns: int = 3_600 * 1_000_000_000) -> None:
+    def __init__(
+        self,
+        *,
+        unpriced_order_notional_usd: Decimal,
+        fingerprint_window_ns: int = 3_600 * 1_000_000_000,
+    ) -> None:
+        if not unpriced_order_notional_usd > 0:
+            raise ValueError(
+                f"unpriced_order_notional_usd={unpriced_order_notional_usd}: an order with no "
+                "known price must count above 0; pass the per-order notional cap"
+            )
+        self._unpriced_notional = unpriced_order_notional_usd
+        self._prices: dict[Symbol, Decimal] = {}  # latest mark given or fill price seen
         self._open: dict[ClientOrderId, tuple[Symbol, Decimal]] = {}
         self._total = _ZERO
         self._by_symbol: dict[Symbol, tuple[Decimal, int]] = {}  # symbol -> (notional, orders)
@@ -93,10 +109,18 @@ class OrderActivity:
     # ---------------------------------------------------------------- updates
 
     def record_sent(self, spec: OrderSpec, now_ns: int, mark: Decimal | None) -> None:
-        """Count an order handed to the venue: it rests until `record_closed`."""
-        price = spec.limit_price or spec.stop_price or mark or _ZERO
+        """Count an order handed to the venue: it rests until `record_closed`.
+
+        ``mark`` values a market order; without one the symbol's latest known price does, and
+        without that the order counts at ``unpriced_order_notional_usd`` (never at zero).
+        """
+        symbol = spec.symbol
+        if mark is not None:
+            self._prices[symbol] = mark
+        price = spec.limit_price or spec.stop_price or self._prices.get(symbol)
+        notional = self._unpriced_notional if price is None else spec.quantity * price
         self.record_closed(spec.client_order_id)  # sent again: it rests afresh
-        self._rest(spec.client_order_id, spec.symbol, spec.quantity * price)
+        self._rest(spec.client_order_id, symbol, notional)
         self._remember_time(now_ns)
         fingerprint = order_fingerprint(spec)
         self._fingerprints[fingerprint] = now_ns
@@ -113,6 +137,10 @@ class OrderActivity:
         held = self._open.get(client_order_id)
         if held is not None:
             self._rest(client_order_id, held[0], remaining_notional)
+
+    def record_price(self, symbol: Symbol, price: Decimal) -> None:
+        """Remember a price the market traded at (a fill) as ``symbol``'s latest known price."""
+        self._prices[symbol] = price
 
     def record_closed(self, client_order_id: ClientOrderId) -> None:
         """Forget an order that can no longer fill."""

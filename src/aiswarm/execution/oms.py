@@ -3,10 +3,11 @@
 ``OrderManager.submit`` accepts only ``Approved[OrderSpec]`` (an unapproved order does not fit
 its signature) and still verifies it, because the type stops mistakes and only the signature
 stops tampering. In order, it refuses: a client order id already used for a different order;
-an approval that fails verification (key, signature, expiry, every field); a nonce seen before;
-a tripped kill switch or a trading state that forbids the order; an order for another venue.
-Each refusal is recorded as ``order.refused``. Resubmitting an order it already holds returns
-that order: no second order is ever created for one client order id.
+an approval that fails verification (key, signature, expiry, every field); an order for another
+account than the one this OMS belongs to (an approval is valid for its own account only); a
+nonce seen before; a tripped kill switch or a trading state that forbids the order; an order
+for another venue. Each refusal is recorded as ``order.refused``. Resubmitting an order it
+already holds returns that order: no second order is ever created for one client order id.
 
 Write ahead: ``order.submitted`` (the spec, its approval and the time) is durably in the journal
 before the venue sees the order, and every venue report is recorded before it changes an order
@@ -23,8 +24,10 @@ kill switch's own flattening passes; in REDUCING only reduce-only orders pass.
 
 Retries: an order the venue did not answer (a ``TransientVenueError``) is sent again, by client
 order id, on each later pass, unless its approval has expired or the gate now refuses it (then
-it is rejected here). A cancel asked of an order the venue has not acknowledged yet is carried
-out as soon as the acknowledgement arrives; a cancel the venue failed to take is asked again.
+it is rejected here). A cancel asked of an order the venue has not acknowledged yet is written
+ahead (``order.cancel_deferred``) and carried out as soon as the acknowledgement arrives; if the
+venue turns out never to have received the order, it is rejected here and never sent again, and
+the same holds after a restart. A cancel the venue failed to take is asked again.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from aiswarm.execution.oms_recovery import Item, OrderRecovery
 from aiswarm.execution.order_events import OrderEvent, Trigger
 from aiswarm.execution.order_journal import (
     anomaly_payload,
+    deferred_cancel_payload,
     event_from_report,
     event_payload,
     funding_payload,
@@ -63,6 +67,7 @@ from aiswarm.risk import (
 )
 from aiswarm.types import (
     WORKING_ORDER_STATUSES,
+    AccountId,
     ClientOrderId,
     EventType,
     Fill,
@@ -79,17 +84,23 @@ _WORKING = WORKING_ORDER_STATUSES
 
 
 class OrderManager(OrderRecovery):
-    """Verify, record and route approved orders; keep their state from venue reports."""
+    """Verify, record and route one account's approved orders; keep their state from reports.
+
+    ``unpriced_order_notional_usd`` is what an open market order counts toward exposure when no
+    price at all is known for it (see ``OrderActivity``): pass the per-order notional cap.
+    """
 
     def __init__(
         self,
         *,
+        account: AccountId,
         venue: Venue,
         verifier: ApprovalVerifier,
         nonces: NonceLedger,
         journal: EventJournal,
         clock: Clock,
         gate: TradingGate,
+        unpriced_order_notional_usd: Decimal,
         on_fill: Callable[[Fill], object] | None = None,
         on_funding: Callable[[ExecutionReport], object] | None = None,
         order_ttl_s: float | None = None,
@@ -97,6 +108,7 @@ class OrderManager(OrderRecovery):
         max_skew_s: float = 1.0,
         pause: SessionPause | None = None,
     ) -> None:
+        self._account = account
         self._venue = venue
         self._pause = pause
         self._verifier = verifier
@@ -118,9 +130,10 @@ class OrderManager(OrderRecovery):
         self._ttl_ns = None if order_ttl_s is None else round(order_ttl_s * 1_000_000_000)
         self._deadlines: dict[ClientOrderId, Deadline] = {}
         self._unsent: dict[ClientOrderId, None] = {}  # the venue did not answer the submit
-        self._cancel_when_working: dict[ClientOrderId, str] = {}  # cancel once acknowledged
+        # Cancels asked before the venue acknowledged, each recorded (order.cancel_deferred).
+        self._cancel_when_working: dict[ClientOrderId, str] = {}
         self._cancel_again: dict[ClientOrderId, str] = {}  # the venue failed to take a cancel
-        self.activity = OrderActivity()
+        self.activity = OrderActivity(unpriced_order_notional_usd=unpriced_order_notional_usd)
 
     @property
     def orders(self) -> Mapping[ClientOrderId, OrderState]:
@@ -130,6 +143,20 @@ class OrderManager(OrderRecovery):
     def is_nonce_used(self, nonce: str) -> bool:
         """Return True when an approval with ``nonce`` was already consumed (survives restarts)."""
         return self._nonces.is_used(nonce)
+
+    def is_cancel_asked(self, client_order_id: ClientOrderId) -> bool:
+        """Return whether a cancel of this open order is recorded and not yet settled.
+
+        True while the venue has not answered our cancel, and while a cancel asked before the
+        venue acknowledged the order waits for that acknowledgement.
+        """
+        order = self._orders.get(client_order_id)
+        if order is None or order.is_terminal:
+            return False
+        return (
+            order.status is OrderStatus.PENDING_CANCEL
+            or client_order_id in self._cancel_when_working
+        )
 
     def open_orders(self, symbol: Symbol | None = None) -> list[OrderState]:
         """Return the orders that are not in a terminal state (in ``symbol``), oldest first."""
@@ -168,6 +195,12 @@ class OrderManager(OrderRecovery):
             self._verifier.verify(approved, now_ns)
         except ApprovalRejected as refusal:
             return await self._refuse(spec, refusal.code, refusal.detail)
+        if spec.account != self._account:
+            return await self._refuse(
+                spec,
+                OmsRefusal.WRONG_ACCOUNT,
+                f"account={spec.account} oms_account={self._account}",
+            )
         if self._nonces.is_used(approval.nonce):
             return await self._refuse(
                 spec, ApprovalRefusal.NONCE_REUSED, f"nonce={approval.nonce} was already used"
@@ -186,6 +219,8 @@ class OrderManager(OrderRecovery):
                 "spec": spec.model_dump(mode="json"),
                 "approval": approval.to_dict(),
                 "ts_ns": now_ns,
+                # What the order counts toward exposure at after a restart, as it does now.
+                "mark": None if mark is None else str(mark),
             },
         )
         self._hold(spec, approval, now_ns, mark)
@@ -251,7 +286,9 @@ class OrderManager(OrderRecovery):
     async def cancel(self, client_order_id: ClientOrderId, reason: str) -> bool:
         """Ask to cancel an open order; return False when it is unknown or already over.
 
-        An order the venue has not acknowledged yet is cancelled as soon as it is.
+        An order the venue has not acknowledged yet is cancelled as soon as it is, or never
+        sent again if the venue turns out not to have it; the cancel is recorded first, so a
+        restart keeps it.
         """
         async with self._lock:
             return await self._cancel(client_order_id, reason)
@@ -271,7 +308,13 @@ class OrderManager(OrderRecovery):
         if order.status is OrderStatus.PENDING_CANCEL:
             return True
         if order.status is OrderStatus.SUBMITTED:
-            self._cancel_when_working[client_order_id] = reason
+            if client_order_id not in self._cancel_when_working:
+                # The state table has no cancel before the ack, so the intent is its own record.
+                await self._journal.append(
+                    EventType.ORDER_CANCEL_DEFERRED,
+                    deferred_cancel_payload(client_order_id, reason, self._clock.now_ns()),
+                )
+                self._cancel_when_working[client_order_id] = reason
             return True
         event = OrderEvent.cancel_requested(self._clock.now_ns(), reason)
         await self._record_events([(client_order_id, event, None)])
@@ -336,7 +379,6 @@ class OrderManager(OrderRecovery):
             why_not = self._why_not_resend(order, now_ns)
             if why_not is not None:
                 self._unsent.pop(client_order_id, None)
-                self._cancel_when_working.pop(client_order_id, None)
                 await self._record_events(
                     [(client_order_id, OrderEvent.rejected(now_ns, why_not), None)]
                 )
@@ -382,11 +424,9 @@ class OrderManager(OrderRecovery):
                     fill = fill_from_report(report, order.spec, received_ns=self._clock.now_ns())
                 items.append((report.client_order_id, event_from_report(report), fill))
             applied += await self._record_events(items)
+        # A deferred cancel leaves this map when its order ends or the cancel is recorded.
         for client_order_id, reason in list(self._cancel_when_working.items()):
-            order = self._orders[client_order_id]
-            if order.is_terminal:
-                self._cancel_when_working.pop(client_order_id, None)
-            elif order.status in _WORKING:
+            if self._orders[client_order_id].status in _WORKING:
                 self._cancel_when_working.pop(client_order_id, None)
                 await self._cancel(client_order_id, reason)
         return applied
@@ -439,6 +479,9 @@ class OrderManager(OrderRecovery):
             self.activity.record_accepted()
         elif trigger is Trigger.REJECT:
             self.activity.record_rejected(event.ts_ns)
+        elif trigger is Trigger.CANCEL_REQUEST:
+            # A cancel deferred until the ack is now carried out (live, or replayed).
+            self._cancel_when_working.pop(client_order_id, None)
         if after.is_terminal:
             self._open.pop(client_order_id, None)
             in_symbol = self._open_by_symbol.get(after.spec.symbol)
@@ -448,9 +491,12 @@ class OrderManager(OrderRecovery):
                     del self._open_by_symbol[after.spec.symbol]
             self._deadlines.pop(client_order_id, None)
             self._unsent.pop(client_order_id, None)
+            self._cancel_when_working.pop(client_order_id, None)
             self.activity.record_closed(client_order_id)
         elif fill is not None:
             price = after.spec.limit_price or fill.price
             self.activity.record_remaining(client_order_id, after.remaining_quantity * price)
+        if fill is not None:
+            self.activity.record_price(fill.symbol, fill.price)
         if fill is not None and self._on_fill is not None:
             self._on_fill(fill)

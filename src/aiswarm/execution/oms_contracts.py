@@ -37,6 +37,8 @@ class OmsRefusal(StrEnum):
     SESSION_PAUSED = "SESSION_PAUSED"
     TRADING_HALTED = "TRADING_HALTED"
     TRADING_REDUCING_ONLY = "TRADING_REDUCING_ONLY"
+    WRONG_ACCOUNT = "WRONG_ACCOUNT"
+    """The order (and so its approval, which signs the account) is for another account."""
     WRONG_VENUE = "WRONG_VENUE"
 
 

@@ -52,6 +52,7 @@ class OrderRecovery:
     _lock: asyncio.Lock
     _orders: dict[ClientOrderId, OrderState]
     _unsent: dict[ClientOrderId, None]
+    _cancel_when_working: dict[ClientOrderId, str]
     _cancel_again: dict[ClientOrderId, str]
     _on_funding: Callable[[ExecutionReport], object] | None
 
@@ -96,8 +97,10 @@ class OrderRecovery:
         are replayed, so the portfolio is rebuilt by the same path as live; recorded funding
         goes to ``on_funding``; every other record goes to ``on_other`` in journal order (the
         runtime replays deposits and baselines there, interleaved exactly as they happened). A
-        recorded event that no longer applies is logged and skipped rather than stopping the
-        restart.
+        cancel recorded before the venue acknowledged its order is kept: ``reconcile`` then
+        never sends that order again, and cancels it if the venue has it. An open market order
+        counts toward exposure at the mark recorded with it (see ``OrderActivity``). A recorded
+        event that no longer applies is logged and skipped rather than stopping the restart.
         """
         if self._orders:
             raise RuntimeError("restore runs once, before any order is submitted")
@@ -105,7 +108,13 @@ class OrderRecovery:
             if event_type == EventType.ORDER_SUBMITTED:
                 spec = OrderSpec.model_validate(payload["spec"])
                 approval = Approval.from_dict(payload["approval"])
-                self._hold(spec, approval, int(payload.get("ts_ns", approval.issued_at_ns)), None)
+                mark = payload.get("mark")  # absent from records written before it was kept
+                self._hold(
+                    spec,
+                    approval,
+                    int(payload.get("ts_ns", approval.issued_at_ns)),
+                    None if mark is None else Decimal(mark),
+                )
             elif event_type == EventType.ORDER_EVENT:
                 client_order_id = ClientOrderId(payload["client_order_id"])
                 before = self._orders.get(client_order_id)
@@ -119,6 +128,11 @@ class OrderRecovery:
                     continue
                 if after is not None and after is not before:
                     self._take_effect(client_order_id, event, fill, after)
+            elif event_type == EventType.ORDER_CANCEL_DEFERRED:
+                client_order_id = ClientOrderId(payload["client_order_id"])
+                held = self._orders.get(client_order_id)
+                if held is not None and not held.is_terminal:
+                    self._cancel_when_working[client_order_id] = str(payload["reason"])
             elif event_type == EventType.FUNDING:
                 if self._on_funding is not None:
                     self._on_funding(funding_report(payload))
@@ -129,10 +143,12 @@ class OrderRecovery:
         """Settle every open order with the venue after a restart; return how many changed.
 
         An order the venue never saw (we stopped between recording and sending) is sent again
-        only if its approval is still valid and the gate still allows it — submit is idempotent
-        by client order id, so this cannot create a second order — and is otherwise rejected
-        here. Fills the venue made that the journal lacks are recorded now (deduplicated by
-        trade id), and a status whose report was lost is taken from the venue's view.
+        only if no cancel of it was recorded, its approval is still valid and the gate still
+        allows it — submit is idempotent by client order id, so this cannot create a second
+        order — and is otherwise rejected here; one the venue has whose cancel was recorded
+        before the acknowledgement is cancelled now. Fills the venue made that the journal lacks
+        are recorded now (deduplicated by trade id), and a status whose report was lost is taken
+        from the venue's view.
         """
         async with self._lock:
             changed = 0

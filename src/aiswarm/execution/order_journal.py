@@ -3,12 +3,16 @@
 Event types the OMS writes (``aiswarm.types.EventType`` members; each appended before it takes
 effect):
 
-* ``order.submitted`` — ``{"spec": <OrderSpec JSON>, "approval": <Approval dict>}``: the
-  approved order and the nonce it consumed, recorded before the venue sees anything.
+* ``order.submitted`` — ``{"spec": <OrderSpec JSON>, "approval": <Approval dict>, "ts_ns",
+  "mark"}``: the approved order and the nonce it consumed, recorded before the venue sees
+  anything; ``mark`` (or null) values a market order's exposure again after a restart.
 * ``order.refused`` — ``{"client_order_id", "code", "detail"}``: the OMS said no.
 * ``order.event`` — ``{"client_order_id", "trigger", "ts_ns", …}``: one ``OrderEvent``; a fill
   also carries ``"fill"``, the ``Fill`` for portfolio accounting.
 * ``order.anomaly`` — a venue report the state table refused (recorded, never applied).
+* ``order.cancel_deferred`` — ``{"client_order_id", "reason", "ts_ns"}``: a cancel asked before
+  the venue acknowledged the order. The state table has no such move, so it is its own record:
+  replay keeps it, the order is never sent again, and it is cancelled once acknowledged.
 * ``funding`` — ``{"venue", "account", "symbol", "amount", "ts_ns"}``: a funding payment the
   venue reported for a position, recorded before the portfolio books it.
 
@@ -27,6 +31,7 @@ from aiswarm.types import ClientOrderId, Fill, OrderStatus, TradeId, VenueId, Ve
 
 __all__ = [
     "anomaly_payload",
+    "deferred_cancel_payload",
     "event_for_venue_status",
     "event_from_payload",
     "event_from_report",
@@ -107,6 +112,13 @@ def anomaly_payload(client_order_id: ClientOrderId, event: OrderEvent, why: str)
     payload = event_payload(client_order_id, event, None)
     payload["refused_because"] = why
     return payload
+
+
+def deferred_cancel_payload(
+    client_order_id: ClientOrderId, reason: str, ts_ns: int
+) -> dict[str, Any]:
+    """Return the ``order.cancel_deferred`` payload: the order, why, and when it was asked."""
+    return {"client_order_id": client_order_id, "reason": reason, "ts_ns": ts_ns}
 
 
 def funding_report(payload: Mapping[str, Any]) -> ExecutionReport:

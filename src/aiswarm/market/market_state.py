@@ -15,8 +15,8 @@ bar's close, not as the moment someone looked at it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -31,12 +31,14 @@ Column = npt.NDArray[np.float64] | npt.NDArray[np.int64]
 _FIRST_CAPACITY = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class BarClosed:
-    """A market event for a preloaded series: bar number ``index`` of ``symbol`` has closed."""
+class BarClosed(NamedTuple):
+    """A market event for a preloaded series: bar number ``bar_index`` of ``symbol`` has closed.
+
+    A named tuple: a backtest builds one per bar.
+    """
 
     symbol: Symbol
-    index: int
+    bar_index: int
 
 
 MarketEvent = Bar | BarClosed
@@ -201,8 +203,8 @@ class MarketState:
         """Take one market event in; return the series it touched and the bar's index."""
         if isinstance(event, BarClosed):
             series = self._series[event.symbol]
-            series.advance(event.index)
-            return series, event.index
+            series.advance(event.bar_index)
+            return series, event.bar_index
         found = self._series.get(event.symbol)
         if found is None:
             raise ValueError(f"bar for {event.symbol}, which this engine does not trade")

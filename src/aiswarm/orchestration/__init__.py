@@ -7,11 +7,8 @@ from aiswarm.orchestration.arbitration import (
     arbitrate,
 )
 from aiswarm.orchestration.coordinator import Coordinator, CycleOutcome, TradingContext
-from aiswarm.orchestration.kill_switch_control import (
-    KILL_SWITCH_CHANGED,
-    FlattenInputs,
-    KillSwitchControl,
-)
+from aiswarm.orchestration.flatten_duty import FlattenInputs
+from aiswarm.orchestration.kill_switch_control import KILL_SWITCH_CHANGED, KillSwitchControl
 from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement, client_order_id_for
 
 __all__ = [

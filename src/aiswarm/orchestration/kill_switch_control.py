@@ -1,56 +1,46 @@
-"""Act on the kill switch: record every change first, then cancel, then (optionally) flatten.
+"""Act on the kill switch: record every change first, then cancel, then flatten while owed.
 
 A trip, an operator's stop, a reset and an enable are each appended to the journal as
 ``kill_switch.changed`` before they take effect (write ahead), so a restart rebuilds the switch
-exactly, latch included. On a trip the OMS is asked to cancel every resting order; when
-``RiskLimits.flatten_on_trip`` is set, every open position is closed with a reduce-only market
-order that still goes through the guard chain, the approval and the OMS like any other order.
+exactly, latch included. On a trip the OMS is asked to cancel every resting order. While the
+switch is latched and ``RiskLimits.flatten_on_trip`` is set, every check (every step) carries
+out the flatten duty (see ``flatten_duty``) until the account is flat or an authorised operator
+stops it.
+
+Serialised: the loop's check and operators' commands may run concurrently (the API serves
+commands while a step is under way), so one lock is held from proposing a change, through
+recording and applying it, to the cancel a trip sets off, and around each flatten pass. A
+change is therefore always proposed from the state the previous one left, validated before it
+is written, and never refused after it is journaled. A trip always wins over an enable: an
+ENABLE queued behind a trip is refused (latched), and an ENABLE that got in first is followed
+by the loop's check, which trips from ACTIVE.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from aiswarm.clock import Clock
+from aiswarm.errors import InvalidTransition
 from aiswarm.execution import EventJournal, OrderManager
+from aiswarm.orchestration.flatten_duty import FlattenDuty, FlattenInputs
 from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement
 from aiswarm.risk import (
     Authorisation,
     KillSwitch,
     KillSwitchChange,
     KillTrigger,
-    MarketView,
     RiskLimits,
     TripCause,
 )
-from aiswarm.types import (
-    EventType,
-    Instrument,
-    Mandate,
-    OrderIntent,
-    OrderType,
-    PortfolioSnapshot,
-    Position,
-    Side,
-    TimeInForce,
-)
+from aiswarm.types import EventType, PortfolioSnapshot, Position
 
-__all__ = ["KILL_SWITCH_CHANGED", "FlattenInputs", "KillSwitchControl"]
+__all__ = ["KILL_SWITCH_CHANGED", "KillSwitchControl"]
 
 # An alias kept for runtime/spine.py, which is being rewritten; new code uses the EventType member.
 KILL_SWITCH_CHANGED = EventType.KILL_SWITCH_CHANGED
-
-
-@dataclass(frozen=True, slots=True)
-class FlattenInputs:
-    """What the guard chain needs to judge the closing order of one position."""
-
-    instrument: Instrument | None
-    mandate: Mandate | None
-    market: MarketView | None
-    mandate_exposure_usd: Decimal | None
 
 
 class KillSwitchControl:
@@ -68,14 +58,33 @@ class KillSwitchControl:
         self.switch = switch
         self._limits = limits
         self._oms = oms
-        self._pipeline = pipeline
         self._journal = journal
         self._clock = clock
+        self._lock = asyncio.Lock()
+        self._duty = FlattenDuty(limits, oms, pipeline, journal, clock)
 
-    async def record(self, change: KillSwitchChange) -> None:
-        """Append ``change`` durably, then make it take effect."""
+    def flatten_owed(self) -> bool:
+        """Return whether each check must still try to close positions (latched, not stopped)."""
+        return (
+            self._limits.flatten_on_trip
+            and self.switch.is_latched()
+            and not self._duty.is_stopped()
+        )
+
+    def restore(self, records: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Take back from the journal what the switch does not hold: a stopped flatten."""
+        self._duty.restore(records)
+
+    async def _record(self, change: KillSwitchChange) -> None:
+        """Validate ``change`` against the switch now, append it durably, then apply it.
+
+        The caller holds the lock, so nothing moves the switch between the three.
+        """
+        self.switch.validate(change)
         await self._journal.append(EventType.KILL_SWITCH_CHANGED, change.model_dump(mode="json"))
         self.switch.apply(change)
+        if change.trigger is KillTrigger.TRIP:
+            self._duty.arm()
 
     async def command(
         self,
@@ -90,82 +99,55 @@ class KillSwitchControl:
         """
         if trigger is KillTrigger.TRIP and cause is None:
             cause = TripCause.MANUAL
-        change = self.switch.propose(
-            trigger,
-            reason=reason,
-            ts_ns=self._clock.now_ns(),
-            cause=cause,
-            authorisation=authorisation,
-        )
-        await self.record(change)
-        if trigger is KillTrigger.TRIP:
-            await self._oms.cancel_all(f"kill switch: {reason}")
+        async with self._lock:
+            change = self.switch.propose(
+                trigger,
+                reason=reason,
+                ts_ns=self._clock.now_ns(),
+                cause=cause,
+                authorisation=authorisation,
+            )
+            await self._record(change)
+            if trigger is KillTrigger.TRIP:
+                await self._oms.cancel_all(f"kill switch: {reason}")
         return change
+
+    async def stop_flatten(self, authorisation: Authorisation) -> None:
+        """Stop the flatten a trip owes, for an authorised operator, until the next trip.
+
+        Raises UnauthorisedReset (as a reset does) for an operator not authorised, and
+        InvalidTransition when no flatten is owed.
+        """
+        async with self._lock:
+            operator_id = self.switch.authorised_operator(authorisation)
+            if not self.flatten_owed():
+                raise InvalidTransition(
+                    f"no flatten to stop: latched={str(self.switch.is_latched()).lower()} "
+                    f"flatten_on_trip={str(self._limits.flatten_on_trip).lower()} "
+                    f"stopped={str(self._duty.is_stopped()).lower()}"
+                )
+            await self._duty.stop(operator_id, authorisation.reason)
 
     async def check(
         self,
         snapshot: PortfolioSnapshot,
         flatten_inputs: Callable[[Position], FlattenInputs] | None = None,
     ) -> tuple[KillSwitchChange | None, list[Placement]]:
-        """Trip if a limit is breached; then cancel resting orders and flatten if configured.
+        """Trip if a limit is breached (then cancel resting orders); flatten while owed.
 
-        Returns the change (None when nothing tripped) and the flattening placements.
+        Returns the change (None when nothing tripped) and this step's flattening placements.
         """
-        change = self.switch.evaluate(
-            snapshot,
-            self._limits,
-            self._oms.activity.consecutive_rejections,
-            self._clock.now_ns(),
-        )
-        if change is None:
-            return None, []
-        await self.record(change)
-        await self._oms.cancel_all(f"kill switch tripped: {change.reason}")
-        placements: list[Placement] = []
-        if self._limits.flatten_on_trip and flatten_inputs is not None:
-            placements = await self.flatten(snapshot, flatten_inputs)
+        async with self._lock:
+            change = self.switch.evaluate(
+                snapshot,
+                self._limits,
+                self._oms.activity.consecutive_rejections,
+                self._clock.now_ns(),
+            )
+            if change is not None:
+                await self._record(change)
+                await self._oms.cancel_all(f"kill switch tripped: {change.reason}")
+            placements: list[Placement] = []
+            if flatten_inputs is not None and self.flatten_owed():
+                placements = await self._duty.run(snapshot, flatten_inputs)
         return change, placements
-
-    async def flatten(
-        self,
-        snapshot: PortfolioSnapshot,
-        flatten_inputs: Callable[[Position], FlattenInputs],
-    ) -> list[Placement]:
-        """Close every open position not already being closed by a working reduce-only order.
-
-        A trip calls it at once; after a restart that found the switch latched with positions
-        still open (the process died between the trip and its flattening), the runtime calls it
-        again, and a position already being closed is left to that order.
-        """
-        closing = {order.spec.symbol for order in self._oms.open_orders() if order.spec.reduce_only}
-        placements: list[Placement] = []
-        for position in snapshot.positions:
-            if not position.is_flat and position.symbol not in closing:
-                placements.append(await self._flatten(snapshot, position, flatten_inputs(position)))
-        return placements
-
-    async def _flatten(
-        self, snapshot: PortfolioSnapshot, position: Position, inputs: FlattenInputs
-    ) -> Placement:
-        mandate_id = inputs.mandate.mandate_id if inputs.mandate is not None else None
-        intent = OrderIntent(
-            mandate_id=mandate_id or "kill-switch",
-            account=position.account,
-            venue=position.venue,
-            symbol=position.symbol,
-            side=Side.SELL if position.quantity > 0 else Side.BUY,
-            order_type=OrderType.MARKET,
-            quantity=abs(position.quantity),
-            time_in_force=TimeInForce.IOC,
-            reduce_only=True,
-            reason="kill switch flatten",
-            ts_event=self._clock.now(),
-        )
-        return await self._pipeline.place(
-            intent,
-            instrument=inputs.instrument,
-            portfolio=snapshot,
-            mandate=inputs.mandate,
-            market=inputs.market,
-            mandate_exposure_usd=inputs.mandate_exposure_usd,
-        )

@@ -37,6 +37,7 @@ exposure / NAV, divided once).
 
 from __future__ import annotations
 
+from collections.abc import KeysView
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -380,6 +381,10 @@ class Portfolio:
     def has_open_positions(self) -> bool:
         """Return True while any position is not flat (only then can a mark move NAV)."""
         return bool(self._open)
+
+    def open_markets(self) -> KeysView[_Key]:
+        """Return the (venue, symbol) of every open position, in the order they opened."""
+        return self._open.keys()
 
     def missing_marks(self) -> tuple[_Key, ...]:
         """Return the open positions that have no mark price, sorted; empty when NAV is known."""

@@ -83,6 +83,7 @@ class _GuardContextSlots:
     symbol_notional_after_usd: Decimal | None
     gross_after_usd: Decimal | None
     net_after_usd: Decimal | None
+    flattening: bool
 
 
 class GuardContext(_GuardContextSlots):
@@ -104,6 +105,9 @@ class GuardContext(_GuardContextSlots):
     * ``gross_after_usd``: the snapshot's gross exposure, plus every resting order's notional
       (as if all filled), plus what this order changes in |position| x mark.
     * ``net_after_usd``: the snapshot's net exposure plus the order's signed quantity x mark.
+    * ``flattening``: the kill switch's own flattening: the switch is latched,
+      ``flatten_on_trip`` is set and the order is risk-reducing. The circuit breaker lets it
+      through and the liquidity guard holds it only to its floor (both limit new risk only).
 
     The notional fields are None when the mark is unknown; the exposure fields also when the
     account is unknown.
@@ -172,6 +176,8 @@ class GuardContext(_GuardContextSlots):
                 (not buying and after >= _ZERO) if held > _ZERO else (buying and after <= _ZERO)
             )
 
+        risk_reducing = reduce_only and shrinks
+        thresholds = limits.thresholds
         mark: Decimal | None = None
         if market is not None and market.symbol == symbol and market.venue == venue:
             quoted = market.mark
@@ -206,7 +212,7 @@ class GuardContext(_GuardContextSlots):
             market,
             activity,
             limits,
-            limits.thresholds,
+            thresholds,
             trading_state,
             kill_switch_latched,
             now_ns,
@@ -222,11 +228,12 @@ class GuardContext(_GuardContextSlots):
             mark,
             held,
             shrinks,
-            reduce_only and shrinks,
+            risk_reducing,
             order_notional,
             after_notional,
             gross_after,
             net_after,
+            kill_switch_latched and risk_reducing and thresholds.flatten_on_trip,
         )
         # Same slots, no new ones: re-labelling makes the filled instance read-only.
         context.__class__ = cls

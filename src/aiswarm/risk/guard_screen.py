@@ -136,6 +136,7 @@ class GuardScreen:
                 (not buying and after >= _ZERO) if held > _ZERO else (buying and after <= _ZERO)
             )
         risk_reducing = reduce_only and shrinks
+        flattening = kill_switch_latched and risk_reducing and thresholds.flatten_on_trip
 
         # Modes: kill switch, trading state, circuit breaker.
         if kill_switch_latched and not (risk_reducing and thresholds.flatten_on_trip):
@@ -146,7 +147,10 @@ class GuardScreen:
                     return False
             elif not (risk_reducing and thresholds.flatten_on_trip):
                 return False
-        if activity.consecutive_rejections >= thresholds.circuit_breaker_rejections:
+        if (
+            not flattening
+            and activity.consecutive_rejections >= thresholds.circuit_breaker_rejections
+        ):
             last = activity.last_rejection_ns
             if last is None or now_ns - last < thresholds.circuit_breaker_cooldown_ns:
                 return False
@@ -272,9 +276,10 @@ class GuardScreen:
                     return False
 
         # Liquidity, exposure and losses.
-        liquidity = market.liquidity_usd
-        if liquidity is None or notional > liquidity * thresholds.max_participation_frac:
-            return False
+        if not (flattening and notional <= thresholds.flatten_slice_floor_usd):
+            liquidity = market.liquidity_usd
+            if liquidity is None or notional > liquidity * thresholds.max_participation_frac:
+                return False
         if risk_reducing:
             return True
         if held:

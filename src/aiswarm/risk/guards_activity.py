@@ -12,8 +12,11 @@ clock (``now_ns`` comes in the context), no logging, no mutation. Windows:
   cooldown it lets orders through again (half-open); the next rejection re-opens it, and an
   accepted order resets the count (the OMS does that). Unlike the kill switch it never latches.
 
-No risk-reducing order is exempt: the limits here protect the venue connection and the account
-from runaway loops, and a flatten can wait out a second.
+The rate, open-order and duplicate limits protect the venue connection and the account from
+runaway loops, and no order is exempt from them: a flatten can wait out a second. The circuit
+breaker lets the kill switch's own flattening through (``GuardContext.flattening``): it opens on
+venue rejections, which are exactly what trips the switch, and a flatten it held back would
+leave the position open; the flatten backs off on its own after a refusal.
 """
 
 from __future__ import annotations
@@ -36,7 +39,12 @@ _DAY_NS = 86_400 * _SECOND_NS
 
 
 def check_circuit_breaker(ctx: GuardContext) -> Refusal | None:
-    """Refuse while the venue has rejected N orders in a row and the cooldown has not passed."""
+    """Refuse while the venue has rejected N orders in a row and the cooldown has not passed.
+
+    The kill switch's own flattening passes (see the module docstring).
+    """
+    if ctx.flattening:
+        return None
     activity = ctx.activity
     rejections = activity.consecutive_rejections
     thresholds = ctx.thresholds

@@ -245,16 +245,22 @@ def check_liquidity(ctx: GuardContext) -> Refusal | None:
     """Refuse an order too large for the measured liquidity, or when none was measured.
 
     Passes when notional <= liquidity x ``max_participation_frac``. A liquidity of zero or
-    less refuses every order; a missing figure is LIQUIDITY_UNKNOWN, never a default.
+    less refuses every order; a missing figure is LIQUIDITY_UNKNOWN, never a default. The kill
+    switch's own flattening (``GuardContext.flattening``) also passes up to
+    ``flatten_slice_floor_usd``, measured or not: a thin market must still be closed out, one
+    slice of at most that notional at a time.
     """
     market = ctx.market
     notional = ctx.order_notional_usd
     if market is None or notional is None:
         return None
+    thresholds = ctx.thresholds
+    if ctx.flattening and notional <= thresholds.flatten_slice_floor_usd:
+        return None
     liquidity = market.liquidity_usd
     if liquidity is None:
         return Refusal(Reason.LIQUIDITY_UNKNOWN, f"symbol={ctx.symbol} liquidity=none")
-    participation = ctx.thresholds.max_participation_frac
+    participation = thresholds.max_participation_frac
     if notional <= liquidity * participation:
         return None
     source = "none" if market.liquidity_source is None else str(market.liquidity_source)

@@ -1,4 +1,7 @@
-"""Hold the trading state (ACTIVE, REDUCING, HALTED) and the latched kill switch. No I/O.
+"""Hold the trading state (ACTIVE, REDUCING, HALTED) and the latched kill switch.
+
+No I/O, except a warning logged when a replay meets a change an older version recorded and
+then refused (see ``from_changes``).
 
 The state moves only through ``TRANSITIONS``, one row per legal move, and only in two steps so
 the event store stays ahead of the state (write ahead):
@@ -8,6 +11,8 @@ the event store stays ahead of the state (write ahead):
     switch.apply(change)                    # then it takes effect
 
 ``from_changes`` rebuilds the switch after a restart by applying the stored changes in order.
+The caller serialises propose, record and apply (``KillSwitchControl`` holds one lock around
+them), so every change it records starts from the state the previous one left.
 
 Rules beyond the table:
 
@@ -22,12 +27,14 @@ Rules beyond the table:
   An empty ``authorised_operators`` means nobody can reset (fail closed).
 
 What a trip sets off (cancel resting orders; when ``RiskLimits.flatten_on_trip`` is set, close
-positions with reduce-only orders that still pass the guard chain and are signed) is the OMS's
-and the runtime's job; each of those steps is recorded as its own event.
+positions, every step until flat, with reduce-only orders that still pass the guard chain and
+are signed) is the OMS's and the runtime's job (``orchestration.kill_switch_control`` and
+``orchestration.flatten_duty``); each of those steps is recorded as its own event.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,6 +57,8 @@ __all__ = [
     "TripCause",
     "UnauthorisedReset",
 ]
+
+_log = logging.getLogger(__name__)
 
 _ACTIVE = TradingState.ACTIVE
 _REDUCING = TradingState.REDUCING
@@ -175,7 +184,8 @@ def _breaches(
 class KillSwitch:
     """The trading state and its latch. Starts HALTED and unlatched.
 
-    Not thread-safe: one owner (the risk engine) proposes and applies changes in order.
+    Not safe for concurrent use on its own: ``KillSwitchControl`` holds one lock around
+    propose, record and apply, so changes are made one at a time and in order.
     """
 
     def __init__(self, authorised_operators: Collection[str] = ()) -> None:
@@ -198,13 +208,19 @@ class KillSwitch:
     ) -> KillSwitch:
         """Return the switch as the recorded ``changes``, applied in order, left it.
 
-        Raises InvalidTransition when the record is not a legal sequence (a change that does
-        not start from the state the previous one left), which means a corrupted or
-        reordered log.
+        A journal written before changes were serialised may hold a change that was recorded
+        and then refused as stale when applied (it was proposed from a state a racing change
+        had already left). Such a change never took effect, so it is skipped with a warning,
+        except a TRIP: a recorded trip was a breached limit or an operator's stop, so it
+        latches the switch from whatever state it finds (fail closed; a trip always wins).
+
+        Raises InvalidTransition for a change that starts from the current state and is legal
+        there but says it leads elsewhere (a forged or corrupted record), and
+        UnauthorisedReset for a RESET that names no operator.
         """
         switch = cls(authorised_operators)
         for change in changes:
-            switch.apply(change)
+            switch._replay(change)
         return switch
 
     def propose(
@@ -230,7 +246,7 @@ class KillSwitch:
             raise ValueError(f"{trigger} needs a reason: say why the trading state changes")
         operator_id: str | None = None
         if trigger is KillTrigger.RESET:
-            operator_id = self._check_authorisation(authorisation)
+            operator_id = self.authorised_operator(authorisation)
         elif authorisation is not None:
             operator_id = authorisation.operator_id
         if trigger is KillTrigger.TRIP and cause is None:
@@ -249,12 +265,11 @@ class KillSwitch:
             ts_ns=ts_ns,
         )
 
-    def apply(self, change: KillSwitchChange) -> None:
-        """Make a recorded ``change`` take effect.
+    def validate(self, change: KillSwitchChange) -> None:
+        """Raise InvalidTransition unless ``change`` would apply to the switch as it is now.
 
-        Refuses (InvalidTransition) a change that does not start from the current state or
-        that the table and latch rules would not produce from it: a stale proposal, or a
-        record out of order. A RESET must name its operator.
+        Called before a change is recorded, so a stale proposal is refused before it is
+        written, never after.
         """
         if change.from_state is not self._state:
             raise InvalidTransition(
@@ -269,8 +284,58 @@ class KillSwitch:
             )
         if change.trigger is KillTrigger.RESET and not change.operator_id:
             raise UnauthorisedReset("a recorded RESET names no operator; it is not applied")
-        self._state = to_state
-        self._latched = latched
+
+    def apply(self, change: KillSwitchChange) -> None:
+        """Make a recorded ``change`` take effect.
+
+        Refuses (InvalidTransition, see ``validate``) a change that does not start from the
+        current state or that the table and latch rules would not produce from it: a stale
+        proposal, or a record out of order. A RESET must name its operator.
+        """
+        self.validate(change)
+        self._state = change.to_state
+        self._latched = change.latched
+
+    def _replay(self, change: KillSwitchChange) -> None:
+        """Apply a stored ``change``; handle one the old, unserialised code refused (above)."""
+        if change.from_state is self._state and self._allows(change.trigger):
+            self.apply(change)
+            return
+        if change.trigger is KillTrigger.TRIP:
+            _log.warning(
+                "recorded kill-switch trip did not start from the replayed state; latched",
+                extra={
+                    "recorded_from": change.from_state.value,
+                    "replayed_state": self._state.value,
+                    "ts_ns": change.ts_ns,
+                },
+            )
+            rebased = self.propose(
+                KillTrigger.TRIP,
+                reason=change.reason,
+                ts_ns=change.ts_ns,
+                cause=change.cause or TripCause.MANUAL,
+            )
+            self.apply(rebased)
+            return
+        _log.warning(
+            "recorded kill-switch change was refused when it was made; skipped",
+            extra={
+                "trigger": change.trigger.value,
+                "recorded_from": change.from_state.value,
+                "replayed_state": self._state.value,
+                "latched": self._latched,
+                "ts_ns": change.ts_ns,
+            },
+        )
+
+    def _allows(self, trigger: KillTrigger) -> bool:
+        """Return whether ``trigger`` is a legal move from the current state and latch."""
+        try:
+            self._next(trigger)
+        except InvalidTransition:
+            return False
+        return True
 
     def evaluate(
         self,
@@ -299,8 +364,11 @@ class KillSwitch:
             cause=breaches[0][0],
         )
 
-    def _check_authorisation(self, authorisation: Authorisation | None) -> str:
-        """Return the operator id of a valid reset authorisation, or raise UnauthorisedReset."""
+    def authorised_operator(self, authorisation: Authorisation | None) -> str:
+        """Return the operator id of a valid authorisation, or raise UnauthorisedReset.
+
+        A RESET needs one; so does stopping a flatten, which, like a reset, lets risk stand.
+        """
         if authorisation is None:
             raise UnauthorisedReset(
                 "RESET needs an Authorisation(operator_id, reason) from an authorised operator"

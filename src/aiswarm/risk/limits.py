@@ -183,7 +183,16 @@ class RiskLimits(BaseModel):
         default=False,
         description=(
             "When the kill switch trips, let the runtime close positions with reduce-only "
-            "orders (they still pass the guard chain and are signed)."
+            "orders (they still pass the guard chain and are signed), every step until flat."
+        ),
+    )
+    flatten_slice_floor_usd: Decimal = Field(
+        default=Decimal(1_000),
+        gt=0,
+        description=(
+            "Notional, in USD at the mark, of a closing slice the kill switch's flatten may "
+            "send whatever the measured liquidity (thin or unmeasured): the liquidity guard "
+            "lets a flattening order up to the larger of this and its participation cap."
         ),
     )
 
@@ -251,6 +260,7 @@ class RiskLimits(BaseModel):
             close_only=self.close_only,
             close_only_symbols=self.close_only_symbols,
             flatten_on_trip=self.flatten_on_trip,
+            flatten_slice_floor_usd=self.flatten_slice_floor_usd,
         )
 
 
@@ -279,3 +289,4 @@ class Thresholds:
     close_only: bool
     close_only_symbols: frozenset[Symbol]
     flatten_on_trip: bool
+    flatten_slice_floor_usd: Decimal

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from aiswarm.agents import Agent, build_agents, parse_agents_config
@@ -42,6 +43,7 @@ from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spin
 from aiswarm.store import EventStore
 from aiswarm.types import (
     AccountId,
+    Bar,
     EventType,
     Instrument,
     InstrumentKind,
@@ -55,7 +57,7 @@ from aiswarm.types import (
     VenueId,
 )
 from aiswarm.venues import FeeModel, PaperVenue, ShadowVenue, SlippageModel
-from aiswarm.venues.restored_book import RestoredOrder
+from aiswarm.venues.restored_book import RestoredOrder, judge_trigger
 
 __all__ = [
     "ACCOUNT_OPENED",
@@ -80,7 +82,11 @@ _ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 @dataclass(frozen=True)
 class Recovered:
-    """An engine and where its replay stands: ``resume_ns`` is the last step's time, if any."""
+    """An engine and where its replay stands: ``resume_ns`` is the last step's time, if any.
+
+    ``cancel_asked_before_reconcile`` names the open orders whose cancel the log holds (sent to
+    the venue, or waiting for the venue to acknowledge the order): the restart cancels them.
+    """
 
     engine: TradingEngine
     opened: bool
@@ -326,21 +332,25 @@ async def open_engine(
         spine.pause.reason = f"session {session.value} at restart"
         for order in spine.oms.open_orders():
             open_in_log.append(order.client_order_id)
-            if order.status is OrderStatus.PENDING_CANCEL:
+            if spine.oms.is_cancel_asked(order.client_order_id):
                 cancel_asked.append(order.client_order_id)
         restored = list(restored_orders(spine.oms.open_orders()))
+        orders = spine.oms.orders.values()
+        acknowledged = sum(1 for order in orders if order.venue_order_id is not None)
         if isinstance(venue, PaperVenue):
             positions = {
                 (account, symbol): position.quantity
                 for symbol, bars in feeds.items()
                 if (position := spine.portfolio.position(bars.venue, symbol)) is not None
             }
-            orders = spine.oms.orders.values()
-            acknowledged = sum(1 for order in orders if order.venue_order_id is not None)
             trades = sum(len(order.trade_ids) for order in orders)
+            restored = [
+                judge_trigger(order, bars_matched(feeds.get(order.spec.symbol), order, resume_ns))
+                for order in restored
+            ]
             venue.restore(restored, positions, acknowledged, trades)
         elif isinstance(venue, ShadowVenue):
-            venue.restore(restored)
+            venue.restore(restored, acknowledged)
 
     spine = await open_spine(
         store=store,
@@ -415,6 +425,23 @@ def recorded_session(
     return SessionState.STOPPED, SessionTrigger.PAUSE if was_paused else SessionTrigger.START
 
 
+def bars_matched(
+    bars: BarArrays | None, order: RestoredOrder, through_ns: int | None
+) -> Iterator[Bar]:
+    """Yield the bars a paper venue matched ``order`` against before the restart.
+
+    Those that opened at or after the order's time and closed by ``through_ns``, the last
+    recorded step: every step shows the venue its bars while an order rests.
+    """
+    if bars is None or through_ns is None:
+        return
+    ts_ns = bars.ts_ns
+    first = int(np.searchsorted(ts_ns, order.ts_ns, side="left"))
+    last = int(np.searchsorted(ts_ns, through_ns - bars.interval_s * _NS, side="right"))
+    for index in range(first, last):
+        yield bars.bar_at(index)
+
+
 def restored_orders(orders: Iterable[OrderState]) -> Iterator[RestoredOrder]:
     """Yield the acknowledged, unfinished orders among ``orders`` as the venue knew them."""
     for order in orders:
@@ -446,11 +473,8 @@ def _restore_engine(
         engine.signals = int(last_cycle.get("signals_total", 0))
         engine.orders = int(last_cycle.get("orders_total", 0))
         engine.trips = int(last_cycle.get("trips_total", 0))
-    spine = engine.spine
     engine.restore_checkpoint(
-        spine.portfolio.baselines(),
-        shown_through=_newest_fill_per_symbol(records),
-        flatten_due=spine.kill_switch.switch.is_latched() and spine.portfolio.has_open_positions(),
+        engine.spine.portfolio.baselines(), shown_through=_newest_fill_per_symbol(records)
     )
     # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
     engine.coordinator.restore(records)

@@ -18,12 +18,13 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    agent, and the OMS refuses every new submit at its gate (see ``trading_gate``).
 4. **Kill switch.** The book is valued once (every symbol marked at its latest close, one
    snapshot) and the kill switch evaluated, in every mode and every step: a trip is recorded,
-   then resting orders are cancelled (and positions flattened when configured). When nothing
-   that could move NAV has changed since the last evaluation (no position open, the same cash,
-   the same run of venue rejections, the same UTC day) the answer cannot differ, so the snapshot
-   is skipped. Holding, with nothing else changed, NAV is computed and the full evaluation runs
-   only when NAV leaves the band where the last verdict must stand (above the trip levels, not
-   above the peak). Both keep a backtest cheap without changing any decision.
+   then resting orders are cancelled; while the switch is latched with ``flatten_on_trip``, the
+   flatten duty tries every step to close what is still open. When nothing that could move NAV
+   has changed since the last evaluation (no position open, the same cash, the same run of venue
+   rejections, the same UTC day) the answer cannot differ, so the snapshot is skipped.
+   Holding, with nothing else changed and no flatten owed, NAV is computed and the full
+   evaluation runs only when NAV leaves the band where the last verdict must stand (above the
+   trip levels, not above the peak). Both keep a backtest cheap without changing any decision.
 5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
@@ -158,12 +159,9 @@ class TradingEngine:
         self.starting_cash = Decimal(0)
         self.last: StepReport | None = None
         self._recorded_baselines: tuple[object, ...] = (None, None, None)
-        self._evaluated_key: tuple[object, ...] | None = None
-        self._flat_nav: Decimal | None = None
-        # While holding: the NAV band in which the last full verdict stands (see ``_band``).
+        self._judged: tuple[object, ...] | None = None  # ``_verdict_key`` at the last verdict
+        # The NAV band in which the last full verdict stands (see ``_band``).
         self._quiet_band: tuple[Decimal, Decimal] | None = None
-        # Set at a restart: flatten once the book is valued (a trip's flattening may be owed).
-        self._flatten_due = False
         # Per symbol, the open time of the newest bar the venue already matched before a
         # restart: a step re-run after a crash must not match that bar twice.
         self._shown_through: dict[Symbol, int] = {}
@@ -305,40 +303,37 @@ class TradingEngine:
         return view, close
 
     async def _evaluate_kill_switch(self) -> tuple[bool, Decimal | None]:
-        """Value the book once and let the kill switch judge it; return (tripped, NAV)."""
+        """Value the book once and let the kill switch judge it; return (tripped, NAV).
+
+        NAV is computed every step (the held symbols marked at their latest close). The full
+        verdict (snapshot, baselines, kill switch) runs only when NAV leaves the band where the
+        last verdict must stand, or when something else it weighs has changed (``_verdict_key``).
+        """
         spine = self.spine
         portfolio = spine.portfolio
-        holding = portfolio.has_open_positions()
-        key = self._nav_inputs()
-        if not holding and key == self._evaluated_key:
-            # Flat, with the same cash and the same run of rejections: NAV is the cash and the
-            # verdict is the last one, so no snapshot is needed.
-            return False, self._flat_nav
-        mark = portfolio.mark
-        for series in self.market:
-            close = series.latest_close()
-            if close is not None:
-                mark(series.venue, series.symbol, close)
+        if portfolio.has_open_positions():
+            market = self.market
+            mark = portfolio.mark
+            for venue, symbol in portfolio.open_markets():
+                close = market.latest_close(symbol)
+                if close is not None and market[symbol].venue == venue:
+                    mark(venue, symbol, close)
         nav = portfolio.marked_nav()
         if nav is None:
             return False, None  # a position without a price yet: nothing to value it at
-        if key == self._evaluated_key and self._quiet_band is not None:
-            low, peak = self._quiet_band
-            if low < nav <= peak:
-                # Holding, nothing else changed, and NAV between the trip level and the peak:
-                # no trip, no new peak, no new day. The verdict is the last one.
-                return False, nav
+        band = self._quiet_band
+        if band is not None and band[0] < nav <= band[1] and self._verdict_key() == self._judged:
+            # NAV between the trip level and the peak, same day, same run of rejections, same
+            # latch: no trip, no new peak, no new day. The verdict is the last one.
+            return False, nav
         snapshot = portfolio.snapshot(self.clock.now())
         await self._checkpoint_baselines()
-        inputs = self._flatten_inputs_for(snapshot)
-        if self._flatten_due:
-            self._flatten_due = False
-            if spine.kill_switch.switch.is_latched() and self.limits.flatten_on_trip:
-                await spine.kill_switch.flatten(snapshot, inputs)
-        change, _ = await spine.kill_switch.check(snapshot, inputs)
-        self._evaluated_key = self._nav_inputs()
-        self._flat_nav = snapshot.nav if not holding else None
-        self._quiet_band = None if change is not None else self._band(snapshot)
+        control = spine.kill_switch
+        change, _ = await control.check(snapshot, self._flatten_inputs_for(snapshot))
+        self._judged = self._verdict_key()
+        # While a flatten is owed every step must value the book and try again: no band.
+        quiet = change is None and not control.flatten_owed()
+        self._quiet_band = self._band(snapshot) if quiet else None
         if change is None:
             return False, snapshot.nav
         self.trips += 1
@@ -351,7 +346,7 @@ class TradingEngine:
         limit); above both and not above the peak, nothing is observed either. The level is
         rounded up a hair so that a NAV at the boundary always takes the full evaluation. Peak
         and day-open are in today's units (``portfolio.baselines``): a deposit or withdrawal
-        rescales them, and since the baselines are part of ``_nav_inputs`` the band is then
+        rescales them, and since the baselines are part of ``_verdict_key`` the band is then
         worked out afresh.
         """
         opening = snapshot.nav - snapshot.daily_pnl
@@ -386,22 +381,20 @@ class TradingEngine:
 
         return inputs
 
-    def _nav_inputs(self) -> tuple[object, ...]:
-        """What, for a flat book, decides NAV and the verdict: cash, rejections, latch, day.
+    def _verdict_key(self) -> tuple[object, ...]:
+        """What the verdict weighs besides NAV: rejections, the latch, the UTC day, baselines.
 
-        The UTC day is in it because the first snapshot of a day opens that day's baseline:
-        skipped, a later fill's loss would be measured from after it, and missed. The
-        baselines are in it because a deposit or withdrawal rescales them (they are kept in
-        today's units), which moves the trip levels of the NAV band with them.
+        The day is in it because the first snapshot of a day opens that day's baseline:
+        skipped, a later loss would be measured from after it, and missed. The baselines are in
+        it because a deposit or withdrawal rescales them (they are kept in today's units), and
+        with them the trip levels and the peak of the band.
         """
         spine = self.spine
-        portfolio = spine.portfolio
         return (
-            portfolio.cash,
             spine.oms.activity.consecutive_rejections,
             spine.kill_switch.switch.is_latched(),
             self.clock.now_ns() // _DAY_NS,
-            portfolio.baselines(),
+            spine.portfolio.baselines(),
         )
 
     async def _checkpoint_baselines(self) -> None:
@@ -416,20 +409,16 @@ class TradingEngine:
             self._recorded_baselines = baselines
 
     def restore_checkpoint(
-        self,
-        baselines: tuple[object, ...],
-        shown_through: Mapping[Symbol, int],
-        flatten_due: bool,
+        self, baselines: tuple[object, ...], shown_through: Mapping[Symbol, int]
     ) -> None:
         """Take back, after a restart, what the log says about the steps already taken.
 
         ``baselines`` are the recorded peak and day-open NAV; ``shown_through`` the newest bar
-        per symbol the venue matched; ``flatten_due`` that the kill switch is latched with
-        positions open, so the first valued step closes them (``flatten_on_trip``).
+        per symbol the venue matched. A flatten a trip still owes needs nothing here: the
+        spine brings back the latch and any operator's stop, and every step carries it out.
         """
         self._recorded_baselines = baselines
         self._shown_through = dict(shown_through)
-        self._flatten_due = flatten_due
 
     def _nav(self) -> Decimal | None:
         return self.spine.portfolio.marked_nav()

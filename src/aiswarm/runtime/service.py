@@ -119,9 +119,14 @@ class TradingService:
         return state.value
 
     def kill_switch(self, account: str | None = None) -> dict[str, Any]:
-        """Return the kill switch's state and latch."""
-        switch = self._engine(account).spine.kill_switch.switch
-        return {"state": switch.state.value, "latched": switch.is_latched()}
+        """Return the kill switch's state and latch, and whether a flatten is still owed."""
+        control = self._engine(account).spine.kill_switch
+        switch = control.switch
+        return {
+            "state": switch.state.value,
+            "latched": switch.is_latched(),
+            "flatten_owed": control.flatten_owed(),
+        }
 
     async def command_kill_switch(
         self,
@@ -138,6 +143,17 @@ class TradingService:
         except (InvalidTransition, ValueError) as exc:
             raise RefusedError(str(exc)) from None
         return change.model_dump(mode="json")
+
+    async def stop_flatten(
+        self, reason: str, operator_id: str, account: str | None = None
+    ) -> dict[str, Any]:
+        """Stop the flatten a trip owes (an authorised operator), until the next trip."""
+        control = self._engine(account).spine.kill_switch
+        try:
+            await control.stop_flatten(Authorisation(operator_id, reason))
+        except InvalidTransition as exc:
+            raise RefusedError(str(exc)) from None
+        return self.kill_switch(account)
 
     async def events(
         self,

@@ -4,7 +4,9 @@
 approval secret), verifier and nonce ledger, kill switch, risk engine, OMS, order pipeline and
 portfolio. Before it returns, the journal is replayed (kill-switch changes, deposits, orders,
 nonces, fills) and every open order is reconciled with the venue, so a crash at any point
-leaves no duplicate order and positions equal what the recorded fills imply.
+leaves no duplicate order and positions equal what the recorded fills imply. A flatten a trip
+still owes comes back from the same journal: the latch from ``kill_switch.changed``, an
+operator's stop from ``kill_switch.flatten_stopped``; the engine's next step carries it on.
 
 A fill the venue made that the books cannot take (a spot sale of more than is held, a trade id
 reused with other terms, a fee in a foreign currency, an unknown instrument) is held aside by
@@ -234,6 +236,7 @@ def assemble_spine(
 
     pause = SessionPause()
     oms = OrderManager(
+        account=account,
         venue=venue,
         pause=pause,
         verifier=verifier,
@@ -241,6 +244,7 @@ def assemble_spine(
         journal=journal,
         clock=clock,
         gate=switch,
+        unpriced_order_notional_usd=limits.max_order_notional_usd,
         on_fill=book,
         on_funding=pay,
         order_ttl_s=order_ttl_s,
@@ -322,6 +326,7 @@ async def open_spine(
             spine.reported_breaks.add((VenueId(fill["venue"]), TradeId(fill["trade_id"])))
 
     spine.oms.restore(records, replay_other)
+    spine.kill_switch.restore(records)
     if before_reconcile is not None:
         before_reconcile(spine)
     # A break replayed but never reported (a crash came first) halts before anything is resent.

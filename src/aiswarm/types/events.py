@@ -42,11 +42,17 @@ class EventType(StrEnum):
     # orchestration/order_pipeline.py and kill_switch_control.py
     RISK_DECISION = "risk.decision"
     KILL_SWITCH_CHANGED = "kill_switch.changed"
-    # execution/oms.py (payloads in execution/order_journal.py)
+    # orchestration/flatten_duty.py: each attempt to close a position after a trip, with its
+    # outcome (operators alert on any outcome but "placed"), and an operator's stop of it
+    KILL_SWITCH_FLATTEN = "kill_switch.flatten"
+    KILL_SWITCH_FLATTEN_STOPPED = "kill_switch.flatten_stopped"
+    # execution/oms.py (payloads in execution/order_journal.py); ORDER_CANCEL_DEFERRED is a
+    # cancel asked before the venue acknowledged the order
     ORDER_SUBMITTED = "order.submitted"
     ORDER_REFUSED = "order.refused"
     ORDER_EVENT = "order.event"
     ORDER_ANOMALY = "order.anomaly"
+    ORDER_CANCEL_DEFERRED = "order.cancel_deferred"
     FUNDING = "funding"
     # runtime/spine.py and runtime/engine.py: the account's cash and risk baselines, and a fill
     # the books could not take (held aside, trading halted: alert on it)

@@ -14,7 +14,8 @@ mode trade against, so it must never flatter a strategy:
 
 The price rules are in ``paper_matching.py``; docs/venues.md states them all. Given the same
 instruments, calls and slippage seed, the reports are identical run after run: ids come from
-counters, orders match in submission order, and nothing reads the wall clock. No I/O.
+counters, orders match in submission order, and nothing reads the wall clock. No I/O. The
+order table, acks and refusals of used ids and closed orders are the shared ``simulated_book``.
 """
 
 from __future__ import annotations
@@ -23,17 +24,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from aiswarm.clock import Clock
-from aiswarm.execution.venue import (
-    ExecutionReport,
-    RejectCode,
-    ReportKind,
-    VenueAck,
-    VenueOrder,
-    order_report,
-    reused_id_ack,
-)
+from aiswarm.execution.venue import ExecutionReport, RejectCode, ReportKind, VenueAck, VenueOrder
 from aiswarm.types import (
-    WORKING_ORDER_STATUSES,
     AccountId,
     Bar,
     ClientOrderId,
@@ -46,60 +38,17 @@ from aiswarm.types import (
     Symbol,
     TradeId,
     VenueId,
-    VenueOrderId,
     to_decimal,
 )
 from aiswarm.venues.fill_models import EXACT, FeeModel, NoSlippage, SlippageModel
 from aiswarm.venues.paper_matching import Match, decide, refusal, slipped_price
 from aiswarm.venues.restored_book import RestoredOrder
+from aiswarm.venues.simulated_book import BookOrder, Refusal, SimulatedBook
 
 __all__ = ["PaperVenue"]
 
 _ZERO = Decimal(0)
 _UNCAPPED = Decimal("Infinity")
-_OPEN = WORKING_ORDER_STATUSES
-
-
-class _Order:
-    """One order inside the paper venue; mutable, never handed out (``VenueOrder`` is)."""
-
-    __slots__ = (
-        "ack",
-        "arrived",
-        "cancel_at_ns",
-        "eligible_ns",
-        "filled",
-        "spec",
-        "status",
-        "triggered",
-        "ts_ns",
-        "venue_order_id",
-    )
-
-    def __init__(
-        self,
-        spec: OrderSpec,
-        ack: VenueAck,
-        status: OrderStatus,
-        eligible_ns: int,
-    ) -> None:
-        self.spec = spec
-        self.ack = ack
-        self.venue_order_id = ack.venue_order_id
-        self.status = status
-        self.eligible_ns = eligible_ns
-        self.ts_ns = ack.ts_ns
-        self.filled = _ZERO
-        self.arrived = False
-        self.triggered = False
-        self.cancel_at_ns: int | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in _OPEN
-
-    def view(self) -> VenueOrder:
-        return VenueOrder(self.spec, self.venue_order_id, self.status, self.filled, self.ts_ns)
 
 
 class PaperVenue:
@@ -146,16 +95,23 @@ class PaperVenue:
         self._slippage = slippage or NoSlippage()
         self._latency_ns = latency_ns
         self._participation = frac
-        self._orders: dict[ClientOrderId, _Order] = {}
-        self._resting: dict[Symbol, list[_Order]] = {}
-        self._pending_cancels: list[_Order] = []
+        self._book = SimulatedBook(
+            venue_id,
+            f"{venue_id}-",
+            on_accept=self._rest,
+            on_cancel=self._request_cancel,
+            refuse=self._refusal,
+            delay_ns=latency_ns,
+        )
+        self._resting: dict[Symbol, list[BookOrder]] = {}
+        self._pending_cancels: list[BookOrder] = []
         self._last_bar_ns: dict[Symbol, int] = {}
         self._last_close: dict[Symbol, Decimal] = {}
         self._reference: Callable[[Symbol], Decimal | None] | None = None
         self._positions: dict[tuple[AccountId, Symbol], Decimal] = {}
-        self._reports: list[ExecutionReport] = []
+        # The book's report stream, held directly: fills and funding append on the hot path.
+        self._reports = self._book.reports
         self._fills: dict[ClientOrderId, list[ExecutionReport]] = {}
-        self._order_count = 0
         self._trade_count = 0
 
     @property
@@ -167,28 +123,7 @@ class PaperVenue:
 
     async def submit(self, spec: OrderSpec) -> VenueAck:
         """Accept or refuse ``spec``; a repeat of a used client order id creates nothing."""
-        cid = spec.client_order_id
-        now = self._clock.now_ns()
-        known = self._orders.get(cid)
-        if known is not None:
-            if known.spec == spec:
-                return known.ack
-            return reused_id_ack(cid, now)
-        refused = self._refusal(spec)
-        if refused is not None:
-            code, reason = refused
-            ack = VenueAck(client_order_id=cid, accepted=False, ts_ns=now, code=code, reason=reason)
-            self._orders[cid] = _Order(spec, ack, OrderStatus.REJECTED, now)
-            self._report(ReportKind.REJECTED, spec, None, now, code=code, reason=reason)
-            return ack
-        self._order_count += 1
-        venue_order_id = VenueOrderId(f"{self._venue_id}-{self._order_count}")
-        ack = VenueAck(client_order_id=cid, accepted=True, ts_ns=now, venue_order_id=venue_order_id)
-        order = _Order(spec, ack, OrderStatus.ACCEPTED, now + self._latency_ns)
-        self._orders[cid] = order
-        self._resting.setdefault(spec.symbol, []).append(order)
-        self._report(ReportKind.ACCEPTED, spec, venue_order_id, now)
-        return ack
+        return self._book.submit(spec, self._clock.now_ns())
 
     async def cancel(self, client_order_id: ClientOrderId) -> VenueAck:
         """Ask to cancel; it takes effect ``latency_ns`` later, and fills may come first.
@@ -198,54 +133,15 @@ class PaperVenue:
         order already canceled or expired is refused in the ack alone; that order's own
         report already closed it.
         """
-        now = self._clock.now_ns()
-        order = self._orders.get(client_order_id)
-        if order is None or order.venue_order_id is None:
-            return VenueAck(
-                client_order_id=client_order_id,
-                accepted=False,
-                ts_ns=now,
-                code=RejectCode.UNKNOWN_ORDER,
-                reason=f"client_order_id={client_order_id!r} is not an order this venue holds",
-            )
-        if not order.is_open:
-            reason = f"order is {order.status.value}; nothing left to cancel"
-            if order.status is OrderStatus.FILLED:
-                self._report(
-                    ReportKind.CANCEL_REJECTED,
-                    order.spec,
-                    order.venue_order_id,
-                    now,
-                    code=RejectCode.ORDER_CLOSED,
-                    reason=reason,
-                )
-            return VenueAck(
-                client_order_id=client_order_id,
-                accepted=False,
-                ts_ns=now,
-                venue_order_id=order.venue_order_id,
-                code=RejectCode.ORDER_CLOSED,
-                reason=reason,
-            )
-        if order.cancel_at_ns is None:
-            order.cancel_at_ns = now + self._latency_ns
-            self._pending_cancels.append(order)
-        self._settle_cancels(now)
-        return VenueAck(
-            client_order_id=client_order_id,
-            accepted=True,
-            ts_ns=now,
-            venue_order_id=order.venue_order_id,
-        )
+        return self._book.cancel(client_order_id, self._clock.now_ns())
 
     async def query(self, client_order_id: ClientOrderId) -> VenueOrder | None:
         """Return the venue's view of the order, or None for an id it never saw."""
-        order = self._orders.get(client_order_id)
-        return None if order is None else order.view()
+        return self._book.query(client_order_id)
 
     async def open_orders(self) -> list[VenueOrder]:
         """Return the orders that can still fill, in submission order."""
-        return [order.view() for order in self._orders.values() if order.is_open]
+        return self._book.open_orders()
 
     async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:
         """Return every fill of the order so far, oldest first (empty for an unknown id)."""
@@ -254,8 +150,7 @@ class PaperVenue:
     def drain_reports(self) -> list[ExecutionReport]:
         """Return and forget the reports so far, oldest first; settle cancels that are due."""
         self._settle_cancels(self._clock.now_ns())
-        reports, self._reports = self._reports, []
-        return reports
+        return self._book.drain()
 
     def use_reference_prices(self, lookup: Callable[[Symbol], Decimal | None]) -> None:
         """Price a market order's minimum-notional check from ``lookup`` (the latest close).
@@ -280,18 +175,14 @@ class PaperVenue:
         ones already handed out, ``trade_count`` new trade ids after the fills already booked
         (a trade id names one fill for good: reusing one would be refused as an altered fill).
         """
-        for restored in orders:
-            spec = restored.spec
-            order = _Order(spec, restored.ack, restored.status, restored.ts_ns)
-            order.filled = restored.filled
+        restored = list(orders)
+        for known, order in zip(restored, self._book.restore(restored, order_count), strict=True):
             order.arrived = True
-            # A stop order that has filled at all had triggered; one that triggered without a
-            # fill is not in the journal and waits for its trigger again (never earlier).
-            order.triggered = restored.filled > 0
-            self._orders[spec.client_order_id] = order
-            self._resting.setdefault(spec.symbol, []).append(order)
+            # A stop order that has filled at all had triggered; one without a fill had if
+            # ``judge_trigger`` found its stop reached on a bar matched before the restart.
+            order.triggered = known.triggered or order.filled > 0
+            self._rest(order)
         self._positions.update(positions)
-        self._order_count = max(self._order_count, order_count)
         self._trade_count = max(self._trade_count, trade_count)
 
     # ----------------------------------------------------------------- market data
@@ -370,12 +261,19 @@ class PaperVenue:
 
     # ----------------------------------------------------------------- internals
 
-    def _refusal(self, spec: OrderSpec) -> tuple[RejectCode, str] | None:
-        """Return why this venue refuses ``spec`` on arrival, or None when it takes it."""
-        if spec.venue != self._venue_id:
-            return RejectCode.WRONG_VENUE, (
-                f"venue={spec.venue} but this is {self._venue_id}: send it to its own venue"
-            )
+    def _rest(self, order: BookOrder) -> None:
+        """Put a newly accepted or restored order on its symbol's list, behind the others."""
+        self._resting.setdefault(order.spec.symbol, []).append(order)
+
+    def _request_cancel(self, order: BookOrder, now_ns: int) -> None:
+        """Send the cancel of open ``order``: it lands ``latency_ns`` after ``now_ns``."""
+        if order.cancel_at_ns is None:
+            order.cancel_at_ns = now_ns + self._latency_ns
+            self._pending_cancels.append(order)
+        self._settle_cancels(now_ns)
+
+    def _refusal(self, spec: OrderSpec) -> Refusal | None:
+        """Return why this venue refuses ``spec`` on arrival (past the book's venue check)."""
         instrument = self._instruments.get(spec.symbol)
         if instrument is None:
             listed = ", ".join(sorted(self._instruments)) or "none"
@@ -391,7 +289,9 @@ class PaperVenue:
             reducible=self._reducible(spec),
         )
 
-    def _match(self, order: _Order, bar: Bar, instrument: Instrument, capacity: Decimal) -> Decimal:
+    def _match(
+        self, order: BookOrder, bar: Bar, instrument: Instrument, capacity: Decimal
+    ) -> Decimal:
         """Apply ``order``'s outcome on ``bar`` (fill, expiry); return the quantity filled."""
         arriving = not order.arrived
         order.arrived = True
@@ -409,11 +309,11 @@ class PaperVenue:
             self._fill(order, instrument, outcome.match, outcome.quantity, bar.ts_ns)
         if outcome.end is not None:
             code, reason = outcome.end
-            self._close(order, OrderStatus.EXPIRED, bar.ts_ns, code, reason)
+            self._book.close(order, OrderStatus.EXPIRED, bar.ts_ns, code, reason)
         return outcome.quantity
 
     def _fill(
-        self, order: _Order, instrument: Instrument, match: Match, quantity: Decimal, ts_ns: int
+        self, order: BookOrder, instrument: Instrument, match: Match, quantity: Decimal, ts_ns: int
     ) -> None:
         """Record one fill of ``quantity`` at the matched price, with fee and slippage."""
         spec = order.spec
@@ -462,15 +362,15 @@ class PaperVenue:
         """Apply every cancel request that has reached the matching engine by ``now_ns``."""
         if not self._pending_cancels:
             return
-        waiting: list[_Order] = []
+        waiting: list[BookOrder] = []
         for order in self._pending_cancels:
             assert order.cancel_at_ns is not None
             if order.cancel_at_ns > now_ns:
                 waiting.append(order)
             elif order.is_open:
-                self._close(order, OrderStatus.CANCELED, order.cancel_at_ns, None, "canceled")
+                self._book.close(order, OrderStatus.CANCELED, order.cancel_at_ns, None, "canceled")
             elif order.status is OrderStatus.FILLED:
-                self._report(
+                self._book.report(
                     ReportKind.CANCEL_REJECTED,
                     order.spec,
                     order.venue_order_id,
@@ -479,34 +379,3 @@ class PaperVenue:
                     reason="the order filled before the cancel reached the venue",
                 )
         self._pending_cancels = waiting
-
-    def _close(
-        self,
-        order: _Order,
-        status: OrderStatus,
-        ts_ns: int,
-        code: RejectCode | None,
-        reason: str,
-    ) -> None:
-        """End ``order`` as CANCELED or EXPIRED and report it."""
-        order.status = status
-        order.ts_ns = ts_ns
-        kind = ReportKind.CANCELED if status is OrderStatus.CANCELED else ReportKind.EXPIRED
-        self._report(kind, order.spec, order.venue_order_id, ts_ns, code=code, reason=reason)
-
-    def _report(
-        self,
-        kind: ReportKind,
-        spec: OrderSpec,
-        venue_order_id: VenueOrderId | None,
-        ts_ns: int,
-        *,
-        code: RejectCode | None = None,
-        reason: str = "",
-    ) -> None:
-        """Append a report about ``spec``'s order that carries no fill."""
-        self._reports.append(
-            order_report(
-                kind, self._venue_id, spec, venue_order_id, ts_ns, code=code, reason=reason
-            )
-        )

@@ -5,7 +5,7 @@ unchanged against real market data, while every submit and cancel is only writte
 ``sent`` (the full ``OrderSpec`` or the cancelled id, with the time and the last close seen).
 It acknowledges submissions (ACCEPTED) and cancels (CANCELED) and never fills: shadow mode
 must not pretend to trade. Shadow P&L would need a paper twin fed the same orders; that is
-not done here.
+not done here. The order table, acks and reports are the shared ``simulated_book``.
 
 It must have no way to reach a network or a live adapter, so this module imports nothing
 that can: no socket, ssl, http client, ccxt or Hyperliquid SDK, no ``asyncio.open_connection``,
@@ -21,15 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from aiswarm.clock import Clock
-from aiswarm.execution.venue import (
-    ExecutionReport,
-    RejectCode,
-    ReportKind,
-    VenueAck,
-    VenueOrder,
-    order_report,
-    reused_id_ack,
-)
+from aiswarm.execution.venue import ExecutionReport, VenueAck, VenueOrder
 from aiswarm.types import (
     Bar,
     ClientOrderId,
@@ -38,13 +30,11 @@ from aiswarm.types import (
     OrderStatus,
     Symbol,
     VenueId,
-    VenueOrderId,
 )
 from aiswarm.venues.restored_book import RestoredOrder
+from aiswarm.venues.simulated_book import BookOrder, SimulatedBook
 
 __all__ = ["SentKind", "SentRequest", "ShadowVenue"]
-
-_ZERO = Decimal(0)
 
 
 class SentKind(StrEnum):
@@ -77,9 +67,13 @@ class ShadowVenue:
         self._venue_id = venue_id
         self._clock = clock
         self._sent: list[SentRequest] = []
-        self._orders: dict[ClientOrderId, tuple[VenueAck, VenueOrder]] = {}
+        self._book = SimulatedBook(
+            venue_id,
+            f"{venue_id}-shadow-",
+            on_accept=self._record_submit,
+            on_cancel=self._cancel_now,
+        )
         self._last_close: dict[Symbol, Decimal] = {}
-        self._reports: list[ExecutionReport] = []
 
     @property
     def venue_id(self) -> VenueId:
@@ -95,91 +89,34 @@ class ShadowVenue:
         """Record ``spec`` and acknowledge it; a repeat of a used id records nothing.
 
         A repeat is not recorded because an idempotent live adapter would not send it again.
-        A spec for another venue is refused and not recorded: no adapter would send it.
+        A spec for another venue is refused and not recorded: no adapter would send it. The
+        book remembers the refusal, so its repeat gets the same ack and no second report.
         """
-        cid = spec.client_order_id
-        now = self._clock.now_ns()
-        known = self._orders.get(cid)
-        if known is not None:
-            first_ack, order = known
-            return first_ack if order.spec == spec else reused_id_ack(cid, now)
-        if spec.venue != self._venue_id:
-            reason = f"venue={spec.venue} but this is {self._venue_id}: send it to its own venue"
-            self._report(ReportKind.REJECTED, spec, None, now, RejectCode.WRONG_VENUE, reason)
-            return VenueAck(
-                client_order_id=cid,
-                accepted=False,
-                ts_ns=now,
-                code=RejectCode.WRONG_VENUE,
-                reason=reason,
-            )
-        self._sent.append(
-            SentRequest(SentKind.SUBMIT, now, cid, spec, self._last_close.get(spec.symbol))
-        )
-        venue_order_id = VenueOrderId(f"{self._venue_id}-shadow-{len(self._orders) + 1}")
-        ack = VenueAck(client_order_id=cid, accepted=True, ts_ns=now, venue_order_id=venue_order_id)
-        self._orders[cid] = (
-            ack,
-            VenueOrder(spec, venue_order_id, OrderStatus.ACCEPTED, _ZERO, now),
-        )
-        self._report(ReportKind.ACCEPTED, spec, venue_order_id, now)
-        return ack
+        return self._book.submit(spec, self._clock.now_ns())
 
     async def cancel(self, client_order_id: ClientOrderId) -> VenueAck:
         """Record the cancel request and cancel the shadow order, if it is open."""
         now = self._clock.now_ns()
-        known = self._orders.get(client_order_id)
-        symbol = known[1].spec.symbol if known is not None else None
-        reference = self._last_close.get(symbol) if symbol is not None else None
+        known = self._book.query(client_order_id)
+        reference = None if known is None else self._last_close.get(known.spec.symbol)
         self._sent.append(SentRequest(SentKind.CANCEL, now, client_order_id, None, reference))
-        if known is None:
-            return VenueAck(
-                client_order_id=client_order_id,
-                accepted=False,
-                ts_ns=now,
-                code=RejectCode.UNKNOWN_ORDER,
-                reason=f"client_order_id={client_order_id!r} was never submitted to this shadow",
-            )
-        ack, order = known
-        if not order.is_open:
-            return VenueAck(
-                client_order_id=client_order_id,
-                accepted=False,
-                ts_ns=now,
-                venue_order_id=order.venue_order_id,
-                code=RejectCode.ORDER_CLOSED,
-                reason=f"order is {order.status.value}; nothing left to cancel",
-            )
-        canceled = VenueOrder(order.spec, order.venue_order_id, OrderStatus.CANCELED, _ZERO, now)
-        self._orders[client_order_id] = (ack, canceled)
-        self._report(ReportKind.CANCELED, order.spec, order.venue_order_id, now, None, "canceled")
-        return VenueAck(
-            client_order_id=client_order_id,
-            accepted=True,
-            ts_ns=now,
-            venue_order_id=order.venue_order_id,
-        )
+        return self._book.cancel(client_order_id, now)
 
-    def restore(self, orders: Iterable[RestoredOrder]) -> None:
+    def restore(self, orders: Iterable[RestoredOrder], order_count: int) -> None:
         """Take back the shadow orders still open when the process stopped (``restored_book``).
 
         They are not recorded as sent again: they were sent (and recorded) before the restart.
+        ``order_count`` numbers new venue order ids after the ones already handed out.
         """
-        for restored in orders:
-            spec = restored.spec
-            view = VenueOrder(
-                spec, restored.ack.venue_order_id, restored.status, _ZERO, restored.ts_ns
-            )
-            self._orders[spec.client_order_id] = (restored.ack, view)
+        self._book.restore(orders, order_count)
 
     async def query(self, client_order_id: ClientOrderId) -> VenueOrder | None:
         """Return the shadow order, or None for an id never submitted."""
-        known = self._orders.get(client_order_id)
-        return None if known is None else known[1]
+        return self._book.query(client_order_id)
 
     async def open_orders(self) -> list[VenueOrder]:
         """Return the shadow orders not canceled, in submission order."""
-        return [order for _, order in self._orders.values() if order.is_open]
+        return self._book.open_orders()
 
     async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:
         """Return no fills: shadow mode never fills an order."""
@@ -187,8 +124,7 @@ class ShadowVenue:
 
     def drain_reports(self) -> list[ExecutionReport]:
         """Return and forget the reports so far (ACCEPTED, REJECTED, CANCELED), oldest first."""
-        reports, self._reports = self._reports, []
-        return reports
+        return self._book.drain()
 
     def on_bar(self, bar: Bar) -> None:
         """Remember the bar's close as the symbol's reference price; nothing ever matches."""
@@ -198,18 +134,14 @@ class ShadowVenue:
     def on_funding(self, rate: FundingRate, mark: Decimal) -> None:
         """Do nothing: a shadow venue holds no positions, so no funding is due."""
 
-    def _report(
-        self,
-        kind: ReportKind,
-        spec: OrderSpec,
-        venue_order_id: VenueOrderId | None,
-        ts_ns: int,
-        code: RejectCode | None = None,
-        reason: str = "",
-    ) -> None:
-        """Append a report about ``spec``'s shadow order that carries no fill."""
-        self._reports.append(
-            order_report(
-                kind, self._venue_id, spec, venue_order_id, ts_ns, code=code, reason=reason
-            )
+    def _record_submit(self, order: BookOrder) -> None:
+        """Write down the submit of a newly accepted order, with the symbol's last close."""
+        spec = order.spec
+        reference = self._last_close.get(spec.symbol)
+        self._sent.append(
+            SentRequest(SentKind.SUBMIT, order.ts_ns, spec.client_order_id, spec, reference)
         )
+
+    def _cancel_now(self, order: BookOrder, now_ns: int) -> None:
+        """Cancel an open shadow order at once: nothing could have filled it first."""
+        self._book.close(order, OrderStatus.CANCELED, now_ns, None, "canceled")

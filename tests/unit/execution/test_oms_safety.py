@@ -9,7 +9,7 @@ from typing import Any
 from aiswarm.clock import SimulatedClock
 from aiswarm.errors import TransientVenueError
 from aiswarm.risk import KillTrigger, TripCause
-from aiswarm.types import OrderSpec, OrderStatus, OrderType, TradingState
+from aiswarm.types import ClientOrderId, OrderSpec, OrderStatus, OrderType, TradingState
 from aiswarm.venues import PaperVenue
 from kit.builders import SYMBOL, T0, VENUE, instrument, order_spec
 from kit.oms import ListJournal, approve, bar, oms, switch_in
@@ -221,3 +221,51 @@ async def test_gate_when_latched_and_flatten_off_then_reduce_only_refused() -> N
     # Assert
     assert refused.code == "KILL_SWITCH_TRIPPED"
     assert allowed.code != "KILL_SWITCH_TRIPPED"
+
+
+def _market(cid: str, quantity: str = "0.2") -> OrderSpec:
+    return order_spec(
+        client_order_id=ClientOrderId(cid),
+        order_type=OrderType.MARKET,
+        limit_price=None,
+        quantity=Decimal(quantity),
+    )
+
+
+async def test_restore_when_market_order_has_no_mark_then_counted_at_latest_fill_price() -> None:
+    # Arrange: a limit buy fills at 50,000; then a market order is sent with no mark given
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
+    manager, journal = oms(venue, clock)
+    await manager.submit(approve(order_spec(), clock))
+    clock.advance(60)
+    venue.on_bar(bar(clock))
+    await manager.process_reports()
+    await manager.submit(approve(_market("m-1"), clock))
+    restarted, _ = oms(venue, clock)
+
+    # Act
+    restarted.restore(journal.events)
+
+    # Assert: live and restored agree, at 0.2 x 50,000
+    assert manager.activity.open_order_notional_usd(SYMBOL) == Decimal("10000.0")
+    assert restarted.activity.open_order_notional_usd(SYMBOL) == Decimal("10000.0")
+
+
+async def test_restore_when_market_order_has_no_price_at_all_then_counted_at_the_cap() -> None:
+    # Arrange: the record of a market order from before marks were recorded, nothing filled
+    clock = SimulatedClock(T0)
+    venue = PaperVenue(VENUE, {SYMBOL: instrument()}, clock)
+    manager, journal = oms(venue, clock)
+    await manager.submit(approve(_market("m-1"), clock), mark=Decimal("50000"))
+    records = [
+        (kind, {k: v for k, v in payload.items() if k != "mark"})
+        for kind, payload in journal.events
+    ]
+    restarted, _ = oms(venue, clock, unpriced_order_notional_usd=Decimal("30000"))
+
+    # Act
+    restarted.restore(records)
+
+    # Assert: fail closed, never zero
+    assert restarted.activity.open_order_notional_usd(SYMBOL) == Decimal("30000")

@@ -6,6 +6,7 @@ from bisect import bisect_left, bisect_right
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,11 +17,12 @@ from kit.builders import SYMBOL, order_spec
 
 ETH = Symbol("ETH/USDT")
 HOUR_NS = 3_600 * 1_000_000_000
+UNPRICED = Decimal("10000")
 
 
 def test_open_notional_when_orders_rest_shrink_and_close_then_totals_follow() -> None:
     # Arrange
-    activity = OrderActivity()
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
     btc = order_spec(client_order_id=ClientOrderId("a"), quantity=Decimal("0.02"))
     eth = order_spec(
         client_order_id=ClientOrderId("b"),
@@ -47,7 +49,7 @@ def test_open_notional_when_orders_rest_shrink_and_close_then_totals_follow() ->
 
 def test_open_notional_when_last_order_closes_then_exactly_zero_without_trailing_digits() -> None:
     # Arrange
-    activity = OrderActivity()
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
     activity.record_sent(order_spec(quantity=Decimal("0.01234")), 1, None)
 
     # Act
@@ -60,7 +62,7 @@ def test_open_notional_when_last_order_closes_then_exactly_zero_without_trailing
 
 def test_open_notional_when_market_order_then_valued_at_the_mark_given() -> None:
     # Arrange
-    activity = OrderActivity()
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
     spec = order_spec(order_type=OrderType.MARKET, limit_price=None, quantity=Decimal("2"))
 
     # Act
@@ -72,7 +74,7 @@ def test_open_notional_when_market_order_then_valued_at_the_mark_given() -> None
 
 def test_fingerprints_when_few_then_kept_past_the_window() -> None:
     # Arrange
-    activity = OrderActivity(fingerprint_window_ns=HOUR_NS)
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED, fingerprint_window_ns=HOUR_NS)
     first = order_spec(client_order_id=ClientOrderId("a"), quantity=Decimal("0.01"))
     later = order_spec(client_order_id=ClientOrderId("b"), quantity=Decimal("0.02"))
 
@@ -86,7 +88,7 @@ def test_fingerprints_when_few_then_kept_past_the_window() -> None:
 
 def test_fingerprints_when_over_256_then_those_older_than_the_window_dropped() -> None:
     # Arrange: 257 distinct orders, one a minute; the first is sent again at minute 250
-    activity = OrderActivity(fingerprint_window_ns=HOUR_NS)
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED, fingerprint_window_ns=HOUR_NS)
     minute = HOUR_NS // 60
     specs = [
         order_spec(client_order_id=ClientOrderId(f"c-{n}"), quantity=Decimal(n + 1) / 1000)
@@ -113,7 +115,7 @@ def test_fingerprints_when_over_256_then_those_older_than_the_window_dropped() -
 
 def test_fingerprints_when_one_order_sent_again_and_again_then_memory_stays_bounded() -> None:
     # Arrange
-    activity = OrderActivity(fingerprint_window_ns=HOUR_NS)
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED, fingerprint_window_ns=HOUR_NS)
     spec = order_spec()
 
     # Act
@@ -149,7 +151,7 @@ def test_open_notional_when_recomputed_from_the_open_orders_then_equal(
     ops: list[tuple[str, int, Decimal]],
 ) -> None:
     # Arrange
-    activity = OrderActivity()
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
     resting: dict[ClientOrderId, tuple[Symbol, Decimal]] = {}
 
     # Act
@@ -179,7 +181,7 @@ def test_open_notional_when_recomputed_from_the_open_orders_then_equal(
 
 def test_order_times_when_more_than_a_day_apart_then_the_day_counts_only_the_last_day() -> None:
     # Arrange
-    activity = OrderActivity()
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
     day = 86_400 * 1_000_000_000
 
     # Act
@@ -195,7 +197,7 @@ def test_order_times_when_more_than_a_day_apart_then_the_day_counts_only_the_las
 
 def test_order_times_when_many_expire_then_the_list_is_shortened() -> None:
     # Arrange
-    activity = OrderActivity()
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
     day = 86_400 * 1_000_000_000
     for n in range(5_000):
         activity.record_sent(order_spec(client_order_id=ClientOrderId(f"e-{n}")), n, None)
@@ -210,3 +212,9 @@ def test_order_times_when_many_expire_then_the_list_is_shortened() -> None:
     assert list(activity.order_times_ns) == [2 * day, 2 * day + 1, 2 * day + 2]
     assert len(before) == 5_001
     assert bisect_right(before, 2_499) == 2_500
+
+
+def test_activity_when_unpriced_notional_not_above_zero_then_refused() -> None:
+    # Act / Assert: an order with no known price must never count as nothing
+    with pytest.raises(ValueError, match="unpriced_order_notional_usd=0"):
+        OrderActivity(unpriced_order_notional_usd=Decimal(0))

@@ -367,6 +367,42 @@ def test_screen_when_inputs_drawn_at_guard_boundaries_then_agrees_with_full_chai
     assert screened == _chain_passes(case)
 
 
+@st.composite
+def flatten_cases(draw: st.DrawFn) -> dict[str, Any]:
+    """Cases of the kill switch's own flatten: latched, HALTED, reduce-only, shrinking.
+
+    The circuit breaker and the liquidity guard decide differently for these, so the screen
+    must agree with the chain here too; quantity, market, activity and the rest still vary.
+    """
+    case = _case(lambda options: draw(st.sampled_from(options)))
+    held = draw(st.sampled_from([Decimal("0.05"), Decimal("0.1"), Decimal("3"), Decimal("-3")]))
+    floor = draw(st.sampled_from([Decimal(1_000), Decimal(10), Decimal(2_500)]))
+    side = Side.SELL if held > 0 else Side.BUY
+    liquidity = draw(st.sampled_from([None, Decimal(0), Decimal(10_000), Decimal(2_000_000)]))
+    market = draw(st.sampled_from([case["market"], market_view(liquidity_usd=liquidity)]))
+    return case | {
+        "market": market,
+        "spec": case["spec"].model_copy(update={"reduce_only": True, "side": side}),
+        "portfolio": account(held=held),
+        "limits": RiskLimits(flatten_on_trip=True, flatten_slice_floor_usd=floor),
+        "trading_state": TradingState.HALTED,
+        "kill_switch_latched": True,
+        "position_quantity": draw(st.sampled_from([None, held])),
+    }
+
+
+@settings(max_examples=1_000)
+@given(case=flatten_cases())
+def test_screen_when_order_is_kill_switch_flatten_then_agrees_with_full_chain(
+    case: dict[str, Any],
+) -> None:
+    # Act
+    screened = _screen_passes(case)
+
+    # Assert
+    assert screened == _chain_passes(case)
+
+
 def test_screen_when_many_seeded_cases_then_agrees_and_both_answers_occur() -> None:
     # Arrange: a fixed seed, so the same 6,000 cases every run
     rng = random.Random(20240101)

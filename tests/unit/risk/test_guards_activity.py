@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from aiswarm.risk.guards_activity import (
     check_circuit_breaker,
     check_duplicate_order,
@@ -15,7 +17,7 @@ from aiswarm.risk.limits import RiskLimits
 from aiswarm.risk.refusals import Reason
 from aiswarm.risk.views import ActivitySnapshot, order_fingerprint
 from kit.builders import order_spec
-from kit.guards import NOW_NS, SECOND_NS, buy, guard_context
+from kit.guards import NOW_NS, SECOND_NS, account, buy, flattening_context, guard_context
 
 DAY_NS = 86_400 * SECOND_NS
 
@@ -188,3 +190,35 @@ def test_circuit_breaker_when_time_of_last_rejection_unknown_then_refused() -> N
     # Assert
     assert refusal is not None
     assert "since_last_rejection_s=unknown" in refusal.detail
+
+
+def test_circuit_breaker_when_open_and_order_is_kill_switch_flatten_then_passes() -> None:
+    # Arrange: the breaker opened a second ago; the order is the trip's own flatten
+    activity = ActivitySnapshot(consecutive_rejections=20, last_rejection_ns=NOW_NS - SECOND_NS)
+
+    # Act / Assert
+    assert flattening_context(activity=activity).flattening
+    assert check_circuit_breaker(flattening_context(activity=activity)) is None
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"kill_switch_latched": False},
+        {"limits": RiskLimits()},  # flatten_on_trip not set
+        {"portfolio": account(held=Decimal("0.01"))},  # would flip the position: not reducing
+    ],
+    ids=["not-latched", "no-flatten-on-trip", "not-risk-reducing"],
+)
+def test_circuit_breaker_when_open_and_order_not_the_flatten_then_refused(
+    overrides: dict[str, object],
+) -> None:
+    # Arrange
+    activity = ActivitySnapshot(consecutive_rejections=20, last_rejection_ns=NOW_NS - SECOND_NS)
+
+    # Act
+    refusal = check_circuit_breaker(flattening_context(activity=activity, **overrides))
+
+    # Assert
+    assert refusal is not None
+    assert refusal.code is Reason.CIRCUIT_BREAKER_OPEN

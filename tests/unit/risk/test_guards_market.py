@@ -24,7 +24,15 @@ from aiswarm.risk.limits import RiskLimits
 from aiswarm.risk.refusals import Reason
 from aiswarm.types import AccountId, OrderType, Symbol, VenueId
 from kit.builders import instrument, order_spec
-from kit.guards import NOW_NS, SECOND_NS, account, buy, guard_context, market_view
+from kit.guards import (
+    NOW_NS,
+    SECOND_NS,
+    account,
+    buy,
+    flattening_context,
+    guard_context,
+    market_view,
+)
 
 
 def test_account_known_when_snapshot_is_for_the_account_then_passes() -> None:
@@ -369,3 +377,52 @@ def test_liquidity_when_measured_zero_then_refused() -> None:
     refusal = check_liquidity(ctx)
     assert refusal is not None
     assert refusal.code is Reason.INSUFFICIENT_LIQUIDITY
+
+
+@pytest.mark.parametrize("liquidity", [None, Decimal("0"), Decimal("100")])
+def test_liquidity_when_flatten_within_floor_then_passes_whatever_was_measured(
+    liquidity: Decimal | None,
+) -> None:
+    # Arrange: a 1,000 USDT closing slice, the default floor, on a thin or unmeasured market
+    ctx = flattening_context("0.02", market=market_view(liquidity_usd=liquidity))
+
+    # Act / Assert
+    assert check_liquidity(ctx) is None
+
+
+def test_liquidity_when_flatten_above_floor_and_participation_then_refused() -> None:
+    # Arrange: 1,000.5 USDT, above the 1,000 floor and 10 % of 10,000
+    ctx = flattening_context("0.02001", market=market_view(liquidity_usd=Decimal("10000")))
+
+    # Act
+    refusal = check_liquidity(ctx)
+
+    # Assert
+    assert refusal is not None
+    assert refusal.code is Reason.INSUFFICIENT_LIQUIDITY
+
+
+def test_liquidity_when_flatten_above_floor_within_participation_then_passes() -> None:
+    # Arrange: a raised floor is not needed when the market is deep enough
+    ctx = flattening_context(
+        "0.04",
+        market=market_view(liquidity_usd=Decimal("20000")),
+        limits=RiskLimits(flatten_on_trip=True, flatten_slice_floor_usd=Decimal("10")),
+    )
+
+    # Act / Assert
+    assert check_liquidity(ctx) is None
+
+
+def test_liquidity_when_reduce_only_sell_not_latched_then_floor_does_not_apply() -> None:
+    # Arrange: the same 1,000 USDT close, but no trip: an ordinary risk-reducing order
+    ctx = flattening_context(
+        "0.02", kill_switch_latched=False, market=market_view(liquidity_usd=None)
+    )
+
+    # Act
+    refusal = check_liquidity(ctx)
+
+    # Assert
+    assert refusal is not None
+    assert refusal.code is Reason.LIQUIDITY_UNKNOWN

@@ -49,6 +49,18 @@ def _switch_in(state: TradingState, *, latched: bool = False) -> KillSwitch:
     return switch
 
 
+def _unlatching_trip() -> KillSwitchChange:
+    """Return a forged record: a TRIP from ACTIVE that leaves the switch unlatched."""
+    return KillSwitchChange(
+        from_state=TradingState.ACTIVE,
+        to_state=TradingState.HALTED,
+        trigger=KillTrigger.TRIP,
+        latched=False,
+        reason="forged",
+        ts_ns=0,
+    )
+
+
 def test_switch_when_booted_then_halted_and_not_latched() -> None:
     switch = KillSwitch()
     assert switch.state is TradingState.HALTED
@@ -271,18 +283,52 @@ def test_switch_when_change_is_stale_then_apply_refuses_it() -> None:
 def test_switch_when_recorded_change_contradicts_table_then_apply_refuses_it() -> None:
     # Arrange: a forged record that un-latches with a TRIP
     switch = _switch_in(TradingState.ACTIVE)
-    forged = KillSwitchChange(
-        from_state=TradingState.ACTIVE,
-        to_state=TradingState.HALTED,
-        trigger=KillTrigger.TRIP,
-        latched=False,
-        reason="forged",
-        ts_ns=0,
-    )
+    forged = _unlatching_trip()
 
     # Act / Assert
     with pytest.raises(InvalidTransition, match="latched=True"):
         switch.apply(forged)
+
+
+def test_switch_when_stale_change_validated_then_refused_and_nothing_changes() -> None:
+    # Arrange: a proposal from ACTIVE, then a trip
+    switch = _switch_in(TradingState.ACTIVE)
+    reduce = switch.propose(KillTrigger.REDUCE, reason="x", ts_ns=NOW_NS)
+    switch.apply(switch.propose(KillTrigger.TRIP, reason="x", ts_ns=NOW_NS, cause=TripCause.MANUAL))
+
+    # Act / Assert
+    with pytest.raises(InvalidTransition, match="propose the change again"):
+        switch.validate(reduce)
+    assert (switch.state, switch.is_latched()) == (TradingState.HALTED, True)
+
+
+def test_rebuild_when_forged_change_starts_from_replayed_state_then_still_refused() -> None:
+    # Arrange: ENABLE, then a record that claims a TRIP from ACTIVE leaves the switch unlatched
+    switch = KillSwitch()
+    enable = switch.propose(KillTrigger.ENABLE, reason="x", ts_ns=NOW_NS)
+    forged = _unlatching_trip()
+
+    # Act / Assert
+    with pytest.raises(InvalidTransition, match="latched=True"):
+        KillSwitch.from_changes([enable, forged])
+
+
+def test_rebuild_when_stale_reset_recorded_then_skipped_and_still_unlatched_once() -> None:
+    # Arrange: a trip, then two RESETs proposed together (the old code journaled both)
+    switch = KillSwitch(authorised_operators={OPERATOR})
+    trip = switch.propose(KillTrigger.TRIP, reason="x", ts_ns=NOW_NS, cause=TripCause.MANUAL)
+    switch.apply(trip)
+    authorisation = Authorisation(OPERATOR, "reviewed")
+    resets = [
+        switch.propose(KillTrigger.RESET, reason="r", ts_ns=NOW_NS, authorisation=authorisation)
+        for _ in range(2)
+    ]
+
+    # Act
+    rebuilt = KillSwitch.from_changes([trip, *resets], {OPERATOR})
+
+    # Assert
+    assert (rebuilt.state, rebuilt.is_latched()) == (TradingState.HALTED, False)
 
 
 def test_evaluate_when_drawdown_and_rejections_breach_then_trip_names_all_causes() -> None:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from aiswarm.clock import SimulatedClock, to_ns
-from aiswarm.execution.venue import MarketDataSink, RejectCode, ReportKind, Venue
+from aiswarm.execution.venue import MarketDataSink, RejectCode, ReportKind, Venue, VenueAck
 from aiswarm.types import (
     Bar,
     ClientOrderId,
@@ -21,7 +21,9 @@ from aiswarm.types import (
     OrderType,
     Side,
     VenueId,
+    VenueOrderId,
 )
+from aiswarm.venues.restored_book import RestoredOrder
 from aiswarm.venues.shadow_venue import SentKind, ShadowVenue
 from kit.builders import SYMBOL, T0, VENUE, order_spec
 
@@ -280,6 +282,47 @@ async def test_submit_when_spec_names_another_venue_then_refused_and_not_recorde
     # Assert
     assert (ack.accepted, ack.code) == (False, RejectCode.WRONG_VENUE)
     assert venue.sent == ()
+
+
+async def test_submit_when_other_venue_repeated_then_same_refusal_and_one_report() -> None:
+    # Arrange
+    venue = ShadowVenue(VENUE, SimulatedClock(T0))
+    spec = order_spec(venue=VenueId("hyperliquid"))
+    first = await venue.submit(spec)
+
+    # Act
+    again = await venue.submit(spec)
+
+    # Assert
+    assert again == first
+    assert [r.kind for r in venue.drain_reports()] == [ReportKind.REJECTED]
+    assert venue.sent == ()
+
+
+async def test_restore_when_orders_handed_back_then_open_not_resent_and_ids_go_on() -> None:
+    # Arrange: shadow-1 and shadow-2 were handed out; only shadow-2 was still open.
+    venue = ShadowVenue(VENUE, SimulatedClock(T0))
+    spec = _specs()[1]
+    ack = VenueAck(
+        client_order_id=spec.client_order_id,
+        accepted=True,
+        ts_ns=T0_NS,
+        venue_order_id=VenueOrderId(f"{VENUE}-shadow-2"),
+    )
+
+    # Act
+    venue.restore([RestoredOrder(spec, ack, OrderStatus.ACCEPTED, Decimal(0), T0_NS)], 2)
+    fresh = await venue.submit(_specs()[0])
+    canceled = await venue.cancel(spec.client_order_id)
+
+    # Assert
+    assert fresh.venue_order_id == f"{VENUE}-shadow-3"
+    assert canceled.accepted
+    assert [(r.kind, r.client_order_id) for r in venue.sent] == [
+        (SentKind.SUBMIT, "a"),
+        (SentKind.CANCEL, "b"),
+    ]
+    assert await venue.open_orders() == [await venue.query(ClientOrderId("a"))]
 
 
 async def test_cancel_when_order_open_then_recorded_and_canceled_report() -> None:
