@@ -385,10 +385,11 @@ class TradingEngine:
         """What the verdict weighs besides NAV: rejections, latch, flatten owed, day, baselines.
 
         A flatten owed again (a second trip after an operator stopped one) must be tried at
-        once, although the latch did not change. The day is in it because the first snapshot of a day opens that day's baseline:
-        skipped, a later loss would be measured from after it, and missed. The baselines are in
-        it because a deposit or withdrawal rescales them (they are kept in today's units), and
-        with them the trip levels and the peak of the band.
+        once, although the latch did not change. The day is in it because the first snapshot
+        of a day opens that day's baseline: skipped, a later loss would be measured from after
+        it, and missed. The baselines are in it because a deposit or withdrawal rescales them
+        (they are kept in today's units), and with them the trip levels and the peak of the
+        band.
         """
         spine = self.spine
         control = spine.kill_switch
