@@ -250,7 +250,11 @@ def _check_rows(
     open_, high, low, close, volume = values
     rules: list[tuple[int, NDArray[np.bool_], str]] = [
         *[
-            (i, values[i] <= 0, "is not above 0 on the price grid; a price must be positive")
+            (i, numbers[i].floats <= 0, "is not above 0; a price must be positive")
+            for i in range(4)
+        ],
+        *[
+            (i, values[i] <= 0, "rounds to 0 on the price grid; declare more price decimals")
             for i in range(4)
         ],
         (4, volume < 0, "is negative; a volume cannot be"),
