@@ -132,7 +132,7 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
     out.print(f"store reachable: {report['store']['url']} (head seq {report['store']['head_seq']})")
     out.print(f"agents: {', '.join(report['agents'])}")
     for symbol, data in report["feeds"].items():
-        out.print(f"feed {symbol}: {_read_note(data)}", markup=False)
+        out.print(f"feed {symbol}: {data['note']}", markup=False)
 
 
 @events_app.command("verify")
@@ -357,7 +357,7 @@ def backtest(
     if as_json:
         _print_json(summary)
     else:
-        out.print(_read_note(summary["market_data"]), markup=False)
+        out.print(f"read {summary['market_data']['note']}", markup=False)
         print_backtest(out, summary)
 
 
@@ -473,17 +473,6 @@ def _window_text(span: list[int], period: list[str] | None) -> str:
     return f"{start}\n{end}\n{bars}"
 
 
-def _read_note(data: dict[str, Any]) -> str:
-    """Return one line on what ``--data`` was read as, and the grids its values were put on."""
-    prices = f"{data['price_decimals_source']}, {data['prices_rounded']} rounded"
-    volumes = f"{data['volume_decimals_source']}, {data['volumes_rounded']} rounded"
-    return (
-        f"read {data['file']} as {data['format']}: {data['bars']} bars of {data['interval_s']} s "
-        f"from {data['first']} to {data['last']} UTC; price tick {data['price_tick']} ({prices}), "
-        f"volume step {data['volume_step']} ({volumes})"
-    )
-
-
 def _print_optimize(summary: dict[str, Any]) -> None:
     """Print the ranked trials, or the walk-forward windows and out-of-sample metrics."""
     from rich.table import Column, Table
@@ -492,7 +481,7 @@ def _print_optimize(summary: dict[str, Any]) -> None:
         return "n/a" if value is None else f"{float(value):.4g}"
 
     objective = summary["objective"]
-    out.print(_read_note(summary["market_data"]), markup=False)
+    out.print(f"read {summary['market_data']['note']}", markup=False)
     if "walk_forward" in summary:
         walk = summary["walk_forward"]
         table = Table(

@@ -80,7 +80,7 @@ class BarFile:
     volume: Grid
 
     def summary(self) -> dict[str, Any]:
-        """Return what was read, for JSON output: format, bars, span and both grids."""
+        """Return what was read, for JSON output: format, bars, span, both grids, a note."""
         bars = self.bars
         return {
             "file": str(self.path),
@@ -95,15 +95,16 @@ class BarFile:
             "volume_step": f"{Decimal(1).scaleb(-bars.volume_decimals):f}",
             "volume_decimals_source": "declared" if self.volume.declared else "inferred",
             "volumes_rounded": self.volume.values_rounded,
+            "note": self.describe(),
         }
 
     def describe(self) -> str:
         """Return one line saying what was read and how it was rounded."""
         bars = self.bars
         return (
-            f"{self.path.name} ({self.file_format.value}): {len(bars)} bars of "
-            f"{bars.interval_s} s, {_iso(int(bars.ts_ns[0]))} to {_iso(int(bars.ts_ns[-1]))}; "
-            f"prices on {self.price.describe()}, volumes on {self.volume.describe()}"
+            f"{self.path} as {self.file_format.value}: {len(bars)} bars of {bars.interval_s} s "
+            f"from {_iso(int(bars.ts_ns[0]))} to {_iso(int(bars.ts_ns[-1]))} UTC; "
+            f"price tick {self.price.describe()}, volume step {self.volume.describe()}"
         )
 
 

@@ -44,7 +44,7 @@ def test_float_noise_when_read_then_accepted_rounded_and_reported(tmp_path: Path
     assert (loaded.price.decimals, loaded.volume.decimals) == (2, 7)
     assert (loaded.price.declared, loaded.volume.declared) == (False, False)
     assert (loaded.price.values_rounded, loaded.volume.values_rounded) == (0, 2)
-    assert "volumes on 0.0000001 (inferred, 2 values rounded)" in loaded.describe()
+    assert "volume step 0.0000001 (inferred, 2 values rounded)" in loaded.describe()
 
 
 def test_noisy_export_when_read_then_every_bar_is_the_exact_price_and_notional(
