@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "LONG_TEXT",
     "MAX_EXACT_DIGITS",
     "NumberColumn",
     "decimals_cap",
@@ -45,6 +46,8 @@ MAX_EXACT_DIGITS = 15
 """Significant digits a float64 gives back exactly (DBL_DIG): the grid keeps values within it."""
 LONG_TEXT = MAX_EXACT_DIGITS
 """A written number longer than this may hold more digits than its float64 keeps."""
+_MAX_DECIMALS = 22
+"""The finest grid: 10**22 is the largest power of ten a float64 holds exactly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +92,15 @@ def round_exact(value: Decimal, decimals: int) -> Decimal:
 def decimals_cap(columns: Sequence[NumberColumn]) -> int:
     """Return the most decimal places that keep the columns' largest value to 15 digits.
 
-    It is negative for values of 10**15 and more (a grid of tens, hundreds...).
+    It is negative for values of 10**15 and more (a grid of tens, hundreds...), and never
+    more than 22, however small the values.
     """
     largest = Decimal(0)
     for column in columns:
         if len(column.floats):
             row = int(np.argmax(np.abs(column.floats)))
             largest = max(largest, abs(without_float_noise(column.exact(row))))
-    return MAX_EXACT_DIGITS - 1 - (largest.adjusted() if largest else 0)
+    return min(_MAX_DECIMALS, MAX_EXACT_DIGITS - 1 - (largest.adjusted() if largest else 0))
 
 
 def infer_decimals(columns: Sequence[NumberColumn], cap: int) -> int:
@@ -144,12 +148,16 @@ def round_to_grid(column: NumberColumn, decimals: int) -> tuple[NDArray[np.float
 def _on_grid(values: NDArray[np.float64], decimals: int) -> NDArray[np.bool_]:
     """Say for each value whether it is the float64 nearest to a price on the grid.
 
-    ``rint(v * 10**d) / 10**d`` is the float64 nearest to the grid price ``k * 10**-d`` (the
-    division is correctly rounded, and ``k`` and ``10**d`` are exact), whatever the error of
-    the product. If it equals ``v``, the exact value ``v`` stands for lies within one float64
-    spacing of that grid price, and a spacing is under a fifth of a tick while values keep to
-    15 significant digits; so rounding the exact value onto the grid gives that price.
+    ``rint(v * 10**d) / 10**d`` is the float64 nearest to the grid price ``k * 10**-d``: the
+    division is correctly rounded and ``k`` and ``10**d`` (d <= 22) are exact, whatever the
+    error of the product (a grid coarser than 1 multiplies by ``10**-d`` instead). If it
+    equals ``v``, the exact value ``v`` stands for lies within one float64 spacing of that grid
+    price, and a spacing is under a quarter of a tick while values keep to 15 significant
+    digits; so rounding the exact value onto the grid gives that price.
     """
-    scale = 10.0**decimals
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.asarray(np.rint(values * scale) / scale == values)
+        if decimals >= 0:
+            scale = 10.0**decimals
+            return np.asarray(np.rint(values * scale) / scale == values)
+        unit = 10.0**-decimals
+        return np.asarray(np.rint(values / unit) * unit == values)

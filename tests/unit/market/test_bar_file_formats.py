@@ -92,9 +92,11 @@ def test_shipped_coinbase_btcusd_minutes_when_read_then_first_last_and_count_mat
 
 def test_shipped_binance_daily_2020_when_read_then_366_days_with_exact_prices() -> None:
     # Act
-    bars = read_bars(DATA / "binance_btcusdt_1d_2020.csv")
+    loaded = read_bar_file(DATA / "binance_btcusdt_1d_2020.csv", VENUE, BTC)
 
-    # Assert
+    # Assert: written with 8 places, but trailing zeros do not count towards the grid
+    assert (loaded.price.decimals, loaded.volume.decimals) == (2, 6)
+    bars = loaded.bars.to_bars()
     assert len(bars) == 366
     assert bars[0].ts_ns == ns("2020-01-01T00:00:00")
     assert bars[0].close == Decimal("7200.85")
