@@ -460,6 +460,7 @@ def test_funding_csv_when_rate_not_a_number_then_error_names_line(tmp_path: Path
     ("content", "text"),
     [
         (None, "does not exist"),
+        (b"directory", "is a directory"),
         (b"", "is empty"),
         (HEADER.encode(), "holds no bars"),
         (b"\x00\x01\x02binary", "is a binary file"),
@@ -467,14 +468,16 @@ def test_funding_csv_when_rate_not_a_number_then_error_names_line(tmp_path: Path
         (b'{"hello": "world"}', "is JSON but not bars"),
         (HEADER.encode() + b"2020-01-01 00:00:00,1,1,1,1,caf\xe9\n", "is not UTF-8"),
     ],
-    ids=["missing", "empty", "no-rows", "binary", "gzip", "other-json", "latin-1"],
+    ids=["missing", "directory", "empty", "no-rows", "binary", "gzip", "other-json", "latin-1"],
 )
 def test_file_when_not_bars_then_one_line_names_file_and_fix(
     tmp_path: Path, content: bytes | None, text: str
 ) -> None:
     # Arrange
     path = tmp_path / "data.csv"
-    if content is not None:
+    if content == b"directory":
+        path.mkdir()
+    elif content is not None:
         path.write_bytes(content)
 
     # Act
