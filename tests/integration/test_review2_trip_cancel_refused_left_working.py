@@ -12,7 +12,6 @@ again. After a trip the resting order keeps working at the venue while the switc
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
