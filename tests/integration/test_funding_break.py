@@ -95,7 +95,7 @@ async def test_funding_when_symbol_booked_as_spot_then_held_aside_halted_once_an
     assert trip["cause"] == TripCause.ACCOUNTING_BREAK
     assert "funding payment amount=1.5 for BTC/USDT" in trip["reason"]
     [alert] = await _records(desk.store, EventType.PORTFOLIO_BREAK)
-    assert alert["funding"]["amount"] == "1.5"
+    assert alert["funding_payment"]["amount"] == "1.5"
     assert "spot" in alert["reason"]
     assert await desk.spine.halt_on_breaks() == 0
     await desk.store.close()

@@ -18,14 +18,14 @@ from aiswarm.types import to_payload
 __all__ = ["BreakKey", "break_key", "break_payload", "break_reason", "recorded_break_key"]
 
 BreakKey = tuple[str, ...]
-"""("fill", venue, trade id) or ("funding", venue, symbol, funding time in ISO 8601)."""
+"""("fill", venue, trade id) or ("funding_payment", venue, symbol, funding time in ISO 8601)."""
 
 
 def break_key(broken: AccountingBreak | FundingBreak) -> BreakKey:
     """Return the key that names ``broken`` among the breaks already reported."""
     if isinstance(broken, AccountingBreak):
         return ("fill", broken.fill.venue, broken.fill.trade_id)
-    return ("funding", broken.venue, broken.symbol, broken.ts.isoformat())
+    return ("funding_payment", broken.venue, broken.symbol, broken.ts.isoformat())
 
 
 def recorded_break_key(payload: Mapping[str, Any]) -> BreakKey:
@@ -33,8 +33,8 @@ def recorded_break_key(payload: Mapping[str, Any]) -> BreakKey:
     fill = payload.get("fill")
     if fill is not None:
         return ("fill", fill["venue"], fill["trade_id"])
-    funding = payload["funding"]
-    return ("funding", funding["venue"], funding["symbol"], funding["ts"])
+    funding = payload["funding_payment"]
+    return ("funding_payment", funding["venue"], funding["symbol"], funding["ts"])
 
 
 def break_payload(broken: AccountingBreak | FundingBreak) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def break_payload(broken: AccountingBreak | FundingBreak) -> dict[str, Any]:
         "amount": str(broken.amount),
         "ts": broken.ts.isoformat(),
     }
-    return {"funding": funding, "reason": broken.reason}
+    return {"funding_payment": funding, "reason": broken.reason}
 
 
 def break_reason(broken: AccountingBreak | FundingBreak) -> str:
