@@ -117,7 +117,7 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
     # Arrange
     config = _config(tmp_path, trading)
     feeds = load_feeds(config)
-    bars = feeds["BTC/USD"]
+    bars = feeds["BTC/USD"].bars
     host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
     await host.begin("parity")
     engine = host.engine
@@ -174,9 +174,8 @@ async def test_replay_when_funding_file_then_agent_sees_rates_and_both_settle_th
 ) -> None:
     # Arrange
     config = perp_config(tmp_path)
-    feeds = load_feeds(config)
-    bars = feeds[PERP]
-    rates = load_funding(config, feeds)[PERP]
+    bars = load_feeds(config)[PERP].bars
+    rates = load_funding(config)[PERP]
     host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
     await host.begin("parity")
     engine = host.engine

@@ -1,6 +1,6 @@
 """The headline benchmark: EMA(9/21) long-only cross over 500,000 bars through the full pipeline.
 
-Workload (shared BENCHMARKS.md): the synthetic bars of ``synthetic_bars`` (or any OHLCV CSV
+Workload (shared BENCHMARKS.md): the synthetic bars of ``synthetic_bars`` (or any bar file
 given with ``--data``), BTC/USDT spot with tick 0.01 and step 0.000001, 10,000,000 USDT, 0.1 %
 taker fee, one bar of latency (decided at a bar's close, filled at the next bar's open), 1 BTC
 market orders: buy on a cross up while flat, sell on a cross down while long. Every order goes
@@ -29,7 +29,7 @@ from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
 from aiswarm.bench.machine import machine_info
 from aiswarm.bench.synthetic_bars import make_bars
 from aiswarm.clock import Clock, from_ns
-from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market import BarArrays, read_bar_file
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import RiskLimits
@@ -151,12 +151,41 @@ def _once(run: BacktestRun) -> dict[str, Any]:
     }
 
 
+def minimal_loop_ns(closes: list[float], timer: Clock) -> int:
+    """Time a bare Python EMA(9/21) cross over ``closes``: the same-run baseline.
+
+    The machine's speed drifts 2.5-3x from day to day, so a bars/s figure means something only
+    beside a baseline timed in the same run: this is the floor of the per-bar work, with no
+    orders, guards, journal or accounting.
+    """
+    fast_alpha, slow_alpha = 2 / 10, 2 / 22
+    fast = slow = closes[0]
+    above = False
+    started = timer.monotonic_ns()
+    for close in closes:
+        fast += fast_alpha * (close - fast)
+        slow += slow_alpha * (close - slow)
+        now_above = fast > slow
+        if now_above is not above:
+            above = now_above
+    return timer.monotonic_ns() - started
+
+
 async def run_backtest_bench(
     *, data: Path | None, bars: int, repeats: int, timer: Clock
 ) -> dict[str, Any]:
     """Run the workload ``repeats`` times, each on a fresh pipeline; report medians."""
-    arrays = load_bar_arrays(data, _VENUE, _SYMBOL) if data is not None else synthetic_arrays(bars)
-    runs = [_once(await run_backtest(benchmark_setup(arrays), timer=timer)) for _ in range(repeats)]
+    arrays = (
+        read_bar_file(data, _VENUE, _SYMBOL).bars if data is not None else synthetic_arrays(bars)
+    )
+    closes = np.asarray(arrays.close).tolist()
+    runs: list[dict[str, Any]] = []
+    for _ in range(repeats):  # baseline and pipeline alternate, so both see the same machine
+        baseline_ns = minimal_loop_ns(closes, timer)
+        run = _once(await run_backtest(benchmark_setup(arrays), timer=timer))
+        run["baseline_bars_per_s"] = round(len(closes) / (baseline_ns / 1e9))
+        run["loop_vs_baseline"] = run["bars_per_s_loop_only"] / run["baseline_bars_per_s"]
+        runs.append(run)
     orders = {run["orders"] for run in runs}
     if len(orders) != 1:
         raise RuntimeError(f"runs disagree on the order count: {sorted(orders)}")
@@ -181,6 +210,8 @@ async def run_backtest_bench(
             "min": min(loop_only),
             "max": max(loop_only),
         },
+        "baseline_bars_per_s": round(statistics.median(run["baseline_bars_per_s"] for run in runs)),
+        "loop_vs_baseline": round(statistics.median(run["loop_vs_baseline"] for run in runs), 5),
         "target_bars_per_s": TARGET_BARS_PER_S,
         "final_cash": runs[0]["final_cash"],
         "final_position": runs[0]["final_position"],

@@ -158,6 +158,8 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
         f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
         f"events in {host.store.url_for_display}"
     )
+    for loaded in host.feed_files.values():
+        console.print(f"  feed {loaded.bars.symbol}: {loaded.describe()}", markup=False)
     for line in await funding_lines(host.feeds):
         console.print(line, markup=False)
     if not host.opened:

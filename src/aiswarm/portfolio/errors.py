@@ -1,7 +1,11 @@
 """Name what goes wrong when the books cannot be kept honestly. No I/O.
 
 Both errors mean "do not trust this account's numbers until someone looks": the portfolio
-refuses the event and stays exactly as it was, rather than book a guess.
+refuses the event and stays exactly as it was, rather than book a guess. What a venue reports
+is different: the venue made the fill or moved the funding, so refusing it cannot undo it. A
+fill the books cannot take is kept as an ``AccountingBreak``, a funding payment as a
+``FundingBreak`` (held aside, unbooked, with the error's text), and the runtime halts trading
+until an operator reconciles with the venue.
 
     AiswarmError
     └── AccountingError        a fill, funding or valuation cannot be booked without inventing
@@ -11,10 +15,14 @@ refuses the event and stays exactly as it was, rather than book a guess.
 
 from __future__ import annotations
 
-from aiswarm.errors import AiswarmError
-from aiswarm.types import Symbol, VenueId
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
-__all__ = ["AccountingError", "MissingMarkError"]
+from aiswarm.errors import AiswarmError
+from aiswarm.types import Fill, Symbol, VenueId
+
+__all__ = ["AccountingBreak", "AccountingError", "FundingBreak", "MissingMarkError"]
 
 
 class AccountingError(AiswarmError):
@@ -34,3 +42,26 @@ class MissingMarkError(AccountingError):
             f"no mark price for open position(s) {names}: NAV cannot be computed without "
             "inventing a price; call mark(venue, symbol, price) with current market data first"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountingBreak:
+    """A fill the venue made that the books could not take, and why (the refusal's text)."""
+
+    fill: Fill
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FundingBreak:
+    """A funding payment a venue reported that the books could not take, and why.
+
+    ``amount`` is in quote units, positive when we paid. ``ts`` is the funding time (UTC):
+    with the venue and symbol it names the payment, as funding is deduplicated by the three.
+    """
+
+    venue: VenueId
+    symbol: Symbol
+    amount: Decimal
+    ts: datetime
+    reason: str

@@ -34,8 +34,7 @@ from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal, OrderState, Venue
 from aiswarm.execution.venue import VenueAck
-from aiswarm.market import read_funding_rates
-from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market import BarArrays, BarFile, BarFileOptions, read_bar_file, read_funding_rates
 from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
@@ -123,9 +122,13 @@ VENUES: Mapping[Mode, VenueFactory] = {Mode.PAPER: _paper_venue, Mode.SHADOW: _s
 """The venue each runnable mode trades on; live adapters join this table."""
 
 
-def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
-    """Load every configured feed file (relative paths are under ``data_dir``)."""
-    feeds: dict[Symbol, BarArrays] = {}
+def load_feeds(config: AppConfig) -> dict[Symbol, BarFile]:
+    """Read every configured feed file (relative paths are under ``data_dir``).
+
+    Each file goes through the one bar reader with the feed's ``format``, ``price_decimals``
+    and ``volume_decimals`` (null: detected or inferred; ``BarFile.describe`` reports them).
+    """
+    feeds: dict[Symbol, BarFile] = {}
     for feed in config.paper.feeds:
         path = feed.file if feed.file.is_absolute() else config.data_dir / feed.file
         if not path.exists():
@@ -136,27 +139,27 @@ def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
         symbol = Symbol(feed.symbol)
         if symbol in feeds:
             raise ConfigError(f"paper.feeds lists {symbol} twice; keep one file per symbol")
-        feeds[symbol] = load_bar_arrays(path, VenueId(feed.venue), symbol)
+        options = BarFileOptions(feed.format, feed.price_decimals, feed.volume_decimals)
+        feeds[symbol] = read_bar_file(path, VenueId(feed.venue), symbol, options)
     return feeds
 
 
-def load_funding(
-    config: AppConfig, feeds: Mapping[Symbol, BarArrays]
-) -> dict[Symbol, list[FundingRate]]:
+def load_funding(config: AppConfig) -> dict[Symbol, list[FundingRate]]:
     """Read every configured funding file (``paper.funding``) for the symbol it names.
 
-    The rates are labelled with that symbol's bar feed and venue, so they reach the same
-    market state, agents and venue as its bars.
+    The rates are labelled with that symbol's feed venue, so they reach the same market state,
+    agents and venue as its bars.
     """
+    venues = {Symbol(feed.symbol): VenueId(feed.venue) for feed in config.paper.feeds}
     rates: dict[Symbol, list[FundingRate]] = {}
     for funding in config.paper.funding:
         path = funding.file if funding.file.is_absolute() else config.data_dir / funding.file
         symbol = Symbol(funding.symbol)
-        bars = feeds.get(symbol)
-        if bars is None:
+        venue = venues.get(symbol)
+        if venue is None:
             raise ConfigError(
                 f"paper.funding names {symbol}, which no paper feed replays (feeds: "
-                f"{', '.join(sorted(feeds))}); add its bars to paper.feeds or fix the symbol"
+                f"{', '.join(sorted(venues))}); add its bars to paper.feeds or fix the symbol"
             )
         if not path.exists():
             raise ConfigError(
@@ -165,7 +168,7 @@ def load_funding(
             )
         if symbol in rates:
             raise ConfigError(f"paper.funding lists {symbol} twice; keep one file per symbol")
-        rates[symbol] = read_funding_rates(path, bars.venue, symbol)
+        rates[symbol] = read_funding_rates(path, venue, symbol)
     return rates
 
 

@@ -12,7 +12,7 @@ from aiswarm.config import AppConfig, load_config
 from aiswarm.config.models import TradingConfig
 from aiswarm.orchestration import AgentWeights
 from aiswarm.portfolio import AllocationMode
-from aiswarm.runtime.composition import load_feeds, load_funding
+from aiswarm.runtime.composition import load_funding
 from aiswarm.types import AgentId
 
 REPO = Path(__file__).resolve().parents[3]
@@ -89,7 +89,7 @@ def test_shipped_funding_when_loaded_then_the_funding_agent_watches_its_symbol(
     agents = parse_agents_config(yaml.safe_load(agents_file.read_text(encoding="utf-8"))).agents
 
     # Act
-    rates = load_funding(config, load_feeds(config))
+    rates = load_funding(config)
 
     # Assert: the shipped file reaches a fed symbol that the funding contrarian trades
     (contrarian,) = [agent for agent in agents if agent.name == "funding_contrarian"]

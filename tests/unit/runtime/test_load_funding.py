@@ -44,7 +44,7 @@ def test_load_funding_when_shipped_file_for_a_fed_symbol_then_rates_labelled_wit
     config = _config(tmp_path, [{"file": FUNDING, "symbol": "BTC/USD"}])
 
     # Act
-    rates = load_funding(config, load_feeds(config))
+    rates = load_funding(config)
 
     # Assert
     assert list(rates) == ["BTC/USD"]
@@ -73,7 +73,7 @@ def test_load_funding_when_misconfigured_then_config_error_names_the_fix(
 
     # Act / Assert
     with pytest.raises(ConfigError, match=message):
-        load_funding(config, load_feeds(config))
+        load_funding(config)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_instrument_for_when_symbol_has_a_settle_currency_then_perpetual(
     tmp_path: Path, symbol: str, kind: InstrumentKind, quote: str
 ) -> None:
     # Arrange
-    bars = replace(load_feeds(_config(tmp_path, []))["BTC/USD"], symbol=Symbol(symbol))
+    bars = replace(load_feeds(_config(tmp_path, []))["BTC/USD"].bars, symbol=Symbol(symbol))
 
     # Act
     instrument = instrument_for(bars)
