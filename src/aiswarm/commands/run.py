@@ -27,6 +27,7 @@ from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.errors import ConfigError
 from aiswarm.runtime import Host, StepReport, TradingService
 from aiswarm.types import Mode
+from aiswarm.types.money import money_text
 
 __all__ = ["RunOptions", "run_platform"]
 
@@ -45,7 +46,8 @@ class RunOptions:
 
 
 def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+    """Return an amount of the account's currency (USD: the risk limits' unit) to the cent."""
+    return "-" if value is None else money_text(value, 2)
 
 
 class _QuietServer(uvicorn.Server):

@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Final, NoReturn
 
 from aiswarm.types import OrderSpec
+from aiswarm.types.money import plain
 
 __all__ = [
     "FIELD_COUNT",
@@ -61,16 +62,11 @@ def _decimal_text(value: Decimal) -> str:
 
     Equal numbers give equal text whatever their exponent: ``1.0``, ``1.00`` and ``1E0`` are all
     ``"1"``; ``1E+3`` is ``"1000"``; zero is ``"0"``. No context precision is involved, so
-    nothing is rounded.
+    nothing is rounded (``types.money.plain``, which must never change: approvals sign it).
     """
     if value.__class__ is not Decimal:
         raise TypeError(f"expected a Decimal, got {value!r} ({type(value).__name__})")
-    text = str(value)
-    if "E" in text:
-        text = format(value, "f")
-    if text[-1] == "0" and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return plain(value)
 
 
 def _bool_text(name: str, value: object) -> str:
