@@ -8,7 +8,6 @@ traceback. Heavy imports happen inside the commands so `--help` stays fast.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,15 +65,19 @@ ReportOption = Annotated[
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    from aiswarm.commands.readable import json_text
+
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def _show(report: Any, as_json: bool) -> None:
     """Print a command's report: plain JSON with --json, coloured JSON otherwise."""
+    from aiswarm.commands.readable import json_text
+
     if as_json:
         _print_json(report)
     else:
-        out.print_json(data=report, default=str)
+        out.print_json(json_text(report))
 
 
 @app.command()
@@ -151,18 +154,18 @@ def events_list(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print events in sequence order."""
+    """Print events in sequence order (decimals plain; --json prints payloads as recorded)."""
     from aiswarm.commands.events import list_events
+    from aiswarm.commands.readable import payload_text
 
     rows = asyncio.run(list_events(db, config, event_type, after_seq, limit, account))
     if as_json:
         _print_json(rows)
         return
     for row in rows:
-        payload = json.dumps(row["payload"])
         out.print(
             f"{row['seq']:>8} {row['time']} {row['account'] or '-':<16} {row['type']:<24} "
-            f"{payload}",
+            f"{payload_text(row['payload'])}",
             markup=False,
         )
 
