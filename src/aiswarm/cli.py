@@ -34,6 +34,10 @@ bench_app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(events_app, name="events")
 app.add_typer(bench_app, name="bench")
+approvals_app = typer.Typer(
+    help="Approval keys: what a third party verifies approvals with.", no_args_is_help=True
+)
+app.add_typer(approvals_app, name="approvals")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -168,6 +172,21 @@ def events_list(
             f"{payload_text(row['payload'])}",
             markup=False,
         )
+
+
+@approvals_app.command("public-key")
+def approvals_public_key(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Print the Ed25519 public key approvals are signed with (trading.approval_algorithm:
+    ed25519), from the config and secret `aiswarm run` uses; `run` records it in the log."""
+    from aiswarm.commands.approvals import approval_public_key
+
+    key = approval_public_key(config)
+    if as_json:
+        _print_json(key)
+        return
+    out.print(f"key id {key['key_id']} ({key['algorithm']}), from {key['source']}", markup=False)
+    out.print(f"public key (32 bytes, hex): {key['public_key']}", markup=False)
+    out.print(key["pem"].rstrip("\n"), markup=False)
 
 
 @bench_app.command("events")

@@ -24,6 +24,7 @@ from rich.console import Console
 from aiswarm.api import create_app
 from aiswarm.clock import from_ns
 from aiswarm.config import AppConfig, load_config, resolve_secrets
+from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
 from aiswarm.runtime import Host, StepReport, TradingService
 from aiswarm.types import Mode
@@ -100,7 +101,7 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     assert config.approval_secret is not None
     host = await Host.start(
         config,
-        config.approval_secret.get_secret_value().encode(),
+        secret_bytes(config.approval_secret),
         account=options.account,
         new_account=options.new_account,
     )
