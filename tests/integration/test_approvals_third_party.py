@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -197,3 +198,71 @@ def test_hmac_log_when_read_with_operator_secret_then_every_approval_verifies_by
         _check_fields(spec, approval)
         mac = hmac.new(key, _message(approval), hashlib.sha256).hexdigest()
         assert hmac.compare_digest(mac, approval["signature"]), approval
+
+
+DOC = REPO / "docs" / "approvals.md"
+
+
+def _public_key(tmp_path: Path, algorithm: str, secret: str) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "aiswarm.yaml"
+    config.write_text(
+        f"state_dir: {tmp_path}/state\ntrading:\n  approval_algorithm: {algorithm}\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("AIS_")}
+    env["AIS_APPROVAL_SECRET"] = secret
+    return _aiswarm("approvals", "public-key", "--config", str(config), "--json", env=env)
+
+
+def test_public_key_command_when_doc_example_secret_then_prints_the_doc_key(
+    tmp_path: Path,
+) -> None:
+    # Act: the doc's example secret, with whitespace the doc says is dropped
+    printed = _public_key(tmp_path, "ed25519", "\t aiswarm-approvals-example-key-32\r\n")
+
+    # Assert
+    assert printed.returncode == 0, printed.stderr
+    key = json.loads(printed.stdout)
+    assert key["key_id"] == "ed25519-4727c62c165d2a9e"
+    assert key["public_key"] == "4727c62c165d2a9e179082905304cefae0f5abcf069de27933e6fede5c86decf"
+    assert key["pem"].startswith("-----BEGIN PUBLIC KEY-----\n")
+    assert json.dumps({k: key[k] for k in ("key_id", "algorithm", "public_key")}) in (
+        DOC.read_text(encoding="utf-8")
+    )
+
+
+def test_public_key_command_when_hmac_mode_then_one_line_saying_there_is_none(
+    tmp_path: Path,
+) -> None:
+    # Act
+    printed = _public_key(tmp_path, "hmac-sha256", "aiswarm-approvals-example-key-32")
+
+    # Assert
+    assert printed.returncode == 2
+    assert printed.stderr.count("\n") == 1
+    assert "an HMAC key is a shared secret with no public half" in printed.stderr
+    assert "Traceback" not in printed.stderr
+
+
+@pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("bash", "openssl", "xxd")),
+    reason="needs bash, openssl and xxd",
+)
+def test_doc_openssl_recipe_when_run_then_example_signature_verified(tmp_path: Path) -> None:
+    # Arrange: the shell lines of "Verifying a log", as printed in the doc
+    section = DOC.read_text(encoding="utf-8").split("**Verifying a log.**", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+    # Act
+    ran = subprocess.run(
+        ["bash", "-e", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+    # Assert
+    assert ran.returncode == 0, ran.stderr
+    assert "Signature Verified Successfully" in ran.stdout
