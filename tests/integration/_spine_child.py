@@ -88,6 +88,7 @@ async def main(store_db: Path, venue_db: Path, crash_at: str) -> dict[str, Any]:
         portfolio=spine.portfolio.snapshot(clock.now()),
         mandate=trading_mandate(),
         market=MarketView(
+            venue=VENUE,
             symbol=SYMBOL,
             mark=mark,
             best_bid=mark,

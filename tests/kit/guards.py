@@ -34,6 +34,7 @@ MARK = Decimal("50000")
 def market_view(**overrides: Any) -> MarketView:
     """Return BTC/USDT marked at 50,000, updated 0.1 s ago, 2,000,000 USDT of book depth."""
     fields: dict[str, Any] = {
+        "venue": VENUE,
         "symbol": SYMBOL,
         "mark": MARK,
         "best_bid": Decimal("49999.99"),

@@ -72,6 +72,7 @@ class Desk:
     def market(self, **overrides: Any) -> MarketView:
         """Return a fresh market view at the current mark (5,000,000 USDT of book depth)."""
         fields: dict[str, Any] = {
+            "venue": VENUE,
             "symbol": SYMBOL,
             "mark": self.mark,
             "best_bid": self.mark - Decimal("0.01"),

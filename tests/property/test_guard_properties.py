@@ -7,12 +7,18 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aiswarm.clock import SimulatedClock
+from aiswarm.risk.approval import ApprovalSigner, Approved
+from aiswarm.risk.engine import Refused, RiskEngine
 from aiswarm.risk.guards import GUARDS, run_guards
+from aiswarm.risk.keyring import HmacKeyring
+from aiswarm.risk.kill_switch import KillSwitch, KillTrigger
 from aiswarm.risk.limits import RiskLimits
 from aiswarm.risk.refusals import Reason
 from aiswarm.risk.views import ActivitySnapshot
-from aiswarm.types import Side, Symbol, TradingState
-from kit.builders import mandate, order_spec
+from aiswarm.types import ClientOrderId, Side, Symbol, TradingState
+from kit import builders
+from kit.builders import T0, mandate, order_spec
 from kit.guards import MARK, account, guard_context, market_view
 
 STEP = Decimal("0.00001")
@@ -243,3 +249,63 @@ def test_run_guards_equals_every_guard_run_in_chain_order(
     reducing_but_growing = state is TradingState.REDUCING and not ctx.shrinks_position
     if halted or reducing_but_growing or not has_market or not has_account:
         assert looped, "a stopped, blind or unknown-account order must be refused"
+
+
+_SPOT_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["sell", "sell", "sell", "fill", "cancel"]),
+        st.integers(min_value=10, max_value=60_000).map(lambda n: n * STEP),
+        st.integers(min_value=0),
+    ),
+    max_size=30,
+)
+
+
+@given(holding=st.integers(min_value=0, max_value=100_000).map(lambda n: n * STEP), ops=_SPOT_OPS)
+def test_spot_guard_never_lets_working_sells_exceed_the_holding(
+    holding: Decimal, ops: list[tuple[str, Decimal, int]]
+) -> None:
+    # Arrange: a spot account holding ``holding`` BTC; every other limit out of the way
+    clock = SimulatedClock(T0)
+    switch = KillSwitch()
+    switch.apply(switch.propose(KillTrigger.ENABLE, reason="test", ts_ns=clock.now_ns()))
+    keyring = HmacKeyring({"k": b"k" * 32}, "k")
+    signer = ApprovalSigner(keyring.signer(), ttl_ns=1_000_000_000)
+    engine = RiskEngine(signer, _wide(duplicate_window_s=0), switch, clock)
+    inputs = {
+        "instrument": builders.instrument(),
+        "mandate": mandate(max_notional_usd=HUGE, max_position_usd=HUGE),
+        "market": market_view(updated_ns=clock.now_ns(), liquidity_usd=HUGE),
+        "activity": ActivitySnapshot(),
+        "mandate_exposure_usd": Decimal(0),
+    }
+    working: list[Decimal] = []  # what each approved sell has still to sell
+
+    # Act: sells judged by the risk engine (screen and chain), fills and cancels between them
+    for n, (op, quantity, pick) in enumerate(ops):
+        if op == "sell":
+            spec = order_spec(
+                client_order_id=ClientOrderId(f"s-{n}"), side=Side.SELL, quantity=quantity
+            )
+            decision = engine.evaluate(
+                spec,
+                portfolio=account(held=holding),
+                working_sell_quantity=sum(working, Decimal(0)),
+                **inputs,  # type: ignore[arg-type]
+            )
+            # Assert: approved exactly when it fits beside the sells already working
+            fits = sum(working, Decimal(0)) + quantity <= holding
+            assert isinstance(decision, Approved) == fits
+            if isinstance(decision, Refused):
+                assert [r.code for r in decision.refusals] == [Reason.SPOT_SELL_ABOVE_HOLDING]
+            else:
+                working.append(quantity)
+        elif working and op == "fill":  # part or all of one working sell fills
+            index = pick % len(working)
+            filled = min(quantity, working[index])
+            holding -= filled
+            working[index] -= filled
+        elif working:
+            working.pop(pick % len(working))
+        # Assert: the invariant, after every event
+        assert sum(working, Decimal(0)) <= holding

@@ -151,12 +151,39 @@ def _once(run: BacktestRun) -> dict[str, Any]:
     }
 
 
+def minimal_loop_ns(closes: list[float], timer: Clock) -> int:
+    """Time a bare Python EMA(9/21) cross over ``closes``: the same-run baseline.
+
+    The machine's speed drifts 2.5-3x from day to day, so a bars/s figure means something only
+    beside a baseline timed in the same run: this is the floor of the per-bar work, with no
+    orders, guards, journal or accounting.
+    """
+    fast_alpha, slow_alpha = 2 / 10, 2 / 22
+    fast = slow = closes[0]
+    above = False
+    started = timer.monotonic_ns()
+    for close in closes:
+        fast += fast_alpha * (close - fast)
+        slow += slow_alpha * (close - slow)
+        now_above = fast > slow
+        if now_above is not above:
+            above = now_above
+    return timer.monotonic_ns() - started
+
+
 async def run_backtest_bench(
     *, data: Path | None, bars: int, repeats: int, timer: Clock
 ) -> dict[str, Any]:
     """Run the workload ``repeats`` times, each on a fresh pipeline; report medians."""
     arrays = load_bar_arrays(data, _VENUE, _SYMBOL) if data is not None else synthetic_arrays(bars)
-    runs = [_once(await run_backtest(benchmark_setup(arrays), timer=timer)) for _ in range(repeats)]
+    closes = np.asarray(arrays.close).tolist()
+    runs: list[dict[str, Any]] = []
+    for _ in range(repeats):  # baseline and pipeline alternate, so both see the same machine
+        baseline_ns = minimal_loop_ns(closes, timer)
+        run = _once(await run_backtest(benchmark_setup(arrays), timer=timer))
+        run["baseline_bars_per_s"] = round(len(closes) / (baseline_ns / 1e9))
+        run["loop_vs_baseline"] = run["bars_per_s_loop_only"] / run["baseline_bars_per_s"]
+        runs.append(run)
     orders = {run["orders"] for run in runs}
     if len(orders) != 1:
         raise RuntimeError(f"runs disagree on the order count: {sorted(orders)}")
@@ -181,6 +208,8 @@ async def run_backtest_bench(
             "min": min(loop_only),
             "max": max(loop_only),
         },
+        "baseline_bars_per_s": round(statistics.median(run["baseline_bars_per_s"] for run in runs)),
+        "loop_vs_baseline": round(statistics.median(run["loop_vs_baseline"] for run in runs), 5),
         "target_bars_per_s": TARGET_BARS_PER_S,
         "final_cash": runs[0]["final_cash"],
         "final_position": runs[0]["final_position"],

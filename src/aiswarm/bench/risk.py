@@ -128,6 +128,7 @@ def _inputs(clock: Clock) -> dict[str, Any]:
         peak_nav=Decimal("100000"),
     )
     market = MarketView(
+        venue=_VENUE,
         symbol=_SYMBOL,
         mark=Decimal("50000"),
         best_bid=Decimal("49999.99"),

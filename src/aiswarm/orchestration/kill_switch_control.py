@@ -91,9 +91,14 @@ class KillSwitchControl:
         trigger: KillTrigger,
         reason: str,
         authorisation: Authorisation | None = None,
+        cause: TripCause | None = None,
     ) -> KillSwitchChange:
-        """Carry out an operator's ENABLE, REDUCE, RESET or manual TRIP (refused if illegal)."""
-        cause = TripCause.MANUAL if trigger is KillTrigger.TRIP else None
+        """Carry out an operator's ENABLE, REDUCE, RESET or manual TRIP (refused if illegal).
+
+        A TRIP's ``cause`` is MANUAL unless the runtime names another (an accounting break).
+        """
+        if trigger is KillTrigger.TRIP and cause is None:
+            cause = TripCause.MANUAL
         async with self._lock:
             change = self.switch.propose(
                 trigger,

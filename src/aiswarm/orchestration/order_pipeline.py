@@ -23,6 +23,7 @@ from aiswarm.types import (
     OrderIntent,
     OrderSpec,
     PortfolioSnapshot,
+    Side,
 )
 
 __all__ = ["OrderPipeline", "Placement", "client_order_id_for"]
@@ -96,6 +97,11 @@ class OrderPipeline:
         if portfolio is not None:
             found = portfolio.position(spec.symbol, spec.venue)
             position = found.quantity if found is not None else Decimal(0)
+        selling = Decimal(0)
+        if spec.side is Side.SELL:
+            for order in self._oms.open_orders(spec.symbol):
+                if order.spec.side is Side.SELL and order.spec.venue == spec.venue:
+                    selling += order.remaining_quantity
         decision = self._engine.evaluate(
             spec,
             instrument=instrument,
@@ -105,6 +111,7 @@ class OrderPipeline:
             activity=self._oms.activity,
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position,
+            working_sell_quantity=selling,
         )
         await self._journal.append(EventType.RISK_DECISION, decision_payload(decision))
         if isinstance(decision, Refused):

@@ -1,11 +1,13 @@
 """Keep each account's books exactly: positions, cash, PnL, fees, funding, NAV, drawdown.
 
-``Portfolio`` is fed fills (deduplicated by venue trade id), funding, deposits and marks, and
-hands out frozen ``Position`` and ``PortfolioSnapshot`` values; risk reads it through its own
-read-only ``PortfolioView`` protocol. ``replay`` rebuilds a portfolio from logged events after
-a crash. Every amount is an exact ``Decimal``; an unmarked open position makes NAV unknown
-(``MissingMarkError``), never guessed. ``size`` (the allocator) turns an arbitration decision
-into the order that moves a position to its Kelly or fixed target. No I/O.
+``Portfolio`` is fed fills (deduplicated by venue trade id), funding, deposits and withdrawals
+and marks, and hands out frozen ``Position`` and ``PortfolioSnapshot`` values; risk reads it
+through its own read-only ``PortfolioView`` protocol. ``replay`` rebuilds a portfolio from
+logged events after a crash. Every amount is an exact ``Decimal``; an unmarked open position
+makes NAV unknown (``MissingMarkError``), never guessed, and a fill the books cannot take is
+held aside as an ``AccountingBreak``, never booked as a guess. ``size`` (the allocator) turns
+an arbitration decision into the order that moves a position to its Kelly or fixed target.
+No I/O.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from aiswarm.portfolio.allocator import (
     full_kelly,
     size,
 )
-from aiswarm.portfolio.errors import AccountingError, MissingMarkError
+from aiswarm.portfolio.errors import AccountingBreak, AccountingError, MissingMarkError
 from aiswarm.portfolio.ledger import Portfolio
 from aiswarm.portfolio.replay import Deposit, Funding, LedgerEvent, MarkPrice, replay
 
 __all__ = [
+    "AccountingBreak",
     "AccountingError",
     "AllocationMode",
     "AllocatorConfig",

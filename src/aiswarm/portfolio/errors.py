@@ -1,7 +1,10 @@
 """Name what goes wrong when the books cannot be kept honestly. No I/O.
 
 Both errors mean "do not trust this account's numbers until someone looks": the portfolio
-refuses the event and stays exactly as it was, rather than book a guess.
+refuses the event and stays exactly as it was, rather than book a guess. A fill is different:
+the venue made it, so refusing it cannot undo it. A fill the books cannot take is kept as an
+``AccountingBreak`` (held aside, unbooked, with the error's text), and the runtime halts trading
+until an operator reconciles with the venue.
 
     AiswarmError
     └── AccountingError        a fill, funding or valuation cannot be booked without inventing
@@ -11,10 +14,12 @@ refuses the event and stays exactly as it was, rather than book a guess.
 
 from __future__ import annotations
 
-from aiswarm.errors import AiswarmError
-from aiswarm.types import Symbol, VenueId
+from dataclasses import dataclass
 
-__all__ = ["AccountingError", "MissingMarkError"]
+from aiswarm.errors import AiswarmError
+from aiswarm.types import Fill, Symbol, VenueId
+
+__all__ = ["AccountingBreak", "AccountingError", "MissingMarkError"]
 
 
 class AccountingError(AiswarmError):
@@ -34,3 +39,11 @@ class MissingMarkError(AccountingError):
             f"no mark price for open position(s) {names}: NAV cannot be computed without "
             "inventing a price; call mark(venue, symbol, price) with current market data first"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountingBreak:
+    """A fill the venue made that the books could not take, and why (the refusal's text)."""
+
+    fill: Fill
+    reason: str

@@ -6,15 +6,18 @@ word: 123456.123456789 BTC at 65432.12345678 already needs 30. Every sum and pro
 book and which traps ``Inexact``, so a result that would need rounding raises
 ``AccountingError`` instead of drifting by a hidden fraction of a cent.
 
-The one deliberate rounding is ``average``: an average entry price is a quotient, and most
-quotients (5 / 3) have no finite decimal form. It is rounded half-even to
-``AVERAGE_PRICE_DIGITS`` significant digits, and the callers are written so that this rounding
-never reaches NAV or total PnL (see ``position_book``). No I/O.
+Two quotients are rounded on purpose, because most quotients (5 / 3) have no finite decimal
+form. ``average``, an average entry price, is rounded half-even to ``AVERAGE_PRICE_DIGITS``
+significant digits, and the callers are written so that this rounding never reaches NAV or total
+PnL (see ``position_book``). ``rescale``, a drawdown baseline carried across a deposit or a
+withdrawal, is rounded up to ``BASELINE_DIGITS`` digits, so a baseline never reads below its
+exact value and drawdown never reads less than it is (see ``baselines``). No I/O.
 """
 
 from __future__ import annotations
 
 from decimal import (
+    ROUND_CEILING,
     ROUND_HALF_EVEN,
     Context,
     Decimal,
@@ -26,13 +29,25 @@ from decimal import (
 
 from aiswarm.portfolio.errors import AccountingError
 
-__all__ = ["AVERAGE_PRICE_DIGITS", "EXACT_DIGITS", "add", "average", "multiply", "subtract"]
+__all__ = [
+    "AVERAGE_PRICE_DIGITS",
+    "BASELINE_DIGITS",
+    "EXACT_DIGITS",
+    "add",
+    "average",
+    "multiply",
+    "rescale",
+    "subtract",
+]
 
 EXACT_DIGITS = 200
 """Significant digits available to exact sums and products; anything longer is refused."""
 
 AVERAGE_PRICE_DIGITS = 28
 """Significant digits of an average entry price (rounded half-even): Python's default."""
+
+BASELINE_DIGITS = 28
+"""Significant digits of a rescaled baseline (rounded toward +infinity)."""
 
 _EXACT = Context(
     prec=EXACT_DIGITS,
@@ -42,6 +57,11 @@ _EXACT = Context(
 _AVERAGE = Context(
     prec=AVERAGE_PRICE_DIGITS,
     rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+_CEILING = Context(
+    prec=BASELINE_DIGITS,
+    rounding=ROUND_CEILING,
     traps=[InvalidOperation, DivisionByZero, Overflow],
 )
 
@@ -85,3 +105,12 @@ def average(total: Decimal, count: Decimal) -> Decimal:
     fits in ``AVERAGE_PRICE_DIGITS`` digits (100.5, 50000) and the nearest such number otherwise.
     """
     return _AVERAGE.divide(total, count)
+
+
+def rescale(value: Decimal, numerator: Decimal, denominator: Decimal) -> Decimal:
+    """Return ``value x numerator / denominator`` rounded toward +infinity.
+
+    The product is exact and so is the quotient whenever it fits in ``BASELINE_DIGITS``
+    significant digits (10000 x 18200 / 9100 is 20000); otherwise it is rounded up to them.
+    """
+    return _CEILING.divide(multiply(value, numerator), denominator)

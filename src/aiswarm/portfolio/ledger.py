@@ -3,9 +3,12 @@
 ``Portfolio`` is mutable and has a single owner (the runtime's portfolio task); everyone else
 reads frozen ``Position`` and ``PortfolioSnapshot`` values from it. It is fed by four inputs:
 
-* ``deposit(amount)``: collateral and spot quote cash, in quote units (USD-equivalent);
+* ``transfer(amount, nav)``: collateral and spot quote cash moved in (a deposit) or out (a
+  withdrawal), in quote units (USD-equivalent);
 * ``apply_fill(fill, instrument)``: deduplicated by (venue, trade id), so a fill delivered twice
   (a reconnect, a replay, the fills stream and a query both reporting it) is booked once;
+  ``take_fill`` is the same for a fill the venue reports, except that a fill the books cannot
+  take is held aside as an ``AccountingBreak`` instead of raising (see ``breaks``);
 * ``apply_funding(venue, symbol, rate=, mark=, ts=)``: perpetual funding, deduplicated by
   (venue, symbol, funding time); longs pay when the rate is positive;
 * ``mark(venue, symbol, price)``: the prices positions are valued at.
@@ -15,7 +18,8 @@ All arithmetic is exact (``exact``); how fills fold into a position is in ``posi
 Valuation fails closed. NAV is cash + market value of spot holdings + unrealised PnL of
 perpetuals; an open position without a mark would need an invented price, so ``snapshot`` and
 ``nav`` raise ``MissingMarkError`` naming every such position, and ``missing_marks()`` lets a
-caller ask first. Risk never sees a made-up NAV.
+caller ask first. Risk never sees a made-up NAV. A fill held aside as a break is in no
+position, no cash and no NAV: the venue's view and ours disagree, and nothing is guessed.
 
 Peak NAV is the highest NAV observed at a ``snapshot``; the runtime takes one per step, after
 marking every symbol, so each step's NAV is observed once. ``mark`` only stores the price: it
@@ -25,9 +29,10 @@ slow: a step's marks arrive one symbol at a time, and a book half way through th
 step's prices with the last step's, a NAV the account never had. A hedged book whose legs both
 rise showed a phantom high after its first leg was marked, and a drawdown from it after the
 second. Daily PnL is NAV minus the NAV of the first snapshot of the UTC day that the snapshot's
-``now`` falls in. A deposit is not profit: it raises the peak and the day's opening NAV by the
-amount deposited, so drawdown and daily PnL do not move. Leverage is
-``PortfolioSnapshot.leverage`` (gross exposure / NAV, divided once).
+``now`` falls in. A transfer is neither profit nor loss: drawdown and daily loss are measured
+per unit (``baselines``), so the peak and the day's opening NAV are kept in today's units and a
+deposit or withdrawal moves neither fraction. Leverage is ``PortfolioSnapshot.leverage`` (gross
+exposure / NAV, divided once).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from aiswarm.portfolio.errors import AccountingError, MissingMarkError
+from aiswarm.portfolio.baselines import Baselines
+from aiswarm.portfolio.errors import AccountingBreak, AccountingError, MissingMarkError
 from aiswarm.portfolio.exact import add, multiply, subtract
 from aiswarm.portfolio.position_book import (
     PositionBook,
@@ -114,15 +120,15 @@ class Portfolio:
 
     __slots__ = (
         "_account",
+        "_baselines",
         "_books",
+        "_breaks",
+        "_broken",
         "_cash",
-        "_day",
-        "_day_open_nav",
         "_fills_seen",
         "_funding_seen",
         "_marks",
         "_open",
-        "_peak_nav",
         "_positions",
     )
 
@@ -136,9 +142,10 @@ class Portfolio:
         self._marks: dict[_Key, Decimal] = {}
         self._fills_seen: dict[tuple[VenueId, TradeId], tuple[object, ...]] = {}
         self._funding_seen: set[tuple[VenueId, Symbol, datetime]] = set()
-        self._peak_nav: Decimal | None = None
-        self._day: date | None = None
-        self._day_open_nav: Decimal | None = None
+        # Fills held aside, in order, and their (venue, trade id): read every step, rarely set.
+        self._breaks: tuple[AccountingBreak, ...] = ()
+        self._broken: set[tuple[VenueId, TradeId]] = set()
+        self._baselines = Baselines()
 
     @property
     def account(self) -> AccountId:
@@ -158,14 +165,27 @@ class Portfolio:
             total = add(total, book.fees_paid)
         return total
 
-    def deposit(self, amount: Decimal) -> None:
-        """Add ``amount`` (quote units, > 0) to cash; the peak and day's opening NAV move too."""
-        value = _positive(amount, "amount")
+    @property
+    def breaks(self) -> tuple[AccountingBreak, ...]:
+        """Return the fills held aside because the books could not take them, oldest first."""
+        return self._breaks
+
+    def transfer(self, amount: Decimal, nav: Decimal | None = None) -> None:
+        """Move ``amount`` (quote units) into cash, or out of it when negative.
+
+        The flow buys or sells units at ``nav``, the NAV just before it: the recorded one when
+        a log is replayed, else (None) the NAV at the current marks. Neither drawdown nor daily
+        loss moves (see ``baselines``). Before anything is observed no NAV is needed. Raises
+        ValueError for 0 and ``MissingMarkError`` when ``nav`` is None and an open position has
+        no mark; nothing changes then.
+        """
+        value = to_decimal(amount, "amount")
+        if value == 0:
+            raise ValueError("amount=0 moves nothing: pass a deposit above 0 or a withdrawal below")
+        if not self._baselines.is_empty():
+            before = self.nav() if nav is None else to_decimal(nav, "nav")
+            self._baselines.rescale(before, add(before, value))
         self._cash = add(self._cash, value)
-        if self._peak_nav is not None:
-            self._peak_nav = add(self._peak_nav, value)
-        if self._day_open_nav is not None:
-            self._day_open_nav = add(self._day_open_nav, value)
 
     def apply_fill(self, fill: Fill, instrument: Instrument) -> bool:
         """Book ``fill`` on ``instrument``; return False when its trade id was already booked.
@@ -194,6 +214,31 @@ class Portfolio:
         self._cash = new_cash
         self._fills_seen[trade_key] = terms
         return True
+
+    def take_fill(self, fill: Fill, instrument: Instrument | None) -> AccountingBreak | None:
+        """Book a fill the venue reported; return the break when the books cannot take it.
+
+        The venue made the fill, so it is never refused: a fill ``apply_fill`` would refuse (or
+        one for an instrument that is not configured, ``instrument`` None) is held aside in
+        ``breaks``, unbooked, once per (venue, trade id), and everything else stays as it was.
+        Returns None when the fill was booked, or was booked or held aside before.
+        """
+        trade_key = (fill.venue, fill.trade_id)
+        if trade_key in self._broken:
+            return None
+        try:
+            if instrument is None:
+                raise AccountingError(
+                    f"fill trade_id={fill.trade_id} is for {fill.symbol} at {fill.venue}, which "
+                    "has no instrument configured: add it to the instrument configuration"
+                )
+            self.apply_fill(fill, instrument)
+        except AccountingError as exc:
+            held = AccountingBreak(fill, str(exc))
+            self._breaks += (held,)
+            self._broken.add(trade_key)
+            return held
+        return None
 
     def _store(self, key: _Key, book: PositionBook) -> None:
         """Replace the book at ``key``; keep the open-book index and the position cache true."""
@@ -286,22 +331,18 @@ class Portfolio:
     def baselines(self) -> tuple[Decimal | None, date | None, Decimal | None]:
         """Return (peak NAV, current UTC trading day, that day's opening NAV) for checkpoints.
 
-        They are observations, not facts derived from fills, so the runtime records them and
-        hands them back to ``restore_baselines`` after a restart: otherwise a restart would
-        forget the peak and the day's opening NAV, and with them the drawdown and daily-loss
-        protection.
+        Both NAVs are in today's units (see ``baselines``). They are observations, not facts
+        derived from fills, so the runtime records them and hands them back to
+        ``restore_baselines`` after a restart: otherwise a restart would forget the peak and
+        the day's opening NAV, and with them the drawdown and daily-loss protection.
         """
-        return self._peak_nav, self._day, self._day_open_nav
+        return self._baselines.values
 
     def restore_baselines(
         self, peak_nav: Decimal | None, day: date | None, day_open_nav: Decimal | None
     ) -> None:
         """Reinstate recorded baselines (a higher peak observed since is kept)."""
-        if peak_nav is not None and (self._peak_nav is None or peak_nav > self._peak_nav):
-            self._peak_nav = peak_nav
-        if day is not None and (self._day is None or day >= self._day):
-            self._day = day
-            self._day_open_nav = day_open_nav
+        self._baselines.restore(peak_nav, day, day_open_nav)
 
     def mark(self, venue: VenueId, symbol: Symbol, price: Decimal) -> None:
         """Set the mark price of (venue, symbol); NAV and the peak wait for ``snapshot``."""
@@ -383,17 +424,13 @@ class Portfolio:
         moment = now.astimezone(UTC)
         value = self._value()
         today = moment.date()
-        if self._day is not None and today < self._day:
+        day = self._baselines.values[1]
+        if day is not None and today < day:
             raise ValueError(
-                f"now={moment.isoformat()} falls before the current trading day {self._day}: "
+                f"now={moment.isoformat()} falls before the current trading day {day}: "
                 "snapshots must not go back in time; check the clock passed in"
             )
-        self._observe_peak(value.nav)
-        peak_nav = value.nav if self._peak_nav is None else self._peak_nav
-        day_open_nav = self._day_open_nav
-        if day_open_nav is None or self._day is None or today > self._day:
-            self._day = today
-            self._day_open_nav = day_open_nav = value.nav
+        peak_nav, day_open_nav = self._baselines.observe(value.nav, today)
         books = self._books
         positions = tuple(self._position_of(key, books[key]) for key in sorted(value.open_keys))
         # Built without re-validation: every field is the ledger's own exact arithmetic, and the
@@ -436,8 +473,3 @@ class Portfolio:
         if missing:
             raise MissingMarkError(tuple(sorted(missing)))
         return _Valuation(nav, gross, net, open_keys)
-
-    def _observe_peak(self, nav: Decimal) -> None:
-        """Raise the peak NAV to ``nav`` when it is higher (or set it the first time)."""
-        if self._peak_nav is None or nav > self._peak_nav:
-            self._peak_nav = nav

@@ -3,7 +3,8 @@
 After a restart the books are rebuilt from the event store alone: the fills, funding payments,
 deposits and marks it holds, in log order. ``replay`` folds them into a fresh ``Portfolio``
 through the same methods the live path calls, so folding a log equals applying its events one
-by one, and a fill logged twice is booked once.
+by one, a fill logged twice is booked once, and a logged fill the books cannot take is held
+aside as a break again (``Portfolio.breaks``) rather than stop the replay.
 
 The order matters and is the caller's: funding is owed on the position held at funding time,
 so fills and funding must come interleaved as they happened (log order), not merged by their
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from aiswarm.portfolio.errors import AccountingError
 from aiswarm.portfolio.ledger import Portfolio
 from aiswarm.types import (
     AccountId,
@@ -55,9 +55,14 @@ class MarkPrice(DomainEvent):
 
 
 class Deposit(DomainEvent):
-    """Cash added to the account at ``ts_event``, in quote units (USD-equivalent)."""
+    """Cash added to the account at ``ts_event``, in quote units (USD-equivalent).
+
+    ``nav`` is the NAV just before it, the unit price it bought at; None values the book at the
+    marks folded so far (see ``Portfolio.transfer``).
+    """
 
     amount: Price
+    nav: Money | None = None
 
 
 LedgerEvent = Fill | Funding | MarkPrice | Deposit
@@ -71,13 +76,7 @@ def _apply(
 ) -> None:
     """Apply one event to ``portfolio`` through its public methods."""
     if isinstance(event, Fill):
-        instrument = instruments.get((event.venue, event.symbol))
-        if instrument is None:
-            raise AccountingError(
-                f"fill trade_id={event.trade_id} is for {event.symbol} at {event.venue}, which "
-                "is not among the instruments given: add it to the instrument configuration"
-            )
-        portfolio.apply_fill(event, instrument)
+        portfolio.take_fill(event, instruments.get((event.venue, event.symbol)))
     elif isinstance(event, Funding):
         portfolio.apply_funding(
             event.venue, event.symbol, rate=event.rate, mark=event.mark, ts=event.ts_event
@@ -85,7 +84,7 @@ def _apply(
     elif isinstance(event, MarkPrice):
         portfolio.mark(event.venue, event.symbol, event.price)
     else:
-        portfolio.deposit(event.amount)
+        portfolio.transfer(event.amount, event.nav)
 
 
 def replay(
@@ -95,9 +94,10 @@ def replay(
 ) -> Portfolio:
     """Return a new portfolio for ``account`` with ``events`` applied in order.
 
-    ``instruments`` maps (venue, symbol) to the instrument each fill trades. Raises
-    ``AccountingError`` for an event that cannot be booked (see ``Portfolio``); a duplicate
-    fill or funding event is skipped, as it would be live.
+    ``instruments`` maps (venue, symbol) to the instrument each fill trades. A fill that cannot
+    be booked (see ``Portfolio.take_fill``) is held aside in ``breaks``; funding that cannot be
+    booked raises ``AccountingError``; a duplicate fill or funding event is skipped, as it
+    would be live.
     """
     portfolio = Portfolio(account)
     for event in events:

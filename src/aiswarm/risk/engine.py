@@ -74,10 +74,13 @@ class RiskEngine:
         activity: ActivityView,
         mandate_exposure_usd: Decimal | None,
         position_quantity: Decimal | None = None,
+        working_sell_quantity: Decimal = Decimal(0),
     ) -> Decision:
         """Return ``Approved`` (signed now, bound to every field) or ``Refused`` with reasons.
 
         A missing input (None) is refused by the guard that owns it: fail closed.
+        ``working_sell_quantity`` is what the account's working sells in the order's market
+        have still to sell (base units; see ``GuardContext.build``).
         """
         now_ns = self._clock.now_ns()
         switch = self._kill_switch
@@ -95,6 +98,7 @@ class RiskEngine:
             now_ns,
             mandate_exposure_usd,
             position_quantity,
+            working_sell_quantity,
         ):
             return self._signer.approve(spec, now_ns)
         context = GuardContext.build(
@@ -110,6 +114,7 @@ class RiskEngine:
             now_ns=now_ns,
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position_quantity,
+            working_sell_quantity=working_sell_quantity,
         )
         refusals = run_guards(context)
         if refusals:

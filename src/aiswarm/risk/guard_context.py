@@ -65,6 +65,7 @@ class _GuardContextSlots:
     kill_switch_latched: bool
     now_ns: int
     mandate_exposure_usd: Decimal | None
+    working_sell_quantity: Decimal
     # The order's fields, copied once out of the pydantic spec
     symbol: Symbol
     venue: VenueId
@@ -90,8 +91,9 @@ class GuardContext(_GuardContextSlots):
 
     Derived fields:
 
-    * ``mark``: the market's mark for the order's symbol, or None when there is no market view,
-      it is for another symbol, or its mark is missing or not positive (UNKNOWN_PRICE).
+    * ``mark``: the market's mark for the order's symbol at its venue, or None when there is no
+      market view, it is for another symbol or venue, or its mark is missing or not positive
+      (UNKNOWN_PRICE).
     * ``position_quantity``: the signed position held now (base units; 0 when flat or unknown).
     * ``shrinks_position``: the order makes the position smaller without flipping its sign.
     * ``risk_reducing``: the order is flagged reduce-only *and* shrinks the position. Guards
@@ -141,6 +143,7 @@ class GuardContext(_GuardContextSlots):
         now_ns: int,
         mandate_exposure_usd: Decimal | None = None,
         position_quantity: Decimal | None = None,
+        working_sell_quantity: Decimal = _ZERO,
     ) -> GuardContext:
         """Return the context for judging ``spec`` at ``now_ns`` (ns since the epoch, UTC).
 
@@ -149,6 +152,9 @@ class GuardContext(_GuardContextSlots):
         there is no market data, ``mandate_exposure_usd`` None that the mandate's exposure is
         not known: each is refused by its guard. Pass ``position_quantity`` (signed, base
         units) when the caller has positions indexed; otherwise the snapshot is scanned.
+        ``working_sell_quantity`` is what the account's working sells in the order's symbol at
+        its venue have still to sell (base units): a spot sell must fit in the holding beside
+        them.
         """
         symbol = spec.symbol
         venue = spec.venue
@@ -173,7 +179,7 @@ class GuardContext(_GuardContextSlots):
         risk_reducing = reduce_only and shrinks
         thresholds = limits.thresholds
         mark: Decimal | None = None
-        if market is not None and market.symbol == symbol:
+        if market is not None and market.symbol == symbol and market.venue == venue:
             quoted = market.mark
             if quoted is not None and quoted > _ZERO:
                 mark = quoted
@@ -211,6 +217,7 @@ class GuardContext(_GuardContextSlots):
             kill_switch_latched,
             now_ns,
             mandate_exposure_usd,
+            working_sell_quantity,
             symbol,
             venue,
             side,

@@ -1,6 +1,6 @@
 """Decide in one pass whether every guard of the chain would pass an order. Pure, no I/O.
 
-Why: the chain is 32 small functions over a ``GuardContext``; building the context and calling
+Why: the chain is 33 small functions over a ``GuardContext``; building the context and calling
 them costs about 4 us per order here, the whole budget for judging *and* signing one. Almost
 every order passes, and a pass needs no explanation, only the answer. ``GuardScreen.passes``
 gives that answer from the raw inputs, with every guard's pass condition written out in one
@@ -36,6 +36,7 @@ from aiswarm.risk.limits import RiskLimits
 from aiswarm.risk.views import ActivityView, MarketView
 from aiswarm.types import (
     Instrument,
+    InstrumentKind,
     Mandate,
     MandateStatus,
     OrderSpec,
@@ -50,6 +51,7 @@ __all__ = ["GuardScreen"]
 
 _ZERO: Final = Decimal(0)
 _BUY: Final = Side.BUY
+_SPOT: Final = InstrumentKind.SPOT
 _ACTIVE: Final = TradingState.ACTIVE
 _REDUCING: Final = TradingState.REDUCING
 _MANDATE_ACTIVE: Final = MandateStatus.ACTIVE
@@ -72,7 +74,7 @@ _SPEC_VALUES: Final = itemgetter(
 )
 """The order fields the guards read, from the model's ``__dict__`` in one C call."""
 
-_InstrumentFacts = tuple[Instrument, VenueId, Symbol, Decimal, Decimal, Decimal, Decimal]
+_InstrumentFacts = tuple[Instrument, VenueId, Symbol, Decimal, Decimal, Decimal, Decimal, bool]
 _MandateFacts = tuple[
     Mandate, str, bool, int, int, tuple[Symbol, ...], tuple[VenueId, ...], tuple[Side, ...],
     Decimal, Decimal,
@@ -105,6 +107,7 @@ class GuardScreen:
         now_ns: int,
         mandate_exposure_usd: Decimal | None,
         position_quantity: Decimal | None,
+        working_sell_quantity: Decimal = _ZERO,
     ) -> bool:
         """Return True exactly when ``run_guards`` would return no refusal for these inputs.
 
@@ -162,10 +165,10 @@ class GuardScreen:
         found = self._instruments.get(id(instrument))
         if found is None or found[0] is not instrument:
             found = self._instrument_facts(instrument)
-        _, i_venue, i_symbol, step, tick, min_quantity, min_notional = found
+        _, i_venue, i_symbol, step, tick, min_quantity, min_notional, spot = found
         if i_symbol != symbol or i_venue != venue:
             return False
-        if market.symbol != symbol:
+        if market.symbol != symbol or market.venue != venue:
             return False
         mark = market.mark
         if mark is None or not mark > _ZERO:
@@ -198,6 +201,10 @@ class GuardScreen:
         if reduce_only and not shrinks:
             return False
         if (thresholds.close_only or symbol in thresholds.close_only_symbols) and not shrinks:
+            return False
+
+        # Holdings: a spot sell fits in the holding beside the working sells.
+        if spot and not buying and not working_sell_quantity + quantity <= held:
             return False
 
         # The order itself: step, tick, minimums, size caps, price band.
@@ -306,6 +313,7 @@ class GuardScreen:
             instrument.tick_size,
             instrument.min_quantity,
             instrument.min_notional,
+            instrument.kind is _SPOT,
         )
         if instrument.__class__ is Instrument:
             _keep(self._instruments, id(instrument), facts)

@@ -2,7 +2,8 @@
 
 ``GUARDS`` is the chain. Each guard is a pure function ``check_x(ctx) -> Refusal | None`` of a
 ``GuardContext`` (see ``guard_context``); the guards themselves live in ``guards_state``,
-``guards_market``, ``guards_mandate``, ``guards_activity`` and ``guards_exposure``. The order
+``guards_market``, ``guards_mandate``, ``guards_spot``, ``guards_activity`` and
+``guards_exposure``. The order
 runs cheapest and most decisive first: kill switch and trading state, then the inputs the rest
 depend on (fail closed), then the mandate, the order's own shape, activity, and last the
 exposure and loss arithmetic.
@@ -54,6 +55,7 @@ from aiswarm.risk.guards_market import (
     check_price_precision,
     check_quantity_precision,
 )
+from aiswarm.risk.guards_spot import check_spot_holding
 from aiswarm.risk.guards_state import (
     check_close_only,
     check_kill_switch,
@@ -84,6 +86,8 @@ GUARDS: tuple[Guard, ...] = (
     check_mandate_side,
     check_reduce_only,
     check_close_only,
+    # Holdings: a spot sell fits in what is held beside the sells already working.
+    check_spot_holding,
     # The order itself: venue rules, size and price.
     check_quantity_precision,
     check_price_precision,
@@ -145,6 +149,8 @@ def run_guards(ctx: GuardContext) -> list[Refusal]:
     if (refusal := check_reduce_only(ctx)) is not None:
         append(refusal)
     if (refusal := check_close_only(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_spot_holding(ctx)) is not None:
         append(refusal)
     if (refusal := check_quantity_precision(ctx)) is not None:
         append(refusal)

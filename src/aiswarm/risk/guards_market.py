@@ -69,14 +69,14 @@ def check_instrument_known(ctx: GuardContext) -> Refusal | None:
 
 
 def check_price_known(ctx: GuardContext) -> Refusal | None:
-    """Refuse an order when the symbol has no positive mark price to value it at."""
+    """Refuse an order when its market (symbol at venue) has no positive mark to value it at."""
     if ctx.mark is not None:
         return None
     market = ctx.market
     if market is None:
         detail = "market=none"
-    elif market.symbol != ctx.symbol:
-        detail = f"market_symbol={market.symbol}"
+    elif market.symbol != ctx.symbol or market.venue != ctx.venue:
+        detail = f"market_symbol={market.symbol} market_venue={market.venue} venue={ctx.venue}"
     else:
         detail = f"mark={'none' if market.mark is None else plain(market.mark)}"
     return Refusal(Reason.UNKNOWN_PRICE, f"symbol={ctx.symbol} {detail}")
@@ -85,7 +85,7 @@ def check_price_known(ctx: GuardContext) -> Refusal | None:
 def check_market_data_fresh(ctx: GuardContext) -> Refusal | None:
     """Refuse an order judged on market data older than ``max_market_data_age_s``."""
     market = ctx.market
-    if market is None or market.symbol != ctx.symbol:
+    if market is None or market.symbol != ctx.symbol or market.venue != ctx.venue:
         return None
     age_ns = ctx.now_ns - market.updated_ns
     limit_ns = ctx.thresholds.max_market_data_age_ns

@@ -17,7 +17,8 @@ them), so every change it records starts from the state the previous one left.
 Rules beyond the table:
 
 * The switch starts HALTED and unlatched: nothing trades until config or an operator ENABLEs.
-* TRIP (daily loss, drawdown, circuit breaker, manual) always lands in HALTED and latches.
+* TRIP (daily loss, drawdown, circuit breaker, accounting break, manual) always lands in HALTED
+  and latches.
   While latched, ENABLE and REDUCE are refused and ``evaluate`` proposes nothing: a recovering
   PnL never un-trips the switch.
 * RESET clears the latch and leaves the state HALTED; trading resumes only with a separate,
@@ -82,6 +83,7 @@ class TripCause(StrEnum):
     DRAWDOWN = "drawdown"
     CIRCUIT_BREAKER = "circuit_breaker"
     MANUAL = "manual"
+    ACCOUNTING_BREAK = "accounting_break"  # a fill the books could not take (runtime/spine.py)
 
 
 TRANSITIONS: Mapping[tuple[TradingState, KillTrigger], TradingState] = MappingProxyType(

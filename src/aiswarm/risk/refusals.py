@@ -45,6 +45,8 @@ class Reason(StrEnum):
     # Modes that allow only closing trades
     REDUCE_ONLY_VIOLATION = "REDUCE_ONLY_VIOLATION"
     CLOSE_ONLY = "CLOSE_ONLY"
+    # Holdings: a spot account sells only what it holds
+    SPOT_SELL_ABOVE_HOLDING = "SPOT_SELL_ABOVE_HOLDING"
     # Instrument rules
     PRICE_PRECISION = "PRICE_PRECISION"
     QUANTITY_PRECISION = "QUANTITY_PRECISION"

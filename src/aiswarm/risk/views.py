@@ -21,7 +21,15 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol
 
-from aiswarm.types import AccountId, MandateId, OrderSpec, PortfolioSnapshot, Side, Symbol
+from aiswarm.types import (
+    AccountId,
+    MandateId,
+    OrderSpec,
+    PortfolioSnapshot,
+    Side,
+    Symbol,
+    VenueId,
+)
 
 __all__ = [
     "ActivitySnapshot",
@@ -69,15 +77,17 @@ class LiquiditySource(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MarketView:
-    """One symbol's market as last seen: mark, best quotes, age and measured liquidity.
+    """One market's state as last seen: mark, best quotes, age and measured liquidity.
 
-    ``mark`` is the reference price in quote units (None when there is none); ``updated_ns`` is
-    when the data was last updated, in nanoseconds since the Unix epoch (UTC). ``liquidity_usd``
-    is the notional the market can absorb near the mark, measured from ``liquidity_source``
-    (book depth within the price band, or traded volume over a recent window); None when it was
-    not measured.
+    A market is a symbol at a venue: the same symbol trades at other prices elsewhere, so a view
+    prices only orders for its own ``venue`` and ``symbol``. ``mark`` is the reference price in
+    quote units (None when there is none); ``updated_ns`` is when the data was last updated, in
+    nanoseconds since the Unix epoch (UTC). ``liquidity_usd`` is the notional the market can
+    absorb near the mark, measured from ``liquidity_source`` (book depth within the price band,
+    or traded volume over a recent window); None when it was not measured.
     """
 
+    venue: VenueId
     symbol: Symbol
     mark: Decimal | None
     best_bid: Decimal | None

@@ -10,7 +10,9 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    latency, in every mode). A preloaded backtest bar is only built when an order is working.
 2. **Venue reports, deadlines and timers.** The decision clock moves to ``now_ns`` (the newest
    bar's close: decisions within a step share one instant) and the OMS applies the venue's
-   reports and cancels orders past their time to live.
+   reports and cancels orders past their time to live. A fill the books could not take trips
+   the kill switch before anything is decided (``Spine.halt_on_breaks``; again after the
+   decisions, for fills their own orders drew).
 3. **Decide.** Unless the session is paused: agents → arbitration → sizing → guards → signed
    approval → OMS, then the order schedule's due slices and re-quotes. A paused session asks no
    agent, and the OMS refuses every new submit at its gate (see ``trading_gate``).
@@ -190,8 +192,13 @@ class TradingEngine:
                 f"{clock.now().isoformat()}: steps must not go back in time"
             )
         clock.set_ns(now_ns)
+        spine = self.spine
+        portfolio = spine.portfolio
+        halted = 0
         if activity.open_orders_count or self._drain_every_step:
             await oms.process_reports()
+            if portfolio.breaks:  # almost never: the check spares the step a coroutine
+                halted = await spine.halt_on_breaks()  # before any decision rests on the books
         self.steps += 1
         coordinator = self.coordinator
         signals = orders = 0
@@ -205,7 +212,11 @@ class TradingEngine:
                 outcome = await coordinator.act(frame, collected, self.context)
                 signals = len(outcome.signals)
                 orders = outcome.orders_placed
+        if portfolio.breaks:
+            halted += await spine.halt_on_breaks()  # fills the decisions' own orders drew
+        self.trips += halted
         tripped, nav = await self._evaluate_kill_switch()
+        tripped = tripped or halted > 0
         self.signals += signals
         self.orders += orders
         report = StepReport(
@@ -217,7 +228,7 @@ class TradingEngine:
             orders=orders,
             nav=nav,
             pnl=None if nav is None else nav - self.starting_cash,
-            trading_state=self.spine.kill_switch.switch.state,  # a StrEnum: its text
+            trading_state=spine.kill_switch.switch.state,  # a StrEnum: its text
             session=self.session,
             tripped=tripped,
         )
@@ -280,6 +291,7 @@ class TradingEngine:
         assert close is not None  # callers skip a series with no closed bar
         liquidity = series.liquidity_at(index)
         view = MarketView(
+            venue=series.venue,
             symbol=series.symbol,
             mark=close,
             best_bid=None,
@@ -332,7 +344,10 @@ class TradingEngine:
 
         Daily loss trips at NAV <= day-open x (1 - limit), drawdown at NAV <= peak x (1 -
         limit); above both and not above the peak, nothing is observed either. The level is
-        rounded up a hair so that a NAV at the boundary always takes the full evaluation.
+        rounded up a hair so that a NAV at the boundary always takes the full evaluation. Peak
+        and day-open are in today's units (``portfolio.baselines``): a deposit or withdrawal
+        rescales them, and since the baselines are part of ``_verdict_key`` the band is then
+        worked out afresh.
         """
         opening = snapshot.nav - snapshot.daily_pnl
         peak = snapshot.peak_nav
@@ -367,16 +382,23 @@ class TradingEngine:
         return inputs
 
     def _verdict_key(self) -> tuple[object, ...]:
-        """What the verdict weighs besides NAV: the run of rejections, the latch, the UTC day.
+        """What the verdict weighs besides NAV: rejections, latch, flatten owed, day, baselines.
 
-        The day is in it because the first snapshot of a day opens that day's baseline:
-        skipped, a later loss would be measured from after it, and missed.
+        A flatten owed again (a second trip after an operator stopped one) must be tried at
+        once, although the latch did not change. The day is in it because the first snapshot
+        of a day opens that day's baseline: skipped, a later loss would be measured from after
+        it, and missed. The baselines are in it because a deposit or withdrawal rescales them
+        (they are kept in today's units), and with them the trip levels and the peak of the
+        band.
         """
         spine = self.spine
+        control = spine.kill_switch
         return (
             spine.oms.activity.consecutive_rejections,
-            spine.kill_switch.switch.is_latched(),
+            control.switch.is_latched(),
+            control.flatten_owed(),
             self.clock.now_ns() // _DAY_NS,
+            spine.portfolio.baselines(),
         )
 
     async def _checkpoint_baselines(self) -> None:

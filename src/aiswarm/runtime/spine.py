@@ -8,12 +8,19 @@ nonces, fills) and every open order is reconciled with the venue, so a crash at 
 leaves no duplicate order and positions equal what the recorded fills imply. A flatten a trip
 still owes comes back from the same journal: the latch from ``kill_switch.changed``, an
 operator's stop from ``kill_switch.flatten_stopped``; the engine's next step carries it on.
+
+A fill the venue made that the books cannot take (a spot sale of more than is held, a trade id
+reused with other terms, a fee in a foreign currency, an unknown instrument) is held aside by
+the portfolio as a break, so neither the OMS nor a replay of the journal ever fails on it.
+``Spine.halt_on_breaks`` then trips the kill switch, naming the fill, and records
+``portfolio.break`` for operators to alert on; it runs at every restart and every step.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,20 +28,31 @@ from typing import Any
 from aiswarm.clock import Clock, from_ns
 from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, SessionPause, Venue
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
-from aiswarm.portfolio import Portfolio
+from aiswarm.portfolio import AccountingBreak, Portfolio
 from aiswarm.risk import (
     Algorithm,
     ApprovalSigner,
     ApprovalVerifier,
     KillSwitch,
     KillSwitchChange,
+    KillTrigger,
     NonceLedger,
     RiskEngine,
     RiskLimits,
+    TripCause,
 )
 from aiswarm.runtime.approval_keys import SigningKeys, record_public_key, signing_keys
 from aiswarm.store import EventStore
-from aiswarm.types import AccountId, EventType, Fill, Instrument, Symbol, VenueId
+from aiswarm.types import (
+    AccountId,
+    EventType,
+    Fill,
+    Instrument,
+    Symbol,
+    TradeId,
+    VenueId,
+    to_payload,
+)
 
 __all__ = [
     "BASELINE",
@@ -49,6 +67,9 @@ __all__ = [
 
 DEPOSIT = EventType.PORTFOLIO_DEPOSIT
 BASELINE = EventType.PORTFOLIO_BASELINE
+BREAK = EventType.PORTFOLIO_BREAK
+
+_log = logging.getLogger(__name__)
 
 
 def baseline_payload(
@@ -74,12 +95,26 @@ def baseline_from_payload(
     )
 
 
+def _break_reason(broken: AccountingBreak) -> str:
+    """Return the kill switch's reason for halting on ``broken``: the fill, and why."""
+    fill = broken.fill
+    return (
+        f"accounting break: fill trade_id={fill.trade_id} client_order_id="
+        f"{fill.client_order_id} {fill.side} {fill.quantity} {fill.symbol} at {fill.venue} "
+        f"price={fill.price} was not booked: {broken.reason}"
+    )
+
+
 _NS = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
 class Spine:
-    """The wired safety spine; ``pipeline.place`` is the one way to trade."""
+    """The wired safety spine; ``pipeline.place`` is the one way to trade.
+
+    ``reported_breaks`` names the fills held aside for which trading was halted and
+    ``portfolio.break`` recorded; a restart reads it back from those records.
+    """
 
     engine: RiskEngine
     oms: OrderManager
@@ -89,11 +124,47 @@ class Spine:
     journal: EventJournal
     pause: SessionPause
     keys: SigningKeys
+    reported_breaks: set[tuple[VenueId, TradeId]] = field(default_factory=set)
 
     async def deposit(self, amount: Decimal) -> None:
-        """Record a deposit of quote currency, then credit it (paper and backtest funding)."""
-        await self.journal.append(DEPOSIT, {"amount": str(amount)})
-        self.portfolio.deposit(amount)
+        """Record a deposit of quote currency, then credit it (paper and backtest funding).
+
+        The record carries the NAV just before it, the unit price the deposit buys at, so a
+        replay moves the drawdown baselines as this did (see ``portfolio.baselines``).
+        """
+        if not amount > 0:
+            raise ValueError(f"deposit amount={amount} is not positive: pass an amount above 0")
+        nav = self.portfolio.nav()
+        await self.journal.append(DEPOSIT, {"amount": str(amount), "nav": str(nav)})
+        self.portfolio.transfer(amount, nav)
+
+    async def halt_on_breaks(self) -> int:
+        """Halt trading for every fill held aside and not yet reported; return how many.
+
+        For each: trip the kill switch (cause ``accounting_break``, the reason naming the
+        fill), then record ``portfolio.break``. In this order a crash between the two trips
+        again at the restart rather than never.
+        """
+        breaks = self.portfolio.breaks
+        if not breaks:
+            return 0
+        reported = self.reported_breaks
+        halted = 0
+        for broken in breaks:
+            key = (broken.fill.venue, broken.fill.trade_id)
+            if key in reported:
+                continue
+            reason = _break_reason(broken)
+            _log.error("halting trading: %s", reason)
+            await self.kill_switch.command(
+                KillTrigger.TRIP, reason, cause=TripCause.ACCOUNTING_BREAK
+            )
+            await self.journal.append(
+                BREAK, {"fill": to_payload(broken.fill), "reason": broken.reason}
+            )
+            reported.add(key)
+            halted += 1
+        return halted
 
 
 def assemble_spine(
@@ -126,7 +197,8 @@ def assemble_spine(
     }
 
     def book(fill: Fill) -> None:
-        portfolio.apply_fill(fill, by_key[(fill.venue, fill.symbol)])
+        # Never raises: a fill the books cannot take is held aside (see ``halt_on_breaks``).
+        portfolio.take_fill(fill, by_key.get((fill.venue, fill.symbol)))
 
     def pay(report: ExecutionReport) -> None:
         assert report.symbol is not None
@@ -215,15 +287,24 @@ async def open_spine(
     def replay_other(event_type: str, payload: Mapping[str, Any]) -> None:
         # In journal order, so a deposit made after a checkpoint still moves the baselines.
         if event_type == DEPOSIT:
-            portfolio.deposit(Decimal(payload["amount"]))
+            # A record written before deposits carried the NAV has none; those were made when
+            # the account opened, before any baseline, when no NAV is needed.
+            nav = payload.get("nav")
+            portfolio.transfer(Decimal(payload["amount"]), None if nav is None else Decimal(nav))
         elif event_type == BASELINE:
             portfolio.restore_baselines(*baseline_from_payload(payload))
+        elif event_type == BREAK:
+            fill = payload["fill"]
+            spine.reported_breaks.add((VenueId(fill["venue"]), TradeId(fill["trade_id"])))
 
     spine.oms.restore(records, replay_other)
     spine.kill_switch.restore(records)
     if before_reconcile is not None:
         before_reconcile(spine)
+    # A break replayed but never reported (a crash came first) halts before anything is resent.
+    await spine.halt_on_breaks()
     await spine.oms.reconcile()
+    await spine.halt_on_breaks()
     if spine.kill_switch.switch.is_latched():
         # A cancel asked before the restart may never have reached the venue: ask again.
         await spine.oms.cancel_all("kill switch latched at restart")

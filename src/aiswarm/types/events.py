@@ -54,9 +54,11 @@ class EventType(StrEnum):
     ORDER_ANOMALY = "order.anomaly"
     ORDER_CANCEL_DEFERRED = "order.cancel_deferred"
     FUNDING = "funding"
-    # runtime/spine.py and runtime/engine.py: the account's cash and risk baselines
+    # runtime/spine.py and runtime/engine.py: the account's cash and risk baselines, and a fill
+    # the books could not take (held aside, trading halted: alert on it)
     PORTFOLIO_DEPOSIT = "portfolio.deposit"
     PORTFOLIO_BASELINE = "portfolio.baseline"
+    PORTFOLIO_BREAK = "portfolio.break"
     # Written by versions before the trading engine (each start opened a new account); kept so
     # that such a log still lists by type. Nothing appends it now.
     SESSION_STARTED = "session.started"

@@ -30,7 +30,7 @@ def spot_fill(**overrides: Any) -> Fill:
 def funded(cash: str = "10000") -> Portfolio:
     """Return a portfolio holding ``cash`` USDT and nothing else."""
     portfolio = Portfolio(ACCOUNT)
-    portfolio.deposit(Decimal(cash))
+    portfolio.transfer(Decimal(cash))
     return portfolio
 
 
@@ -114,6 +114,53 @@ def test_spot_sell_when_refused_then_trade_id_not_marked_as_booked() -> None:
     # Act: the same trade id is still refused for the same reason, not skipped as a duplicate
     with pytest.raises(AccountingError, match="cannot go short"):
         portfolio.apply_fill(oversell, SPOT)
+
+
+def test_take_fill_when_spot_oversold_then_held_aside_once_and_books_unchanged() -> None:
+    # Arrange: 0.1 BTC held; the venue reports a sale of 0.5
+    portfolio = funded()
+    book(portfolio, SPOT, spot_fill(quantity=Decimal("0.1")))
+    oversell = spot_fill(trade_id=TradeId("t-2"), side=Side.SELL, quantity=Decimal("0.5"))
+
+    # Act
+    first = portfolio.take_fill(oversell, SPOT)
+    again = portfolio.take_fill(oversell, SPOT)
+
+    # Assert: a break naming why, kept once; positions and cash as before
+    assert first is not None
+    assert first.fill == oversell
+    assert "quantity=0.5" in first.reason
+    assert "cannot go short" in first.reason
+    assert again is None
+    assert portfolio.breaks == (first,)
+    held = portfolio.position(VENUE, SYMBOL)
+    assert held is not None
+    assert held.quantity == Decimal("0.1")
+    assert portfolio.cash == Decimal("5000")
+
+
+def test_take_fill_when_instrument_unknown_then_held_aside_naming_the_market() -> None:
+    # Act
+    held_aside = funded().take_fill(spot_fill(), None)
+
+    # Assert
+    assert held_aside is not None
+    assert "BTC/USDT at binance, which has no instrument configured" in held_aside.reason
+
+
+def test_take_fill_when_bookable_then_booked_and_no_break() -> None:
+    # Arrange
+    portfolio = funded()
+
+    # Act
+    held_aside = portfolio.take_fill(spot_fill(quantity=Decimal("0.1")), SPOT)
+
+    # Assert
+    assert held_aside is None
+    assert portfolio.breaks == ()
+    held = portfolio.position(VENUE, SYMBOL)
+    assert held is not None
+    assert held.quantity == Decimal("0.1")
 
 
 def test_spot_when_sold_to_flat_then_position_flat_and_not_in_snapshot() -> None:
@@ -768,7 +815,7 @@ def test_daily_pnl_when_now_in_another_zone_then_utc_date_decides() -> None:
     # Arrange: 01:00 at UTC+2 on Jan 2 is 23:00 UTC on Jan 1, the same trading day as T0
     portfolio = funded()
     portfolio.snapshot(T0)
-    portfolio.deposit(Decimal("1"))
+    portfolio.transfer(Decimal("1"))
     plus_two = timezone(timedelta(hours=2))
 
     # Act
@@ -779,22 +826,115 @@ def test_daily_pnl_when_now_in_another_zone_then_utc_date_decides() -> None:
     assert result.daily_pnl == 0
 
 
-def test_deposit_when_made_mid_day_then_not_counted_as_profit_or_recovery() -> None:
-    # Arrange
+def _down_nine_percent(mark: str = "9100") -> Portfolio:
+    """Return 10,000 USDT long 1 perpetual from 10,000, at its peak, then marked at ``mark``."""
     portfolio = funded()
     book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("1"), price=Decimal("10000")))
     portfolio.mark(VENUE, PERP, Decimal("10000"))
     portfolio.snapshot(T0)
-    portfolio.mark(VENUE, PERP, Decimal("9000"))
+    portfolio.mark(VENUE, PERP, Decimal(mark))
+    return portfolio
 
-    # Act
-    portfolio.deposit(Decimal("1000"))
+
+def test_deposit_when_made_mid_day_then_not_counted_as_profit_or_recovery() -> None:
+    # Arrange: 9 % down from the peak and on the day
+    portfolio = _down_nine_percent()
+
+    # Act: deposit as much again; the units double, so both baselines double
+    portfolio.transfer(Decimal("9100"))
+    result = portfolio.snapshot(T0 + timedelta(hours=1))
+
+    # Assert: still 9 % down, in today's units
+    assert result.nav == Decimal("18200")
+    assert result.peak_nav == Decimal("20000")
+    assert result.daily_pnl == Decimal("-1800")
+    assert result.drawdown_frac == Decimal("0.09")
+
+
+def test_deposit_when_followed_by_a_further_loss_then_measured_on_the_whole_account() -> None:
+    # Arrange: 9 % down, then as much again deposited
+    portfolio = _down_nine_percent()
+    portfolio.transfer(Decimal("9100"))
+
+    # Act: a further loss of 9 % of the original 10,000
+    portfolio.mark(VENUE, PERP, Decimal("8200"))
+    result = portfolio.snapshot(T0 + timedelta(hours=2))
+
+    # Assert: 17,300 of 20,000 in today's units: 13.5 %, past a 10 % limit
+    assert result.nav == Decimal("17300")
+    assert result.drawdown_frac == Decimal("0.135")
+    assert -result.daily_pnl / (result.nav - result.daily_pnl) == Decimal("0.135")
+
+
+def test_withdrawal_when_made_after_a_loss_then_drawdown_unchanged() -> None:
+    # Arrange
+    portfolio = _down_nine_percent()
+
+    # Act: take half the account out
+    portfolio.transfer(Decimal("-4550"))
     result = portfolio.snapshot(T0 + timedelta(hours=1))
 
     # Assert
-    assert result.nav == Decimal("10000")
-    assert result.daily_pnl == Decimal("-1000")
-    assert result.peak_nav == Decimal("11000")
+    assert result.nav == Decimal("4550")
+    assert result.peak_nav == Decimal("5000")
+    assert result.drawdown_frac == Decimal("0.09")
+
+
+def test_transfer_when_nav_recorded_then_units_priced_at_it_not_at_the_marks() -> None:
+    # Arrange: as a replay sees it, with the marks of the moment gone
+    portfolio = _down_nine_percent()
+    portfolio.mark(VENUE, PERP, Decimal("1"))
+
+    # Act
+    portfolio.transfer(Decimal("9100"), nav=Decimal("9100"))
+
+    # Assert
+    assert portfolio.baselines()[0] == Decimal("20000")
+
+
+def test_transfer_when_open_position_unmarked_then_refused_and_nothing_changes() -> None:
+    # Arrange: a peak was observed, then a perpetual opened without a mark yet
+    portfolio = funded()
+    portfolio.snapshot(T0)
+    book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("1"), price=Decimal("10000")))
+
+    # Act / Assert: the units cannot be priced without NAV
+    with pytest.raises(MissingMarkError):
+        portfolio.transfer(Decimal("500"))
+    assert portfolio.cash == Decimal("10000")
+    assert portfolio.baselines()[0] == Decimal("10000")
+
+
+def test_transfer_when_ratio_has_no_finite_decimal_then_baseline_rounded_up() -> None:
+    # Arrange: peak 10,000, NAV 9,000
+    portfolio = _down_nine_percent(mark="9000")
+
+    # Act: 1,000 more: the peak becomes 10,000 x 10,000 / 9,000 = 11,111.1...
+    portfolio.transfer(Decimal("1000"))
+    result = portfolio.snapshot(T0)
+
+    # Assert: rounded up in the 28th digit, so drawdown reads a hair high, never low
+    assert result.peak_nav == Decimal("11111.11111111111111111111112")
+    assert result.drawdown_frac >= Decimal("0.1")
+    assert result.drawdown_frac - Decimal("0.1") < Decimal("1e-26")
+
+
+def test_transfer_when_nav_not_positive_then_measuring_starts_afresh() -> None:
+    # Arrange: a perpetual that lost more than the account: NAV -2,000
+    portfolio = funded()
+    book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("2"), price=Decimal("10000")))
+    portfolio.mark(VENUE, PERP, Decimal("10000"))
+    portfolio.snapshot(T0)
+    portfolio.mark(VENUE, PERP, Decimal("4000"))
+
+    # Act: no unit price to buy at
+    portfolio.transfer(Decimal("5000"))
+    result = portfolio.snapshot(T0 + timedelta(hours=1))
+
+    # Assert
+    assert result.nav == Decimal("3000")
+    assert result.peak_nav == Decimal("3000")
+    assert result.daily_pnl == 0
 
 
 def test_snapshot_when_now_on_earlier_utc_day_then_refused() -> None:
@@ -813,10 +953,10 @@ def test_snapshot_when_now_naive_then_refused() -> None:
         funded().snapshot(datetime(2024, 1, 1))
 
 
-def test_deposit_when_not_positive_then_refused() -> None:
+def test_transfer_when_zero_then_refused() -> None:
     # Act / Assert
-    with pytest.raises(ValueError, match="amount=0 is not positive"):
-        funded().deposit(Decimal(0))
+    with pytest.raises(ValueError, match="amount=0 moves nothing"):
+        funded().transfer(Decimal(0))
 
 
 def test_snapshot_when_taken_then_carries_account_cash_and_time() -> None:

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from aiswarm.portfolio import (
-    AccountingError,
     Deposit,
     Funding,
     LedgerEvent,
@@ -58,7 +57,7 @@ def logged_day() -> list[LedgerEvent]:
 def test_replay_when_log_folded_then_equals_applying_events_one_by_one() -> None:
     # Arrange
     live = Portfolio(ACCOUNT)
-    live.deposit(Decimal("10000"))
+    live.transfer(Decimal("10000"))
     live.apply_fill(fill(quantity=Decimal("0.1"), price=Decimal("50000"), fee=Decimal("2")), SPOT)
     live.apply_fill(
         fill(
@@ -115,13 +114,35 @@ def test_replay_when_funding_before_fill_then_funding_owed_on_position_at_that_t
     assert held.funding_paid == 0
 
 
-def test_replay_when_fill_instrument_unknown_then_refused_naming_it() -> None:
+def test_replay_when_fill_instrument_unknown_then_held_aside_naming_it() -> None:
     # Arrange
-    events: list[LedgerEvent] = [fill(symbol=Symbol("ETH/USDT"))]
+    stray = fill(symbol=Symbol("ETH/USDT"))
+    events: list[LedgerEvent] = [fill(), stray]
 
-    # Act / Assert
-    with pytest.raises(AccountingError, match="ETH/USDT at binance, which is not among"):
-        replay(ACCOUNT, events, INSTRUMENTS)
+    # Act
+    rebuilt = replay(ACCOUNT, events, INSTRUMENTS)
+
+    # Assert: the log replays; the stray fill is a break, unbooked, and the rest is booked
+    [held_aside] = rebuilt.breaks
+    assert held_aside.fill == stray
+    assert "ETH/USDT at binance, which has no instrument configured" in held_aside.reason
+    assert rebuilt.position(VENUE, Symbol("ETH/USDT")) is None
+    assert rebuilt.position(VENUE, SYMBOL) is not None
+
+
+def test_replay_when_spot_oversold_fill_logged_then_replays_and_holds_it_aside() -> None:
+    # Arrange: a deposit, then a venue fill selling spot BTC that the books never held
+    oversell = fill(side=Side.SELL, quantity=Decimal("0.5"), fee=Decimal(0))
+    events: list[LedgerEvent] = [Deposit(amount=Decimal("1000"), ts_event=T0, ts_init=T0), oversell]
+
+    # Act
+    rebuilt = replay(ACCOUNT, [*events, oversell], INSTRUMENTS)
+
+    # Assert: nothing raised, nothing booked, one break however often the fill is logged
+    assert [held.fill for held in rebuilt.breaks] == [oversell]
+    assert "cannot go short" in rebuilt.breaks[0].reason
+    assert rebuilt.cash == Decimal("1000")
+    assert rebuilt.position(VENUE, SYMBOL) is None
 
 
 def test_replay_when_no_events_then_empty_account() -> None:

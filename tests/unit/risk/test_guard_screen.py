@@ -73,8 +73,10 @@ EDGE_LIMIT_PRICES = [
 ]
 STOP_PRICES = [Decimal("49000"), Decimal("51000")]
 EDGE_STOP_PRICES = [Decimal("49000.001"), Decimal("60000")]
-HELD = [None, Decimal(0)]
+HELD = [None, Decimal(0), Decimal("0.1")]
 EDGE_HELD = [Decimal("0.05"), Decimal("-0.05"), Decimal("0.02"), Decimal("-0.02"), Decimal("0.01")]
+WORKING_SELLS = [Decimal(0)]
+EDGE_WORKING_SELLS = [Decimal("0.03"), Decimal("0.08"), Decimal("0.08001"), Decimal("0.1")]
 LIMITS = [RiskLimits()]
 EDGE_LIMITS = [
     RiskLimits(max_order_quantity={SYMBOL: Decimal("0.02")}),
@@ -107,6 +109,7 @@ INPUTS = (
     "state",
     "latched",
     "exposure",
+    "working",
 )
 
 
@@ -184,11 +187,15 @@ def _portfolio(draw: _Drawer, held: Decimal | None) -> Any:
 
 
 def _instrument(draw: _Drawer) -> Any:
-    choice = draw("instrument", ["plain"], ["none", "other", "min-notional", "min-quantity"])
+    choice = draw(
+        "instrument", ["plain", "perpetual"], ["none", "other", "min-notional", "min-quantity"]
+    )
     if choice == "none":
         return None
     if choice == "other":
         return builders.instrument(symbol=OTHER_SYMBOL)
+    if choice == "perpetual":
+        return builders.instrument(kind=InstrumentKind.PERPETUAL)
     if choice == "min-notional":
         return builders.instrument(min_notional=draw.pick([Decimal(1_000), Decimal(2_500)]))
     if choice == "min-quantity":
@@ -240,11 +247,17 @@ def _mandate(draw: _Drawer) -> Any:
 
 
 def _market(draw: _Drawer) -> Any:
-    choice = draw("market", ["fresh"], ["none", "other", "no-mark", "zero-mark", "stale", "thin"])
+    choice = draw(
+        "market",
+        ["fresh"],
+        ["none", "other", "other-venue", "no-mark", "zero-mark", "stale", "thin"],
+    )
     if choice == "none":
         return None
     if choice == "other":
         return market_view(symbol=OTHER_SYMBOL)
+    if choice == "other-venue":
+        return market_view(venue=VenueId("kraken"))
     if choice == "no-mark":
         return market_view(mark=None)
     if choice == "zero-mark":
@@ -306,6 +319,7 @@ def _case(pick: Pick[Any]) -> dict[str, Any]:
         ),
         # Known to the caller (as the order pipeline passes it), or left to the snapshot scan
         "position_quantity": pick([None, held or Decimal(0)]),
+        "working_sell_quantity": draw("working", WORKING_SELLS, EDGE_WORKING_SELLS),
     }
 
 
@@ -323,6 +337,7 @@ def _screen_passes(case: dict[str, Any]) -> bool:
         case["now_ns"],
         case["mandate_exposure_usd"],
         case["position_quantity"],
+        case["working_sell_quantity"],
     )
 
 

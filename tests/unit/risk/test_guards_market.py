@@ -22,7 +22,7 @@ from aiswarm.risk.guards_market import (
 )
 from aiswarm.risk.limits import RiskLimits
 from aiswarm.risk.refusals import Reason
-from aiswarm.types import AccountId, OrderType, Symbol
+from aiswarm.types import AccountId, OrderType, Symbol, VenueId
 from kit.builders import instrument, order_spec
 from kit.guards import (
     NOW_NS,
@@ -77,7 +77,8 @@ def test_instrument_known_when_missing_or_other_market_then_refused() -> None:
     ("market", "detail"),
     [
         (None, "market=none"),
-        ("other", "market_symbol=ETH/USDT"),
+        ("other", "market_symbol=ETH/USDT market_venue=binance venue=binance"),
+        ("other-venue", "market_symbol=BTC/USDT market_venue=kraken venue=binance"),
         ("no-mark", "mark=none"),
         ("zero-mark", "mark=0"),
     ],
@@ -87,6 +88,8 @@ def test_price_known_when_no_usable_mark_then_refused(market: str | None, detail
     views = {
         None: None,
         "other": market_view(symbol=Symbol("ETH/USDT")),
+        # The same symbol at another venue: its price is not this market's price.
+        "other-venue": market_view(venue=VenueId("kraken")),
         "no-mark": market_view(mark=None),
         "zero-mark": market_view(mark=Decimal("0")),
     }
