@@ -67,8 +67,11 @@ def plain(value: Decimal) -> str:
 
     ``Decimal("4900.000")`` reads ``4900``, ``Decimal("0E-8")`` reads ``0`` and
     ``Decimal("1E+3")`` reads ``1000``. Nothing is rounded, whatever the context precision, so
-    ``Decimal(plain(x)) == x``: the approvals' canonical decimal (docs/approvals.md) is this text.
+    ``Decimal(plain(x)) == x``: the approvals' canonical decimal (docs/approvals.md) is this text,
+    so it refuses anything but a ``Decimal`` (TypeError) rather than spell a float.
     """
+    if value.__class__ is not Decimal:
+        raise TypeError(f"expected a Decimal, got {value!r} ({type(value).__name__})")
     text = str(value)  # fixed point already unless the exponent is large either way
     if "E" in text:
         text = format(value, "f")
