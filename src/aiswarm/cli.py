@@ -51,7 +51,37 @@ ConfigOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 # Options shared by `backtest` and `optimize`.
-DataOption = Annotated[Path, typer.Option("--data", help="OHLCV CSV, ccxt JSON or Lean zip.")]
+DataOption = Annotated[
+    Path,
+    typer.Option(
+        "--data",
+        help="Bar file: CSV, ccxt/freqtrade JSON, feather, parquet or Lean zip (detected).",
+    ),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="Read --data as csv, json, feather, parquet or lean-zip [default: detect]."
+    ),
+]
+PriceDecimalsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--price-decimals",
+        min=0,
+        max=18,
+        help="Round prices to this many decimals (2: tick 0.01) [default: inferred from data].",
+    ),
+]
+VolumeDecimalsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--volume-decimals",
+        min=0,
+        max=18,
+        help="Round volumes to this many decimals [default: inferred from data].",
+    ),
+]
 AgentOption = Annotated[str, typer.Option("--agent", help="Agent name, e.g. ema_cross.")]
 SymbolOption = Annotated[str, typer.Option("--symbol", help="Symbol the data is for.")]
 VenueOption = Annotated[str, typer.Option("--venue", help="Venue id for the simulation.")]
@@ -108,8 +138,8 @@ def config_check(config: ConfigOption = None, as_json: JsonOption = False) -> No
         out.print(f"secret {name}: {source}")
     out.print(f"store reachable: {report['store']['url']} (head seq {report['store']['head_seq']})")
     out.print(f"agents: {', '.join(report['agents'])}")
-    feeds = ", ".join(f"{symbol} ({bars} bars)" for symbol, bars in report["feeds"].items())
-    out.print(f"feeds: {feeds}")
+    for symbol, data in report["feeds"].items():
+        out.print(f"feed {symbol}: {data['note']}", markup=False)
 
 
 @events_app.command("verify")
@@ -265,7 +295,7 @@ def bench_cycle(
 def bench_backtest(
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="OHLCV CSV (timestamp,open,high,low,close,volume)."),
+        typer.Option("--data", help="Bar file, any format `backtest --data` reads."),
     ] = None,
     bars: Annotated[
         int, typer.Option("--bars", min=100, help="Synthetic bars when --data is not given.")
@@ -299,6 +329,9 @@ def backtest(
     sizing: SizingOption = "fixed_notional",
     notional: NotionalOption = "10000",
     report: ReportOption = None,
+    file_format: FormatOption = None,
+    price_decimals: PriceDecimalsOption = None,
+    volume_decimals: VolumeDecimalsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Backtest one agent on one data file through the full trading pipeline."""
@@ -306,7 +339,12 @@ def backtest(
 
     from rich.progress import Progress
 
-    from aiswarm.commands.backtest import parse_params, print_backtest, run_backtest_command
+    from aiswarm.commands.backtest import (
+        bar_file_options,
+        parse_params,
+        print_backtest,
+        run_backtest_command,
+    )
 
     try:
         amounts = {
@@ -315,6 +353,7 @@ def backtest(
         }
     except InvalidOperation:
         raise ConfigError("--cash, --fee and --notional take numbers, e.g. --fee 0.001") from None
+    bar_file = bar_file_options(file_format, price_decimals, volume_decimals)
     with Progress(console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task("backtest", total=None)
 
@@ -334,11 +373,13 @@ def backtest(
                 notional=amounts["notional"],
                 report_dir=report,
                 progress=progress,
+                bar_file=bar_file,
             )
         )
     if as_json:
         _print_json(summary)
     else:
+        out.print(f"read {summary['market_data']['note']}", markup=False)
         print_backtest(out, summary)
 
 
@@ -385,12 +426,15 @@ def optimize(
     sizing: SizingOption = "fixed_notional",
     notional: NotionalOption = "10000",
     report: ReportOption = None,
+    file_format: FormatOption = None,
+    price_decimals: PriceDecimalsOption = None,
+    volume_decimals: VolumeDecimalsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Search an agent's parameters (grid or random), in sample or walk-forward out of sample."""
     from decimal import Decimal, InvalidOperation
 
-    from aiswarm.commands.backtest import BacktestOptions
+    from aiswarm.commands.backtest import BacktestOptions, bar_file_options
     from aiswarm.commands.optimize import (
         SearchPlan,
         WalkForwardPlan,
@@ -406,6 +450,7 @@ def optimize(
             fee=Decimal(fee),
             sizing=sizing,
             notional=Decimal(notional),
+            bar_file=bar_file_options(file_format, price_decimals, volume_decimals),
         )
     except InvalidOperation:
         raise ConfigError("--cash, --fee and --notional take numbers, e.g. --fee 0.001") from None
@@ -458,6 +503,7 @@ def _print_optimize(summary: dict[str, Any]) -> None:
         return "n/a" if value is None else f"{float(value):.4g}"
 
     objective = summary["objective"]
+    out.print(f"read {summary['market_data']['note']}", markup=False)
     if "walk_forward" in summary:
         walk = summary["walk_forward"]
         table = Table(

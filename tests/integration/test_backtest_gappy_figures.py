@@ -33,6 +33,7 @@ from aiswarm.commands.backtest import (
     load_bars,
     write_backtest_report,
 )
+from aiswarm.market import BarFileOptions
 from aiswarm.types import Fill, Side, Symbol
 
 pytestmark = pytest.mark.integration
@@ -75,7 +76,7 @@ def _read_file() -> _Bars:
 
 @pytest.fixture(scope="module")
 def gappy_run(tmp_path_factory: pytest.TempPathFactory) -> _Run:
-    bars = load_bars(DATA, "BTC/USD", "coinbase")
+    bars = load_bars(DATA, "BTC/USD", "coinbase", BarFileOptions()).bars
     options = BacktestOptions(
         "ema_cross", Decimal(100_000), Decimal("0.001"), "fixed_notional", Decimal(10_000)
     )

@@ -94,6 +94,13 @@ def test_config_check_when_valid_then_prints_effective_config_with_secrets_redac
     assert report["effective"]["approval_secret"] == "(redacted)"
     assert GOOD_SECRET not in result.stdout
     assert report["store"]["head_seq"] == 0
+    btc = report["feeds"]["BTC/USD"]
+    assert (btc["format"], btc["bars"], btc["price_tick"], btc["price_decimals_source"]) == (
+        "csv",
+        3887,
+        "0.01",
+        "inferred",
+    )
 
 
 def test_config_check_when_unknown_key_then_exit_2_naming_key(tmp_path: Path) -> None:
@@ -173,6 +180,8 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert result.returncode == 0, result.stderr
     assert "created a random secret" in result.stdout
     assert "cycle 60 2018-04-04" in result.stdout
+    assert "feed BTC/USD: " in result.stdout
+    assert "price tick 0.01 (inferred)" in result.stdout
     types = _event_types(tmp_path / "events.db")
     assert types[0] == "account.opened"
     assert "runtime.started" in types

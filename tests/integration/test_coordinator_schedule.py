@@ -539,7 +539,7 @@ async def test_replay_when_orders_worked_over_time_then_paper_and_backtest_place
     # Arrange
     config = _parity_config(tmp_path, allocator)
     feeds = load_feeds(config)
-    bars = feeds[Symbol("BTC/USD")]
+    bars = feeds[Symbol("BTC/USD")].bars
     host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
     await host.begin("parity")
     engine = host.engine

@@ -115,7 +115,7 @@ async def test_replay_when_same_data_then_paper_and_backtest_place_identical_ord
     # Arrange
     config = _config(tmp_path, trading)
     feeds = load_feeds(config)
-    bars = feeds["BTC/USD"]
+    bars = feeds["BTC/USD"].bars
     host = await Host.start(config, b"p" * 32, clock_at=SimulatedClock)
     await host.begin("parity")
     engine = host.engine

@@ -6,12 +6,14 @@ shipped in backtest_data/ depends on it (the unit tests cover those).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from aiswarm.market import load_bar_arrays, read_bars, read_funding_rates
-from aiswarm.types import Symbol, VenueId
+from aiswarm.market import read_bar_file, read_funding_rates
+from aiswarm.types import Bar, Symbol, VenueId
 
 SHARED = Path("/work/shared/data")
 DATA = Path(__file__).resolve().parents[2] / "backtest_data"
@@ -19,6 +21,10 @@ LEAN = SHARED / "quantconnect_lean" / "Data"
 MINUTE = LEAN / "crypto" / "coinbase" / "minute"
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="/work/shared/data is not present")
+
+
+def read_bars(paths: Path | list[Path], venue: VenueId, symbol: Symbol) -> list[Bar]:
+    return read_bar_file(paths, venue, symbol).bars.to_bars()
 
 
 @pytest.mark.parametrize(
@@ -89,9 +95,20 @@ def test_every_lean_minute_trade_zip_when_read_then_bars(path: Path) -> None:
     assert bars[0].interval_s == 60
 
 
-def test_basana_bitstamp_minutes_when_loaded_as_arrays_then_exact_bars_back() -> None:
-    source = SHARED / "basana" / "bitstamp_btcusd_min_2020_01_01.csv"
-    venue, symbol = VenueId("bitstamp"), Symbol("BTC/USD")
-    exact = read_bars(source, venue, symbol)
-    arrays = load_bar_arrays(source, venue, symbol)
-    assert [arrays.bar_at(i) for i in range(len(arrays))] == exact
+@pytest.mark.parametrize(
+    "path", sorted((SHARED / "freqtrade").glob("*-[0-9]*m.feather")), ids=lambda p: p.name
+)
+def test_freqtrade_feather_when_read_then_bars_on_a_reported_grid(path: Path) -> None:
+    loaded = read_bar_file(path, VenueId("bittrex"), Symbol("ALT/BTC"))
+    assert len(loaded.bars) > 500
+    assert loaded.bars.interval_s in (60, 300, 1800)
+    assert loaded.bars.price_decimals <= 8
+
+
+def test_ftx_float_noise_csv_when_read_then_noise_rounded_away_and_counted() -> None:
+    source = SHARED / "nautilus_trader" / "btc-perp-20211231-20220201_1m.csv"
+    loaded = read_bar_file(source, VenueId("ftx"), Symbol("BTC-PERP"))
+    bars = loaded.bars
+    row = int(np.flatnonzero(bars.ts_ns == 1_641_006_480_000_000_000)[0])  # 2022-01-01 03:08
+    assert bars.bar_at(row).volume == Decimal("218102.595075")
+    assert (len(bars), loaded.volume.decimals, loaded.volume.values_rounded) == (45031, 6, 9)

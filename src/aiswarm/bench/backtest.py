@@ -1,6 +1,6 @@
 """The headline benchmark: EMA(9/21) long-only cross over 500,000 bars through the full pipeline.
 
-Workload (shared BENCHMARKS.md): the synthetic bars of ``synthetic_bars`` (or any OHLCV CSV
+Workload (shared BENCHMARKS.md): the synthetic bars of ``synthetic_bars`` (or any bar file
 given with ``--data``), BTC/USDT spot with tick 0.01 and step 0.000001, 10,000,000 USDT, 0.1 %
 taker fee, one bar of latency (decided at a bar's close, filled at the next bar's open), 1 BTC
 market orders: buy on a cross up while flat, sell on a cross down while long. Every order goes
@@ -29,7 +29,7 @@ from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
 from aiswarm.bench.machine import machine_info
 from aiswarm.bench.synthetic_bars import make_bars
 from aiswarm.clock import Clock, from_ns
-from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market import BarArrays, read_bar_file
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import RiskLimits
@@ -175,7 +175,9 @@ async def run_backtest_bench(
     *, data: Path | None, bars: int, repeats: int, timer: Clock
 ) -> dict[str, Any]:
     """Run the workload ``repeats`` times, each on a fresh pipeline; report medians."""
-    arrays = load_bar_arrays(data, _VENUE, _SYMBOL) if data is not None else synthetic_arrays(bars)
+    arrays = (
+        read_bar_file(data, _VENUE, _SYMBOL).bars if data is not None else synthetic_arrays(bars)
+    )
     closes = np.asarray(arrays.close).tolist()
     runs: list[dict[str, Any]] = []
     for _ in range(repeats):  # baseline and pipeline alternate, so both see the same machine

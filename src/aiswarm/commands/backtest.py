@@ -1,7 +1,9 @@
-"""`aiswarm backtest`: one agent over one OHLCV file, through the full pipeline, with a report.
+"""`aiswarm backtest`: one agent over one bar file, through the full pipeline, with a report.
 
-The instrument's tick and step default to the file's own precision (the smallest price and
-volume increments it records); the venue charges ``--fee`` as both maker and taker fee. Sizing
+The file is read by the one bar reader (``market.read_bar_file``: CSV, ccxt JSON, feather,
+parquet, Lean zip; the format detected or given), and the summary says what it read. The
+instrument's tick and step are the feed's price and size grid (declared, or inferred from the
+data; docs/feeds.md "Precision"); the venue charges ``--fee`` as both maker and taker fee. Sizing
 is a fixed notional per position unless ``--sizing kelly`` asks the allocator to size from the
 agent's measured edge (which needs some realised history before it trades). Risk limits are the
 defaults of ``RiskLimits`` scaled to the starting cash.
@@ -13,7 +15,7 @@ the same parameters are the same run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -35,11 +37,12 @@ from aiswarm.backtest.summary import summarize, summary_rows, warning_lines
 from aiswarm.backtest.walk_forward import WalkForwardResult
 from aiswarm.clock import from_ns
 from aiswarm.errors import ConfigError
-from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market import BarArrays, BarFile, BarFileOptions, read_bar_file
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import RiskLimits
 from aiswarm.types import (
+    BarFileFormat,
     Instrument,
     InstrumentKind,
     Mandate,
@@ -53,6 +56,7 @@ from aiswarm.venues.fill_models import FeeModel
 
 __all__ = [
     "BacktestOptions",
+    "bar_file_options",
     "build_setup",
     "check_params",
     "load_bars",
@@ -80,6 +84,7 @@ class BacktestOptions:
 
     ``cash`` and ``notional`` are quote units, ``fee`` a fraction per fill (0.001 = 0.1%).
     ``params_source`` is the option a wrong agent parameter is blamed on in error messages.
+    ``bar_file`` says how to read the data file (format, price and volume decimals).
     """
 
     agent: str
@@ -88,11 +93,32 @@ class BacktestOptions:
     sizing: str
     notional: Decimal
     params_source: str = "--param"
+    bar_file: BarFileOptions = field(default_factory=BarFileOptions)
 
 
-def load_bars(data: Path, symbol: str, venue: str) -> BarArrays:
-    """Return the file's bars, labelled with ``venue`` and ``symbol``."""
-    return load_bar_arrays(data, VenueId(venue), Symbol(symbol))
+def bar_file_options(
+    file_format: str | None, price_decimals: int | None, volume_decimals: int | None
+) -> BarFileOptions:
+    """Return how to read ``--data`` from the command line's options.
+
+    Raises:
+        ConfigError: ``file_format`` is no format we read (the message lists them).
+    """
+    chosen = None
+    if file_format is not None:
+        try:
+            chosen = BarFileFormat(file_format.lower())
+        except ValueError:
+            names = ", ".join(f.value for f in BarFileFormat)
+            raise ConfigError(
+                f"--format was {file_format!r}; use one of {names}, or leave it out to detect"
+            ) from None
+    return BarFileOptions(chosen, price_decimals, volume_decimals)
+
+
+def load_bars(data: Path, symbol: str, venue: str, options: BarFileOptions) -> BarFile:
+    """Return the file as read, its bars labelled with ``venue`` and ``symbol``."""
+    return read_bar_file(data, VenueId(venue), Symbol(symbol), options)
 
 
 def check_params(options: BacktestOptions, params: Mapping[str, Any]) -> None:
@@ -236,14 +262,24 @@ async def run_backtest_command(
     notional: Decimal,
     report_dir: Path | None,
     progress: Callable[[int, int], None] | None,
+    bar_file: BarFileOptions | None = None,
 ) -> dict[str, Any]:
     """Run the backtest and return its summary (and write the report when asked)."""
-    options = BacktestOptions(agent=agent, cash=cash, fee=fee, sizing=sizing, notional=notional)
-    setup = build_setup(load_bars(data, symbol, venue), options, params, label=data.name)
+    options = BacktestOptions(
+        agent=agent,
+        cash=cash,
+        fee=fee,
+        sizing=sizing,
+        notional=notional,
+        bar_file=bar_file or BarFileOptions(),
+    )
+    loaded = load_bars(data, symbol, venue, options.bar_file)
+    setup = build_setup(loaded.bars, options, params, label=data.name)
     run: BacktestRun = await run_backtest(setup, progress=progress)
     metrics = metrics_of(run.result)
     summary: dict[str, Any] = {
         "data": str(data),
+        "market_data": loaded.summary(),
         "agent": agent,
         "params": params,
         "bars": run.bars,

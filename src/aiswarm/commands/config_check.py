@@ -38,5 +38,5 @@ async def check_config(path: Path | None) -> dict[str, Any]:
         "secrets": resolved.sources,
         "store": {"url": display_url, "head_seq": head_seq, "head_hash": head_hash},
         "agents": [agent.agent_id for agent in agents],
-        "feeds": {symbol: len(bars) for symbol, bars in feeds.items()},
+        "feeds": {symbol: loaded.summary() for symbol, loaded in feeds.items()},
     }

@@ -63,7 +63,7 @@ from aiswarm.commands.backtest import (
     write_backtest_report,
 )
 from aiswarm.errors import ConfigError
-from aiswarm.market.bar_arrays import BarArrays
+from aiswarm.market import BarArrays
 
 __all__ = [
     "DEFAULT_SEED",
@@ -437,9 +437,11 @@ def optimize_command(
     _check_plan(plan)
     candidates = _candidates(plan)
     _check_candidates(options, candidates)
-    bars = load_bars(data, symbol, venue)
+    loaded = load_bars(data, symbol, venue, options.bar_file)
+    bars = loaded.bars
     summary: dict[str, Any] = {
         "data": str(data),
+        "market_data": loaded.summary(),
         "agent": options.agent,
         "bars": len(bars),
         "objective": plan.objective,

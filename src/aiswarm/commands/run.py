@@ -124,6 +124,8 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
         f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
         f"events in {host.store.url_for_display}"
     )
+    for loaded in host.feed_files.values():
+        console.print(f"  feed {loaded.bars.symbol}: {loaded.describe()}", markup=False)
     if not host.opened:
         console.print(
             f"  at step {engine.steps}: cash {_money(engine.spine.portfolio.cash)}, "

@@ -18,7 +18,7 @@ from aiswarm.config.secret_bytes import secret_text
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import Algorithm, RiskLimits
-from aiswarm.types import Mode
+from aiswarm.types import BarFileFormat, Mode
 
 __all__ = [
     "ApiConfig",
@@ -90,11 +90,42 @@ class LoopConfig(_Section):
 
 
 class FeedFile(_Section):
-    """One market-data file replayed in paper and shadow mode."""
+    """One market-data file replayed in paper and shadow mode (read as docs/feeds.md says)."""
 
-    file: Annotated[Path, Field(description="Path under data_dir (or absolute): OHLCV CSV.")]
+    file: Annotated[
+        Path,
+        Field(
+            description=(
+                "Path under data_dir (or absolute) of a bar file: CSV, ccxt/freqtrade JSON, "
+                "feather, parquet or a Lean trade zip."
+            )
+        ),
+    ]
     venue: Annotated[str, Field(min_length=1, description="Venue id the bars are for.")]
     symbol: Annotated[str, Field(min_length=3, description="Symbol, BASE/QUOTE.")]
+    format: Annotated[
+        BarFileFormat | None,
+        Field(description="The file's format; null detects it from the content."),
+    ] = None
+    price_decimals: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=18,
+            description=(
+                "Decimal places prices are rounded to (2: tick 0.01), half to even; null infers "
+                "them from the data and reports them."
+            ),
+        ),
+    ] = None
+    volume_decimals: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=18,
+            description="Decimal places volumes are rounded to; null infers them from the data.",
+        ),
+    ] = None
 
 
 _SHIPPED_FEEDS = (

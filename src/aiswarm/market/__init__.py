@@ -1,12 +1,14 @@
-"""Market-data room: feed specs and registry, readers for every file format, market state.
+"""Market-data room: feed specs and registry, the one reader of bar files, market state.
 
 Market data comes through a ``Feed`` (``FeedSpec``, ``FeedRegistry``); ``ReplayFeed`` replays
-files, and ``load_bar_arrays`` gives a backtest the columnar ``BarArrays`` (see docs/feeds.md).
+files. ``read_bar_file`` reads every bar file format into the columnar ``BarArrays`` a backtest
+and the runtime use, rounded onto the feed's price and size grid (see docs/feeds.md).
 """
 
 from __future__ import annotations
 
-from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market.bar_arrays import BarArrays
+from aiswarm.market.bar_file import BarFile, BarFileOptions, Grid, read_bar_file
 from aiswarm.market.feed import (
     Coverage,
     Feed,
@@ -18,11 +20,13 @@ from aiswarm.market.feed import (
     MarketRecord,
 )
 from aiswarm.market.feed_registry import FeedRegistry, UnknownFeedError
-from aiswarm.market.replay import ReplayFeed, read_bars, read_funding_rates
-from aiswarm.market.replay_fields import ReplayFileError
+from aiswarm.market.replay import ReplayFeed, read_funding_rates
+from aiswarm.market.replay_fields import MarketFileError, ReplayFileError
 
 __all__ = [
     "BarArrays",
+    "BarFile",
+    "BarFileOptions",
     "Coverage",
     "Feed",
     "FeedId",
@@ -30,12 +34,13 @@ __all__ = [
     "FeedRegistry",
     "FeedSchema",
     "FeedSpec",
+    "Grid",
     "LatencyClass",
+    "MarketFileError",
     "MarketRecord",
     "ReplayFeed",
     "ReplayFileError",
     "UnknownFeedError",
-    "load_bar_arrays",
-    "read_bars",
+    "read_bar_file",
     "read_funding_rates",
 ]

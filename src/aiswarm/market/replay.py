@@ -1,11 +1,12 @@
 """Replay recorded market data through the feed interface: read files, pull history, stream.
 
-``read_bars`` and ``read_funding_rates`` pick the reader from the file (``.csv`` OHLCV,
-ccxt ``.json``, Lean ``YYYYMMDD_trade.zip``; ``timestamp,rate`` CSV or Lean
-``margin_interest``). ``ReplayFeed`` serves the records as a ``Feed``: ``history`` pulls them
-in batches, and ``stream`` pushes each one when the injected clock reaches the instant it
-became known. With a ``SimulatedClock``, ``sleep`` only moves the clock, so a replay never
-waits in wall time; with a ``ScaledClock`` it is an accelerated paper session.
+``ReplayFeed.from_files`` reads bars through the one bar reader (``bar_file.read_bar_file``:
+CSV, ccxt JSON, feather, parquet, Lean zips) and funding rates with ``read_funding_rates``
+(``timestamp,rate`` CSV or Lean ``margin_interest``). ``ReplayFeed`` serves the records as a
+``Feed``: ``history`` pulls them in batches, and ``stream`` pushes each one when the injected
+clock reaches the instant it became known. With a ``SimulatedClock``, ``sleep`` only moves the
+clock, so a replay never waits in wall time; with a ``ScaledClock`` it is an accelerated paper
+session.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from pathlib import Path
 
 from aiswarm.clock import Clock
 from aiswarm.errors import ConfigError
+from aiswarm.market.bar_file import read_bar_file
 from aiswarm.market.feed import Coverage, FeedId, FeedSchema, FeedSpec, LatencyClass, MarketRecord
-from aiswarm.market.replay_csv import read_funding_csv, read_ohlcv_csv
-from aiswarm.market.replay_json import read_ccxt_json
-from aiswarm.market.replay_lean import read_lean_funding, read_lean_trade_zips
+from aiswarm.market.replay_csv import read_funding_csv
+from aiswarm.market.replay_lean import read_lean_funding
 from aiswarm.types import (
     Bar,
     FundingRate,
@@ -31,7 +32,7 @@ from aiswarm.types import (
     VenueId,
 )
 
-__all__ = ["ReplayFeed", "read_bars", "read_funding_rates"]
+__all__ = ["ReplayFeed", "read_funding_rates"]
 
 _NS_PER_S = 1_000_000_000
 _RECORD_TYPE: dict[FeedSchema, type] = {
@@ -41,34 +42,6 @@ _RECORD_TYPE: dict[FeedSchema, type] = {
     FeedSchema.FUNDING: FundingRate,
     FeedSchema.OPEN_INTEREST: OpenInterest,
 }
-
-
-def read_bars(
-    paths: Path | Sequence[Path], venue: VenueId, symbol: Symbol, interval_s: int | None = None
-) -> list[Bar]:
-    """Return the exact bars of one file, or of several Lean day zips in date order.
-
-    The suffix picks the format: ``.csv`` (``timestamp,...`` or ``datetime,...`` header),
-    ``.json`` (ccxt ``fetch_ohlcv``) or ``.zip`` (Lean minute/second trade bars).
-    """
-    files = [paths] if isinstance(paths, Path) else list(paths)
-    suffixes = {path.suffix.lower() for path in files}
-    if suffixes == {".zip"}:
-        bars = read_lean_trade_zips(files, venue, symbol)
-        if interval_s is not None and bars and bars[0].interval_s != interval_s:
-            raise ConfigError(
-                f"{files[0]} holds {bars[0].interval_s} s bars, not the {interval_s} s asked for; "
-                "fix the feed id's interval or pick the other resolution's files"
-            )
-        return bars
-    if len(files) == 1 and suffixes == {".csv"}:
-        return read_ohlcv_csv(files[0], venue, symbol, interval_s)
-    if len(files) == 1 and suffixes == {".json"}:
-        return read_ccxt_json(files[0], venue, symbol, interval_s)
-    raise ConfigError(
-        f"cannot read bars from {[str(f) for f in files]}: give one .csv or .json file, "
-        "or Lean YYYYMMDD_trade.zip files"
-    )
 
 
 def read_funding_rates(path: Path, venue: VenueId, symbol: Symbol) -> list[FundingRate]:
@@ -105,13 +78,16 @@ class ReplayFeed:
 
         Raises:
             FeedIdError: ``feed_id`` is text that is not a feed id.
-            ReplayFileError: a row is bad (the message names file, line, column and value).
+            MarketFileError: a file cannot be read, or a row is bad (the message names file,
+                line, column and value).
             ConfigError: no file reader exists for the feed's schema.
         """
         parsed = FeedId.parse(feed_id) if isinstance(feed_id, str) else feed_id
         records: Sequence[MarketRecord]
         if parsed.schema is FeedSchema.BARS:
-            records = read_bars(paths, parsed.venue, parsed.symbol, parsed.interval_s)
+            files = [paths] if isinstance(paths, Path) else list(paths)
+            bars = read_bar_file(files, parsed.venue, parsed.symbol, interval_s=parsed.interval_s)
+            records = bars.bars.to_bars()
         elif parsed.schema is FeedSchema.FUNDING and isinstance(paths, Path):
             records = read_funding_rates(paths, parsed.venue, parsed.symbol)
         else:

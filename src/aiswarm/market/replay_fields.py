@@ -1,9 +1,9 @@
-"""Parse one field of a market data file into an exact value, or say exactly what is wrong.
+"""Say where a market data file is wrong, and parse the fields of funding files exactly.
 
-Every file reader goes through these, so a bad row fails the same way everywhere: a
-``ReplayFileError`` naming the file, the line (1-based, counting the header), the column and
-the value, and what to do. Nothing is skipped silently: a backtest over a file with a broken
-row would trade on prices that never existed. No clock; reads nothing itself.
+Every reader fails the same way: a ``ReplayFileError`` naming the file, the line (1-based,
+counting the header), the column and the value, and what to do; a ``MarketFileError`` when
+the file as a whole cannot be read. Nothing is skipped silently: a backtest over a file with a
+broken row would trade on prices that never existed. No clock; reads nothing itself.
 
 Time stamps are UTC. Text without a zone (``2020-01-01 00:00:00``) is read as UTC, because
 every format we read says so in its documentation; an explicit offset is converted.
@@ -22,9 +22,9 @@ from aiswarm.errors import ConfigError
 __all__ = [
     "EPOCH_MS_MAX",
     "EPOCH_MS_MIN",
+    "MarketFileError",
     "ReplayFileError",
     "RowPlace",
-    "parse_decimal",
     "parse_signed_decimal",
     "parse_timestamp_ns",
 ]
@@ -36,7 +36,18 @@ EPOCH_MS_MAX = 10_000_000_000_000
 _NS_PER_MS = 1_000_000
 
 
-class ReplayFileError(ConfigError):
+class MarketFileError(ConfigError):
+    """A market data file cannot be read as a whole (missing, binary, wrong format, empty).
+
+    The message is one line: the file, what is wrong and what to do.
+    """
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path} {why}")
+        self.path = path
+
+
+class ReplayFileError(MarketFileError):
     """A market data file has a row we cannot trust: fix or replace the file, then rerun.
 
     ``path``, ``line`` (1-based, the header is line 1), ``column`` and ``value`` say where.
@@ -45,7 +56,9 @@ class ReplayFileError(ConfigError):
     def __init__(
         self, path: Path, line: int, column: str, value: str, why: str, unit: str = "line"
     ) -> None:
-        super().__init__(f"{path}, {unit} {line}, column {column!r}: value {value!r} {why}")
+        ConfigError.__init__(
+            self, f"{path}, {unit} {line}, column {column!r}: value {value!r} {why}"
+        )
         self.path = path
         self.line = line
         self.column = column
@@ -66,23 +79,6 @@ class RowPlace:
     def error(self, column: str, value: str, why: str) -> ReplayFileError:
         """Return the error for ``value`` in ``column`` of this row."""
         return ReplayFileError(self.path, self.line, column, value, why, self.unit)
-
-
-def parse_decimal(text: str, place: RowPlace, column: str, *, positive: bool) -> Decimal:
-    """Return ``text`` as an exact, finite ``Decimal``; above 0 if ``positive``, else >= 0."""
-    try:
-        number = Decimal(text.strip())
-    except InvalidOperation:
-        raise place.error(
-            column, text, "is not a number; write a decimal such as 7424.91"
-        ) from None
-    if not number.is_finite():
-        raise place.error(column, text, "is not finite; a price or size must be a real number")
-    if positive and number <= 0:
-        raise place.error(column, text, "is not above 0; a price must be positive")
-    if number < 0:
-        raise place.error(column, text, "is negative; a volume or size cannot be")
-    return number
 
 
 def parse_timestamp_ns(text: str, place: RowPlace, column: str) -> int:

@@ -34,7 +34,7 @@ from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal, OrderState, Venue
 from aiswarm.execution.venue import VenueAck
-from aiswarm.market.bar_arrays import BarArrays, load_bar_arrays
+from aiswarm.market import BarArrays, BarFile, BarFileOptions, read_bar_file
 from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
@@ -119,9 +119,13 @@ VENUES: Mapping[Mode, VenueFactory] = {Mode.PAPER: _paper_venue, Mode.SHADOW: _s
 """The venue each runnable mode trades on; live adapters join this table."""
 
 
-def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
-    """Load every configured feed file (relative paths are under ``data_dir``)."""
-    feeds: dict[Symbol, BarArrays] = {}
+def load_feeds(config: AppConfig) -> dict[Symbol, BarFile]:
+    """Read every configured feed file (relative paths are under ``data_dir``).
+
+    Each file goes through the one bar reader with the feed's ``format``, ``price_decimals``
+    and ``volume_decimals`` (null: detected or inferred; ``BarFile.describe`` reports them).
+    """
+    feeds: dict[Symbol, BarFile] = {}
     for feed in config.paper.feeds:
         path = feed.file if feed.file.is_absolute() else config.data_dir / feed.file
         if not path.exists():
@@ -132,7 +136,8 @@ def load_feeds(config: AppConfig) -> dict[Symbol, BarArrays]:
         symbol = Symbol(feed.symbol)
         if symbol in feeds:
             raise ConfigError(f"paper.feeds lists {symbol} twice; keep one file per symbol")
-        feeds[symbol] = load_bar_arrays(path, VenueId(feed.venue), symbol)
+        options = BarFileOptions(feed.format, feed.price_decimals, feed.volume_decimals)
+        feeds[symbol] = read_bar_file(path, VenueId(feed.venue), symbol, options)
     return feeds
 
 

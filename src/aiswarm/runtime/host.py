@@ -21,8 +21,7 @@ from typing import Any
 from aiswarm import __version__
 from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
-from aiswarm.market import FeedRegistry, ReplayFeed
-from aiswarm.market.bar_arrays import BarArrays
+from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
 from aiswarm.runtime.composition import (
     CYCLE_COMPLETED,
@@ -46,14 +45,12 @@ HOST_STREAM = "host"
 _NS = 1_000_000_000
 
 
-def feed_registry(feeds: dict[Symbol, BarArrays], config: AppConfig, clock: Clock) -> FeedRegistry:
-    """Register a replay feed for every configured file, for the driver and for operators."""
+def feed_registry(feeds: dict[Symbol, BarArrays], clock: Clock) -> FeedRegistry:
+    """Register a replay feed of every configured file's bars, for the driver and operators."""
     registry = FeedRegistry()
-    for feed in config.paper.feeds:
-        bars = feeds[Symbol(feed.symbol)]
+    for bars in feeds.values():
         feed_id = FeedId(bars.venue, bars.symbol, FeedSchema.BARS, bars.interval_s)
-        path = feed.file if feed.file.is_absolute() else config.data_dir / feed.file
-        registry.register(ReplayFeed.from_files(feed_id, path, clock))
+        registry.register(ReplayFeed(feed_id, bars.to_bars(), clock))
     return registry
 
 
@@ -69,11 +66,13 @@ class Host:
         driver: ReplayDriver,
         feeds: FeedRegistry,
         recovered: Recovered,
+        feed_files: dict[Symbol, BarFile],
     ) -> None:
         self.config = config
         self.clock = clock
         self.store = store
         self.feeds = feeds
+        self.feed_files = feed_files
         self.engines: dict[AccountId, TradingEngine] = {engine.account: engine}
         self.drivers: dict[AccountId, ReplayDriver] = {engine.account: driver}
         self.recovered = recovered
@@ -105,7 +104,8 @@ class Host:
         ``clock_at`` builds the pacing clock from its start instant; by default a
         ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one).
         """
-        bars = load_feeds(config)
+        files = load_feeds(config)
+        bars = {symbol: loaded.bars for symbol, loaded in files.items()}
         first_close = min(int(b.ts_ns[0]) + b.interval_s * _NS for b in bars.values())
         boot_clock = SimulatedClock(from_ns(first_close))
         store = await open_event_store(config.store.url, boot_clock)
@@ -136,7 +136,7 @@ class Host:
                 agent_timeout_s=config.paper.agent_timeout_s,
             )
             engine = recovered.engine
-            registry = feed_registry(bars, config, clock)
+            registry = feed_registry(bars, clock)
             replay = [registry.get(str(spec.feed_id)) for spec in registry.list()]
             after_ns = recovered.resume_ns if recovered.resume_ns is not None else -1
             if recovered.resume_ns is not None:
@@ -163,7 +163,7 @@ class Host:
         except BaseException:
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered)
+        return cls(config, clock, store, engine, driver, registry, recovered, files)
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiswarm.types.enums import (
     TERMINAL_ORDER_STATUSES,
     WORKING_ORDER_STATUSES,
+    BarFileFormat,
     Direction,
     InstrumentKind,
     MandateStatus,
@@ -51,6 +52,7 @@ __all__ = [
     "AccountId",
     "AgentId",
     "Bar",
+    "BarFileFormat",
     "BarSeries",
     "BookLevel",
     "ClientOrderId",

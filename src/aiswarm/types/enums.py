@@ -10,6 +10,7 @@ from enum import StrEnum
 __all__ = [
     "TERMINAL_ORDER_STATUSES",
     "WORKING_ORDER_STATUSES",
+    "BarFileFormat",
     "Direction",
     "InstrumentKind",
     "MandateStatus",
@@ -19,6 +20,16 @@ __all__ = [
     "TimeInForce",
     "TradingState",
 ]
+
+
+class BarFileFormat(StrEnum):
+    """A format of bar (OHLCV) file we read; docs/feeds.md shows each layout."""
+
+    CSV = "csv"  # header CSV: ours, ccxt-style, basana/Bitstamp, CryptoDataDownload, FTX
+    JSON = "json"  # ccxt/freqtrade rows [[ms, o, h, l, c, v], ...], records or pandas columns
+    FEATHER = "feather"  # Arrow IPC, as freqtrade stores candles
+    PARQUET = "parquet"
+    LEAN_ZIP = "lean-zip"  # QuantConnect Lean trade-bar zips
 
 
 class Side(StrEnum):

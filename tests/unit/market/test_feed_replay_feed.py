@@ -9,13 +9,17 @@ import pytest
 
 from aiswarm.clock import SimulatedClock, from_ns
 from aiswarm.errors import ConfigError
-from aiswarm.market import Feed, FeedId, LatencyClass, MarketRecord, ReplayFeed, read_bars
+from aiswarm.market import Feed, FeedId, LatencyClass, MarketRecord, ReplayFeed, read_bar_file
 from aiswarm.types import Bar, Symbol, Trade, VenueId
 
 DATA = Path(__file__).resolve().parents[3] / "backtest_data"
 BTC_FILE = DATA / "coinbase_btcusd_1m_2018-04-04_06.csv"
 FEED_ID = "coinbase:BTC/USD:1m"
 START = datetime(2018, 4, 4, tzinfo=UTC)
+
+
+def read_bars(path: Path, venue: VenueId, symbol: Symbol) -> list[Bar]:
+    return read_bar_file(path, venue, symbol).bars.to_bars()
 
 
 async def collect(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
+
 from aiswarm.clock import to_ns
 from aiswarm.execution.venue import VenueAck
-from aiswarm.market.bar_arrays import BarArrays
+from aiswarm.market import BarArrays
 from aiswarm.runtime.composition import bars_matched
-from aiswarm.types import Bar, ClientOrderId, OrderStatus
+from aiswarm.types import ClientOrderId, OrderStatus
 from aiswarm.venues.restored_book import RestoredOrder
 from kit.builders import SYMBOL, T0, VENUE, order_spec
 
@@ -17,22 +19,19 @@ START_NS = to_ns(T0)
 
 
 def _bars(count: int) -> BarArrays:
-    price = Decimal(50000)
-    return BarArrays.from_bars(
-        [
-            Bar(
-                venue=VENUE,
-                symbol=SYMBOL,
-                ts_ns=START_NS + index * MINUTE_NS,
-                interval_s=60,
-                open=price,
-                high=price,
-                low=price,
-                close=price,
-                volume=Decimal(1),
-            )
-            for index in range(count)
-        ]
+    price = np.full(count, 50000.0)
+    return BarArrays(
+        venue=VENUE,
+        symbol=SYMBOL,
+        interval_s=60,
+        ts_ns=START_NS + np.arange(count, dtype=np.int64) * MINUTE_NS,
+        open=price,
+        high=price.copy(),
+        low=price.copy(),
+        close=price.copy(),
+        volume=np.ones(count),
+        price_decimals=0,
+        volume_decimals=0,
     )
 
 
