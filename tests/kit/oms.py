@@ -1,4 +1,5 @@
-"""Builders for OMS tests: an in-memory journal, a kill switch in a state, approvals, bars."""
+"""Builders for OMS tests: an in-memory journal, a kill switch in a state, approvals, bars, and a
+paper venue whose cancels meet scripted fates."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 from aiswarm.clock import SimulatedClock
+from aiswarm.errors import TransientVenueError
 from aiswarm.execution import OrderManager
+from aiswarm.execution.venue import ExecutionReport, RejectCode, ReportKind, VenueAck
 from aiswarm.risk import (
     ApprovalSigner,
     ApprovalVerifier,
@@ -19,8 +22,9 @@ from aiswarm.risk import (
     NonceLedger,
     TripCause,
 )
-from aiswarm.types import Bar, OrderSpec, TradingState
-from kit.builders import ACCOUNT, SYMBOL, VENUE
+from aiswarm.types import Bar, ClientOrderId, OrderSpec, TradingState
+from aiswarm.venues import PaperVenue
+from kit.builders import ACCOUNT, SYMBOL, VENUE, instrument
 
 KEYRING = HmacKeyring({"k1": b"k" * 32}, "k1")
 UNPRICED_NOTIONAL = Decimal("10000")
@@ -104,3 +108,59 @@ def bar(clock: SimulatedClock, price: str = "50000") -> Bar:
         close=value,
         volume=Decimal("100"),
     )
+
+
+_REFUSED_IN_ACK = {
+    "refused": RejectCode.VENUE_ERROR,  # rate limited, say
+    "unknown": RejectCode.UNKNOWN_ORDER,
+    "closed": RejectCode.ORDER_CLOSED,
+}
+
+
+class ScriptedCancelVenue(PaperVenue):
+    """A paper venue whose cancels each meet the next scripted fate (taken once it runs out).
+
+    Fates: ``taken``; ``timeout`` (raises ``TransientVenueError``); ``refused``, ``unknown`` and
+    ``closed`` (refused in the ack with VENUE_ERROR, UNKNOWN_ORDER or ORDER_CLOSED);
+    ``rejected_report`` (the ack takes it, then a CANCEL_REJECTED report refuses it while the
+    order keeps working). ``asked`` counts the cancels asked.
+    """
+
+    def __init__(self, clock: SimulatedClock, fates: Iterable[str]) -> None:
+        super().__init__(VENUE, {SYMBOL: instrument()}, clock)
+        self.fates = list(fates)
+        self.asked = 0
+        self._refusals: list[ExecutionReport] = []
+
+    async def cancel(self, client_order_id: ClientOrderId) -> VenueAck:
+        self.asked += 1
+        fate = self.fates.pop(0) if self.fates else "taken"
+        now = self._clock.now_ns()
+        if fate == "timeout":
+            raise TransientVenueError("cancel timed out")
+        if fate in _REFUSED_IN_ACK:
+            return VenueAck(
+                client_order_id=client_order_id,
+                accepted=False,
+                ts_ns=now,
+                code=_REFUSED_IN_ACK[fate],
+                reason=fate,
+            )
+        if fate == "rejected_report":
+            self._refusals.append(
+                ExecutionReport(
+                    kind=ReportKind.CANCEL_REJECTED,
+                    venue=VENUE,
+                    ts_ns=now,
+                    client_order_id=client_order_id,
+                    symbol=SYMBOL,
+                    code=RejectCode.UNKNOWN_ORDER,
+                    reason="unknown to the matching engine yet",
+                )
+            )
+            return VenueAck(client_order_id=client_order_id, accepted=True, ts_ns=now)
+        return await super().cancel(client_order_id)
+
+    def drain_reports(self) -> list[ExecutionReport]:
+        refusals, self._refusals = self._refusals, []
+        return super().drain_reports() + refusals

@@ -27,7 +27,18 @@ order id, on each later pass, unless its approval has expired or the gate now re
 it is rejected here). A cancel asked of an order the venue has not acknowledged yet is written
 ahead (``order.cancel_deferred``) and carried out as soon as the acknowledgement arrives; if the
 venue turns out never to have received the order, it is rejected here and never sent again, and
-the same holds after a restart. A cancel the venue failed to take is asked again.
+the same holds after a restart.
+
+A cancel is asked until the venue takes it, at most once per order per pass: one the venue did
+not answer (a ``VenueError``) or refused in its acknowledgement (rate limited, the order not in
+its matching engine yet: any code but ORDER_CLOSED) is asked again on the next pass while the
+order waits in PENDING_CANCEL. ORDER_CLOSED is not asked again: the order has ended, and the
+report saying how follows. A cancel the venue refused in a CANCEL_REJECTED report returns the
+order to working (the state table's row); the next pass asks again through ``cancel``, so the
+request is recorded anew (``order.event`` CANCEL_REQUEST) before the venue hears it. Replay
+derives the same intent from the journal: an order whose last cancel-related event is a
+CANCEL_REJECT that left it working is cancelled again after a restart, and one left in
+PENDING_CANCEL is asked again by ``reconcile``.
 """
 
 from __future__ import annotations
@@ -55,7 +66,13 @@ from aiswarm.execution.order_journal import (
 from aiswarm.execution.order_state import OrderState, apply, new_order
 from aiswarm.execution.timers import Deadline, due
 from aiswarm.execution.trading_gate import SessionPause, TradingGate, gate_refusal
-from aiswarm.execution.venue import ExecutionReport, ReportKind, Venue, fill_from_report
+from aiswarm.execution.venue import (
+    ExecutionReport,
+    RejectCode,
+    ReportKind,
+    Venue,
+    fill_from_report,
+)
 from aiswarm.risk import (
     Approval,
     ApprovalRefusal,
@@ -88,6 +105,9 @@ class OrderManager(OrderRecovery):
 
     ``unpriced_order_notional_usd`` is what an open market order counts toward exposure when no
     price at all is known for it (see ``OrderActivity``): pass the per-order notional cap.
+    ``on_fill`` and ``on_funding`` must not raise: their record is already journaled, and the
+    rest of the venue's batch would be lost to the OMS (the portfolio holds aside what it
+    cannot book).
     """
 
     def __init__(
@@ -132,7 +152,9 @@ class OrderManager(OrderRecovery):
         self._unsent: dict[ClientOrderId, None] = {}  # the venue did not answer the submit
         # Cancels asked before the venue acknowledged, each recorded (order.cancel_deferred).
         self._cancel_when_working: dict[ClientOrderId, str] = {}
-        self._cancel_again: dict[ClientOrderId, str] = {}  # the venue failed to take a cancel
+        # Cancels to ask again next pass: the venue did not take them (the order waits in
+        # PENDING_CANCEL), or refused them in a report and the order works again.
+        self._cancel_again: dict[ClientOrderId, str] = {}
         self.activity = OrderActivity(unpriced_order_notional_usd=unpriced_order_notional_usd)
 
     @property
@@ -147,8 +169,9 @@ class OrderManager(OrderRecovery):
     def is_cancel_asked(self, client_order_id: ClientOrderId) -> bool:
         """Return whether a cancel of this open order is recorded and not yet settled.
 
-        True while the venue has not answered our cancel, and while a cancel asked before the
-        venue acknowledged the order waits for that acknowledgement.
+        True while the venue has not answered our cancel, while a cancel asked before the
+        venue acknowledged the order waits for that acknowledgement, and while a cancel the
+        venue refused waits to be asked again.
         """
         order = self._orders.get(client_order_id)
         if order is None or order.is_terminal:
@@ -156,6 +179,7 @@ class OrderManager(OrderRecovery):
         return (
             order.status is OrderStatus.PENDING_CANCEL
             or client_order_id in self._cancel_when_working
+            or client_order_id in self._cancel_again
         )
 
     def open_orders(self, symbol: Symbol | None = None) -> list[OrderState]:
@@ -324,15 +348,23 @@ class OrderManager(OrderRecovery):
         return True
 
     async def _ask_venue_to_cancel(self, client_order_id: ClientOrderId, reason: str) -> None:
+        """Ask the venue to cancel an order in PENDING_CANCEL; keep it to ask again if refused.
+
+        UNKNOWN_ORDER is asked again too: we hold the order as acknowledged, so the likeliest
+        truth is that the matching engine has not got it yet; if it has in fact ended, its
+        report (or a restart's reconcile) ends the order and the asking with it.
+        """
         try:
-            await self._venue.cancel(client_order_id)
+            ack = await self._venue.cancel(client_order_id)
         except VenueError as exc:
-            _log.warning(
-                "venue did not take a cancel; will ask again: %s (%s)", client_order_id, exc
-            )
-            self._cancel_again[client_order_id] = reason
+            why = str(exc)
         else:
-            self._cancel_again.pop(client_order_id, None)
+            if ack.accepted or ack.code is RejectCode.ORDER_CLOSED:
+                self._cancel_again.pop(client_order_id, None)
+                return
+            why = f"{ack.code} {ack.reason}".strip()
+        _log.warning("venue did not take a cancel; will ask again: %s (%s)", client_order_id, why)
+        self._cancel_again[client_order_id] = reason
 
     # ----------------------------------------------------------------- passes
 
@@ -384,11 +416,15 @@ class OrderManager(OrderRecovery):
                 )
                 continue
             await self._send(order.spec)
+        # Once per order per pass: a cancel refused again now waits for the next pass.
         for client_order_id, reason in list(self._cancel_again.items()):
-            if self._orders[client_order_id].is_terminal:
-                self._cancel_again.pop(client_order_id, None)
-            else:
+            if client_order_id not in self._cancel_again:
+                continue  # an earlier cancel's reports ended the order meanwhile
+            if self._orders[client_order_id].status is OrderStatus.PENDING_CANCEL:
                 await self._ask_venue_to_cancel(client_order_id, reason)
+            else:
+                # Refused in a report, so working again: record a new request, then ask.
+                await self._cancel(client_order_id, reason)
 
     def _why_not_resend(self, order: OrderState, now_ns: int) -> str | None:
         """Return why a recorded order must not be (re)sent now, or None when it may be."""
@@ -480,8 +516,15 @@ class OrderManager(OrderRecovery):
         elif trigger is Trigger.REJECT:
             self.activity.record_rejected(event.ts_ns)
         elif trigger is Trigger.CANCEL_REQUEST:
-            # A cancel deferred until the ack is now carried out (live, or replayed).
+            # A cancel deferred until the ack, or refused before, is now asked (live, or replayed).
             self._cancel_when_working.pop(client_order_id, None)
+            self._cancel_again.pop(client_order_id, None)
+        elif trigger is Trigger.CANCEL_REJECT and after.status in _WORKING:
+            # The venue refused our cancel and the order works again: the cancel is still wanted,
+            # so the next pass asks anew. Replay derives the same from the journal.
+            self._cancel_again[client_order_id] = (
+                f"cancel asked again: the venue refused it ({event.reason or 'no reason given'})"
+            )
         if after.is_terminal:
             self._open.pop(client_order_id, None)
             in_symbol = self._open_by_symbol.get(after.spec.symbol)
@@ -492,6 +535,7 @@ class OrderManager(OrderRecovery):
             self._deadlines.pop(client_order_id, None)
             self._unsent.pop(client_order_id, None)
             self._cancel_when_working.pop(client_order_id, None)
+            self._cancel_again.pop(client_order_id, None)
             self.activity.record_closed(client_order_id)
         elif fill is not None:
             price = after.spec.limit_price or fill.price

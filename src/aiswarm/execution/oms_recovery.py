@@ -98,7 +98,9 @@ class OrderRecovery:
         goes to ``on_funding``; every other record goes to ``on_other`` in journal order (the
         runtime replays deposits and baselines there, interleaved exactly as they happened). A
         cancel recorded before the venue acknowledged its order is kept: ``reconcile`` then
-        never sends that order again, and cancels it if the venue has it. An open market order
+        never sends that order again, and cancels it if the venue has it. So is a cancel the
+        venue refused in a report (a CANCEL_REJECT that left the order working, with no cancel
+        request after it): ``reconcile`` records and asks it again. An open market order
         counts toward exposure at the mark recorded with it (see ``OrderActivity``). A recorded
         event that no longer applies is logged and skipped rather than stopping the restart.
         """
@@ -146,9 +148,10 @@ class OrderRecovery:
         only if no cancel of it was recorded, its approval is still valid and the gate still
         allows it — submit is idempotent by client order id, so this cannot create a second
         order — and is otherwise rejected here; one the venue has whose cancel was recorded
-        before the acknowledgement is cancelled now. Fills the venue made that the journal lacks
-        are recorded now (deduplicated by trade id), and a status whose report was lost is taken
-        from the venue's view.
+        before the acknowledgement, or refused by the venue, is cancelled now; a cancel asked
+        before the restart is asked again while the venue still has the order working. Fills the
+        venue made that the journal lacks are recorded now (deduplicated by trade id), and a
+        status whose report was lost is taken from the venue's view.
         """
         async with self._lock:
             changed = 0

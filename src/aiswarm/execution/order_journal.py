@@ -14,7 +14,7 @@ effect):
   the venue acknowledged the order. The state table has no such move, so it is its own record:
   replay keeps it, the order is never sent again, and it is cancelled once acknowledged.
 * ``funding`` — ``{"venue", "account", "symbol", "amount", "ts_ns"}``: a funding payment the
-  venue reported for a position, recorded before the portfolio books it.
+  venue reported for a position, recorded before the portfolio books it (or holds it aside).
 
 Decimals travel as strings, so a replayed order equals the live one to the last digit.
 """

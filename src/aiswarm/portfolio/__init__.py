@@ -4,10 +4,10 @@
 and marks, and hands out frozen ``Position`` and ``PortfolioSnapshot`` values; risk reads it
 through its own read-only ``PortfolioView`` protocol. ``replay`` rebuilds a portfolio from
 logged events after a crash. Every amount is an exact ``Decimal``; an unmarked open position
-makes NAV unknown (``MissingMarkError``), never guessed, and a fill the books cannot take is
-held aside as an ``AccountingBreak``, never booked as a guess. ``size`` (the allocator) turns
-an arbitration decision into the order that moves a position to its Kelly or fixed target.
-No I/O.
+makes NAV unknown (``MissingMarkError``), never guessed, and a fill or funding payment the
+books cannot take is held aside as an ``AccountingBreak`` or ``FundingBreak``, never booked as
+a guess. ``size`` (the allocator) turns an arbitration decision into the order that moves a
+position to its Kelly or fixed target. No I/O.
 """
 
 from __future__ import annotations
@@ -20,7 +20,12 @@ from aiswarm.portfolio.allocator import (
     full_kelly,
     size,
 )
-from aiswarm.portfolio.errors import AccountingBreak, AccountingError, MissingMarkError
+from aiswarm.portfolio.errors import (
+    AccountingBreak,
+    AccountingError,
+    FundingBreak,
+    MissingMarkError,
+)
 from aiswarm.portfolio.ledger import Portfolio
 from aiswarm.portfolio.replay import Deposit, Funding, LedgerEvent, MarkPrice, replay
 
@@ -31,6 +36,7 @@ __all__ = [
     "AllocatorConfig",
     "Deposit",
     "Funding",
+    "FundingBreak",
     "LedgerEvent",
     "MarkPrice",
     "MissingMarkError",

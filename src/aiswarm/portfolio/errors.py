@@ -1,9 +1,10 @@
 """Name what goes wrong when the books cannot be kept honestly. No I/O.
 
 Both errors mean "do not trust this account's numbers until someone looks": the portfolio
-refuses the event and stays exactly as it was, rather than book a guess. A fill is different:
-the venue made it, so refusing it cannot undo it. A fill the books cannot take is kept as an
-``AccountingBreak`` (held aside, unbooked, with the error's text), and the runtime halts trading
+refuses the event and stays exactly as it was, rather than book a guess. What a venue reports
+is different: the venue made the fill or moved the funding, so refusing it cannot undo it. A
+fill the books cannot take is kept as an ``AccountingBreak``, a funding payment as a
+``FundingBreak`` (held aside, unbooked, with the error's text), and the runtime halts trading
 until an operator reconciles with the venue.
 
     AiswarmError
@@ -15,11 +16,13 @@ until an operator reconciles with the venue.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from aiswarm.errors import AiswarmError
 from aiswarm.types import Fill, Symbol, VenueId
 
-__all__ = ["AccountingBreak", "AccountingError", "MissingMarkError"]
+__all__ = ["AccountingBreak", "AccountingError", "FundingBreak", "MissingMarkError"]
 
 
 class AccountingError(AiswarmError):
@@ -46,4 +49,19 @@ class AccountingBreak:
     """A fill the venue made that the books could not take, and why (the refusal's text)."""
 
     fill: Fill
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FundingBreak:
+    """A funding payment a venue reported that the books could not take, and why.
+
+    ``amount`` is in quote units, positive when we paid. ``ts`` is the funding time (UTC):
+    with the venue and symbol it names the payment, as funding is deduplicated by the three.
+    """
+
+    venue: VenueId
+    symbol: Symbol
+    amount: Decimal
+    ts: datetime
     reason: str

@@ -10,7 +10,9 @@ reads frozen ``Position`` and ``PortfolioSnapshot`` values from it. It is fed by
   ``take_fill`` is the same for a fill the venue reports, except that a fill the books cannot
   take is held aside as an ``AccountingBreak`` instead of raising (see ``breaks``);
 * ``apply_funding(venue, symbol, rate=, mark=, ts=)``: perpetual funding, deduplicated by
-  (venue, symbol, funding time); longs pay when the rate is positive;
+  (venue, symbol, funding time); longs pay when the rate is positive; ``take_funding_payment``
+  books a payment the venue reported, holding aside one the books cannot take as a
+  ``FundingBreak``;
 * ``mark(venue, symbol, price)``: the prices positions are valued at.
 
 All arithmetic is exact (``exact``); how fills fold into a position is in ``position_book``.
@@ -43,7 +45,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from aiswarm.portfolio.baselines import Baselines
-from aiswarm.portfolio.errors import AccountingBreak, AccountingError, MissingMarkError
+from aiswarm.portfolio.errors import (
+    AccountingBreak,
+    AccountingError,
+    FundingBreak,
+    MissingMarkError,
+)
 from aiswarm.portfolio.exact import add, multiply, subtract
 from aiswarm.portfolio.position_book import (
     PositionBook,
@@ -124,6 +131,7 @@ class Portfolio:
         "_books",
         "_breaks",
         "_broken",
+        "_broken_funding",
         "_cash",
         "_fills_seen",
         "_funding_seen",
@@ -142,9 +150,10 @@ class Portfolio:
         self._marks: dict[_Key, Decimal] = {}
         self._fills_seen: dict[tuple[VenueId, TradeId], tuple[object, ...]] = {}
         self._funding_seen: set[tuple[VenueId, Symbol, datetime]] = set()
-        # Fills held aside, in order, and their (venue, trade id): read every step, rarely set.
-        self._breaks: tuple[AccountingBreak, ...] = ()
+        # Fills and funding held aside, in order, and their keys: read every step, rarely set.
+        self._breaks: tuple[AccountingBreak | FundingBreak, ...] = ()
         self._broken: set[tuple[VenueId, TradeId]] = set()
+        self._broken_funding: set[tuple[VenueId, Symbol, datetime]] = set()
         self._baselines = Baselines()
 
     @property
@@ -166,8 +175,11 @@ class Portfolio:
         return total
 
     @property
-    def breaks(self) -> tuple[AccountingBreak, ...]:
-        """Return the fills held aside because the books could not take them, oldest first."""
+    def breaks(self) -> tuple[AccountingBreak | FundingBreak, ...]:
+        """Return the fills and funding payments held aside as the books could not take them.
+
+        Oldest first.
+        """
         return self._breaks
 
     def transfer(self, amount: Decimal, nav: Decimal | None = None) -> None:
@@ -327,6 +339,34 @@ class Portfolio:
             self._cash = new_cash
         self._funding_seen.add(funding_key)
         return True
+
+    def take_funding_payment(
+        self, venue: VenueId, symbol: Symbol, *, amount: Decimal, ts: datetime
+    ) -> FundingBreak | None:
+        """Book a funding payment a venue reported; return the break when the books cannot.
+
+        The venue moved the money, so it is never refused: a payment ``apply_funding_payment``
+        would refuse (funding on a spot book: a misconfigured instrument kind), or an amount
+        that is not a finite number, is held aside in ``breaks``, unbooked, once per (venue,
+        symbol, ts), and everything else stays as it was. Returns None when it was booked, or
+        was booked or held aside before.
+        """
+        funding_key = (venue, symbol, ts.astimezone(UTC))
+        if funding_key in self._broken_funding:
+            return None
+        try:
+            if not amount.is_finite():
+                raise AccountingError(
+                    f"funding for {symbol} at {venue} at {ts.isoformat()} reports "
+                    f"amount={amount}, not a number: reconcile the payment with the venue"
+                )
+            self.apply_funding_payment(venue, symbol, amount=amount, ts=ts)
+        except AccountingError as exc:
+            held = FundingBreak(venue, symbol, amount, funding_key[2], str(exc))
+            self._breaks += (held,)
+            self._broken_funding.add(funding_key)
+            return held
+        return None
 
     def baselines(self) -> tuple[Decimal | None, date | None, Decimal | None]:
         """Return (peak NAV, current UTC trading day, that day's opening NAV) for checkpoints.

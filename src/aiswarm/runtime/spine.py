@@ -10,9 +10,10 @@ still owes comes back from the same journal: the latch from ``kill_switch.change
 operator's stop from ``kill_switch.flatten_stopped``; the engine's next step carries it on.
 
 A fill the venue made that the books cannot take (a spot sale of more than is held, a trade id
-reused with other terms, a fee in a foreign currency, an unknown instrument) is held aside by
-the portfolio as a break, so neither the OMS nor a replay of the journal ever fails on it.
-``Spine.halt_on_breaks`` then trips the kill switch, naming the fill, and records
+reused with other terms, a fee in a foreign currency, an unknown instrument), or a funding
+payment it reported that they cannot take (funding on a symbol booked as spot), is held aside
+by the portfolio as a break, so neither the OMS nor a replay of the journal ever fails on it.
+``Spine.halt_on_breaks`` then trips the kill switch, naming the fill or payment, and records
 ``portfolio.break`` for operators to alert on; it runs at every restart and every step.
 """
 
@@ -28,7 +29,7 @@ from typing import Any
 from aiswarm.clock import Clock, from_ns
 from aiswarm.execution import EventJournal, ExecutionReport, OrderManager, SessionPause, Venue
 from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderPipeline
-from aiswarm.portfolio import AccountingBreak, Portfolio
+from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
     Algorithm,
     ApprovalSigner,
@@ -41,6 +42,13 @@ from aiswarm.risk import (
     RiskLimits,
     TripCause,
 )
+from aiswarm.runtime.accounting_breaks import (
+    BreakKey,
+    break_key,
+    break_payload,
+    break_reason,
+    recorded_break_key,
+)
 from aiswarm.runtime.approval_keys import SigningKeys, record_public_key, signing_keys
 from aiswarm.store import EventStore
 from aiswarm.types import (
@@ -49,9 +57,7 @@ from aiswarm.types import (
     Fill,
     Instrument,
     Symbol,
-    TradeId,
     VenueId,
-    to_payload,
 )
 
 __all__ = [
@@ -95,16 +101,6 @@ def baseline_from_payload(
     )
 
 
-def _break_reason(broken: AccountingBreak) -> str:
-    """Return the kill switch's reason for halting on ``broken``: the fill, and why."""
-    fill = broken.fill
-    return (
-        f"accounting break: fill trade_id={fill.trade_id} client_order_id="
-        f"{fill.client_order_id} {fill.side} {fill.quantity} {fill.symbol} at {fill.venue} "
-        f"price={fill.price} was not booked: {broken.reason}"
-    )
-
-
 _NS = 1_000_000_000
 
 
@@ -112,8 +108,9 @@ _NS = 1_000_000_000
 class Spine:
     """The wired safety spine; ``pipeline.place`` is the one way to trade.
 
-    ``reported_breaks`` names the fills held aside for which trading was halted and
-    ``portfolio.break`` recorded; a restart reads it back from those records.
+    ``reported_breaks`` names the fills and funding payments held aside for which trading was
+    halted and ``portfolio.break`` recorded (see ``accounting_breaks``); a restart reads it back
+    from those records.
     """
 
     engine: RiskEngine
@@ -124,7 +121,7 @@ class Spine:
     journal: EventJournal
     pause: SessionPause
     keys: SigningKeys
-    reported_breaks: set[tuple[VenueId, TradeId]] = field(default_factory=set)
+    reported_breaks: set[BreakKey] = field(default_factory=set)
 
     async def deposit(self, amount: Decimal) -> None:
         """Record a deposit of quote currency, then credit it (paper and backtest funding).
@@ -139,11 +136,11 @@ class Spine:
         self.portfolio.transfer(amount, nav)
 
     async def halt_on_breaks(self) -> int:
-        """Halt trading for every fill held aside and not yet reported; return how many.
+        """Halt trading for every break held aside and not yet reported; return how many.
 
-        For each: trip the kill switch (cause ``accounting_break``, the reason naming the
-        fill), then record ``portfolio.break``. In this order a crash between the two trips
-        again at the restart rather than never.
+        For each fill or funding payment held aside: trip the kill switch (cause
+        ``accounting_break``, the reason naming it), then record ``portfolio.break``. In this
+        order a crash between the two trips again at the restart rather than never.
         """
         breaks = self.portfolio.breaks
         if not breaks:
@@ -151,17 +148,15 @@ class Spine:
         reported = self.reported_breaks
         halted = 0
         for broken in breaks:
-            key = (broken.fill.venue, broken.fill.trade_id)
+            key = break_key(broken)
             if key in reported:
                 continue
-            reason = _break_reason(broken)
+            reason = break_reason(broken)
             _log.error("halting trading: %s", reason)
             await self.kill_switch.command(
                 KillTrigger.TRIP, reason, cause=TripCause.ACCOUNTING_BREAK
             )
-            await self.journal.append(
-                BREAK, {"fill": to_payload(broken.fill), "reason": broken.reason}
-            )
+            await self.journal.append(BREAK, break_payload(broken))
             reported.add(key)
             halted += 1
         return halted
@@ -201,9 +196,10 @@ def assemble_spine(
         portfolio.take_fill(fill, by_key.get((fill.venue, fill.symbol)))
 
     def pay(report: ExecutionReport) -> None:
+        # Never raises: a payment the books cannot take is held aside (see ``halt_on_breaks``).
         assert report.symbol is not None
         assert report.amount is not None
-        portfolio.apply_funding_payment(
+        portfolio.take_funding_payment(
             report.venue, report.symbol, amount=report.amount, ts=from_ns(report.ts_ns)
         )
 
@@ -294,8 +290,7 @@ async def open_spine(
         elif event_type == BASELINE:
             portfolio.restore_baselines(*baseline_from_payload(payload))
         elif event_type == BREAK:
-            fill = payload["fill"]
-            spine.reported_breaks.add((VenueId(fill["venue"]), TradeId(fill["trade_id"])))
+            spine.reported_breaks.add(recorded_break_key(payload))
 
     spine.oms.restore(records, replay_other)
     spine.kill_switch.restore(records)

@@ -55,7 +55,7 @@ class EventType(StrEnum):
     ORDER_CANCEL_DEFERRED = "order.cancel_deferred"
     FUNDING = "funding"
     # runtime/spine.py and runtime/engine.py: the account's cash and risk baselines, and a fill
-    # the books could not take (held aside, trading halted: alert on it)
+    # or funding payment the books could not take (held aside, trading halted: alert on it)
     PORTFOLIO_DEPOSIT = "portfolio.deposit"
     PORTFOLIO_BASELINE = "portfolio.baseline"
     PORTFOLIO_BREAK = "portfolio.break"

@@ -988,6 +988,61 @@ def test_funding_payment_when_venue_reports_amount_then_booked_once_to_cash_and_
     assert portfolio.cash == Decimal("9987.5")
 
 
+def test_take_funding_payment_when_book_is_spot_then_held_aside_once_and_books_unchanged() -> None:
+    # Arrange: 0.1 BTC held spot; the venue reports funding on it (a misconfigured kind)
+    portfolio = funded()
+    book(portfolio, SPOT, spot_fill(quantity=Decimal("0.1")))
+    cash = portfolio.cash
+
+    # Act
+    first = portfolio.take_funding_payment(VENUE, SYMBOL, amount=Decimal("1.5"), ts=T0)
+    again = portfolio.take_funding_payment(VENUE, SYMBOL, amount=Decimal("1.5"), ts=T0)
+
+    # Assert: a break naming the payment and why, kept once; cash and position as before
+    assert first is not None
+    assert (first.venue, first.symbol, first.amount, first.ts) == (
+        VENUE,
+        SYMBOL,
+        Decimal("1.5"),
+        T0,
+    )
+    assert "only perpetuals pay funding" in first.reason
+    assert again is None
+    assert portfolio.breaks == (first,)
+    assert portfolio.cash == cash
+    held = portfolio.position(VENUE, SYMBOL)
+    assert held is not None
+    assert held.funding_paid == 0
+
+
+def test_take_funding_payment_when_amount_not_a_number_then_held_aside() -> None:
+    # Arrange
+    portfolio = funded()
+    book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("2"), price=Decimal("50000")))
+
+    # Act
+    held_aside = portfolio.take_funding_payment(VENUE, PERP, amount=Decimal("NaN"), ts=T0)
+
+    # Assert
+    assert held_aside is not None
+    assert "amount=NaN, not a number" in held_aside.reason
+    assert portfolio.cash == Decimal("10000")
+
+
+def test_take_funding_payment_when_bookable_then_booked_and_no_break() -> None:
+    # Arrange
+    portfolio = funded()
+    book(portfolio, PERPETUAL, perp_fill(quantity=Decimal("2"), price=Decimal("50000")))
+
+    # Act
+    held_aside = portfolio.take_funding_payment(VENUE, PERP, amount=Decimal("12.5"), ts=T0)
+
+    # Assert
+    assert held_aside is None
+    assert portfolio.breaks == ()
+    assert portfolio.cash == Decimal("9987.5")
+
+
 def test_baselines_when_restored_after_restart_then_drawdown_measured_from_old_peak() -> None:
     # Arrange: a portfolio that saw NAV 12,000, then a fresh one (a restart) with NAV 10,000
     before = funded()
