@@ -13,8 +13,11 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiswarm needs Python 3.11 or newer; set PYTHON=/path/to/python3.11"'
 	$(PYTHON) -m venv $(VENV)
 
+# pip shows its progress here: a first install downloads for a few minutes. Once the stamp is
+# newer than the lock and pyproject.toml, make skips this recipe, so later runs start at once.
 $(STAMP): requirements/lock.txt pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/lock.txt
+	@echo "installing dependencies into $(VENV) (the first run takes a few minutes)..."
+	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r requirements/lock.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 

@@ -8,7 +8,6 @@ traceback. Heavy imports happen inside the commands so `--help` stays fast.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,6 +34,10 @@ bench_app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(events_app, name="events")
 app.add_typer(bench_app, name="bench")
+approvals_app = typer.Typer(
+    help="Approval keys: what a third party verifies approvals with.", no_args_is_help=True
+)
+app.add_typer(approvals_app, name="approvals")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -96,15 +99,19 @@ ReportOption = Annotated[
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    from aiswarm.commands.readable import json_text
+
+    sys.stdout.write(json_text(data) + "\n")
 
 
 def _show(report: Any, as_json: bool) -> None:
     """Print a command's report: plain JSON with --json, coloured JSON otherwise."""
+    from aiswarm.commands.readable import json_text
+
     if as_json:
         _print_json(report)
     else:
-        out.print_json(data=report, default=str)
+        out.print_json(json_text(report))
 
 
 @app.command()
@@ -181,20 +188,35 @@ def events_list(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print events in sequence order."""
+    """Print events in sequence order (decimals plain; --json prints payloads as recorded)."""
     from aiswarm.commands.events import list_events
+    from aiswarm.commands.readable import payload_text
 
     rows = asyncio.run(list_events(db, config, event_type, after_seq, limit, account))
     if as_json:
         _print_json(rows)
         return
     for row in rows:
-        payload = json.dumps(row["payload"])
         out.print(
             f"{row['seq']:>8} {row['time']} {row['account'] or '-':<16} {row['type']:<24} "
-            f"{payload}",
+            f"{payload_text(row['payload'])}",
             markup=False,
         )
+
+
+@approvals_app.command("public-key")
+def approvals_public_key(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Print the Ed25519 public key approvals are signed with (trading.approval_algorithm:
+    ed25519), from the config and secret `aiswarm run` uses; `run` records it in the log."""
+    from aiswarm.commands.approvals import approval_public_key
+
+    key = approval_public_key(config)
+    if as_json:
+        _print_json(key)
+        return
+    out.print(f"key id {key['key_id']} ({key['algorithm']}), from {key['source']}", markup=False)
+    out.print(f"public key (32 bytes, hex): {key['public_key']}", markup=False)
+    out.print(key["pem"].rstrip("\n"), markup=False)
 
 
 @bench_app.command("events")

@@ -226,7 +226,10 @@ def test_summary_when_computed_then_matches_the_exported_trade_list(gappy_run: _
 
     # Act
     summary = summarize(
-        gappy_run.result, gappy_run.metrics, np.array([float(c) for c in closes])
+        gappy_run.result,
+        gappy_run.metrics,
+        np.array([float(c) for c in closes]),
+        money_decimals=2,
     ).to_dict()
 
     # Assert: the strategy's line

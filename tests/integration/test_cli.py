@@ -72,6 +72,7 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, 
         ["events", "list"],
         ["bench", "events"],
         ["bench", "cycle"],
+        ["approvals", "public-key"],
     ],
 )
 def test_help_when_asked_then_every_command_explains_itself(command: list[str]) -> None:

@@ -18,7 +18,8 @@ import pytest
 from aiswarm.clock import SimulatedClock
 from aiswarm.orchestration.order_pipeline import client_order_id_for
 from aiswarm.risk import Algorithm, ApprovalSigner, Approved, Reason, TripCause
-from aiswarm.runtime.spine import account_records, baseline_payload, signing_keys
+from aiswarm.runtime.approval_keys import signing_keys
+from aiswarm.runtime.spine import account_records, baseline_payload
 from aiswarm.store import EventStore
 from aiswarm.types import (
     EventType,
@@ -41,7 +42,7 @@ pytestmark = pytest.mark.integration
 
 def _sign(spec: OrderSpec, secret: bytes, now_ns: int) -> Approved[OrderSpec]:
     """Sign ``spec`` as the risk engine would, without asking its guards."""
-    signer, _ = signing_keys(secret, "approval-1", Algorithm.HMAC_SHA256)
+    signer = signing_keys(secret, Algorithm.HMAC_SHA256).signer
     return ApprovalSigner(signer, ttl_ns=5 * 10**9).approve(spec, now_ns)
 
 

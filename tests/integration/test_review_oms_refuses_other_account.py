@@ -14,7 +14,7 @@ import pytest
 
 from aiswarm.orchestration import client_order_id_for
 from aiswarm.risk import Algorithm, ApprovalSigner
-from aiswarm.runtime.spine import signing_keys
+from aiswarm.runtime.approval_keys import signing_keys
 from aiswarm.types import AccountId, OrderSpec
 from kit.builders import ACCOUNT
 from kit.spine import SECRET, open_desk
@@ -31,7 +31,7 @@ async def test_submit_when_approved_for_another_account_then_refused_and_recorde
     desk = await open_desk(tmp_path / "a.db")
     intent = desk.intent("0.1", account=OTHER)
     spec = OrderSpec.from_intent(intent, client_order_id_for(intent), intent.ts_event)
-    signer, _ = signing_keys(SECRET, "approval-1", Algorithm.HMAC_SHA256)
+    signer = signing_keys(SECRET, Algorithm.HMAC_SHA256).signer
     approved = ApprovalSigner(signer, ttl_ns=5 * 10**9).approve(spec, desk.clock.now_ns())
 
     # Act

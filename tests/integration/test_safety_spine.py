@@ -312,10 +312,10 @@ async def test_ed25519_mode_when_trading_then_oms_verifies_with_public_key_only(
 ) -> None:
     # Arrange
     from aiswarm.risk import Algorithm, Ed25519Verifier
-    from aiswarm.runtime.spine import signing_keys
+    from aiswarm.runtime.approval_keys import signing_keys
 
     desk = await open_desk(tmp_path / "spine.db", algorithm=Algorithm.ED25519)
-    _, oms_side = signing_keys(SECRET, "approval-1", Algorithm.ED25519)
+    oms_side = signing_keys(SECRET, Algorithm.ED25519).verifier
 
     # Act
     placed = await desk.place(desk.intent("0.02"))

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiswarm.clock import from_ns
-from aiswarm.risk.refusals import plain
+from aiswarm.types.money import plain
 
 __all__ = ["present", "present_all"]
 

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aiswarm.backtest.results import BacktestResult, EquityCurve, TradeRecord
+from aiswarm.types.money import plain
 
 __all__ = [
     "MIN_ANNUALISING_S",
@@ -114,7 +115,7 @@ class Metrics:
             "win_rate": self.win_rate,
             "profit_factor": self.profit_factor,
             "turnover": self.turnover,
-            "total_fees": str(self.total_fees),
+            "total_fees": plain(self.total_fees),
             "number_of_trades": self.number_of_trades,
             "fills_count": self.fills_count,
             "bars": self.bars,

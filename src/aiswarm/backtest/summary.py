@@ -27,6 +27,7 @@ from aiswarm.backtest.metrics import Metrics, compute_metrics
 from aiswarm.backtest.results import BacktestResult, EquityCurve
 from aiswarm.clock import to_ns
 from aiswarm.types import Fill, Symbol, VenueId
+from aiswarm.types.money import money_text, plain
 
 __all__ = [
     "FIGURES",
@@ -71,7 +72,7 @@ class SummaryRow:
     def to_dict(self) -> dict[str, object]:
         """Return plain JSON types; fees as a string (exact money)."""
         values: dict[str, object] = {name: getattr(self, name) for name, _, _ in FIGURES}
-        values["fees"] = str(self.fees)
+        values["fees"] = plain(self.fees)
         return values
 
 
@@ -81,11 +82,13 @@ class Summary:
 
     ``warnings`` are the strategy metrics' warnings (an annualised figure from a short
     sample); buy and hold spans the same time, so they hold for its line too.
+    ``money_decimals`` is how many decimals an amount of the quote currency is shown with.
     """
 
     strategy: SummaryRow
     buy_and_hold: SummaryRow
     warnings: Mapping[str, str]
+    money_decimals: int
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "warnings", MappingProxyType(dict(self.warnings)))
@@ -96,6 +99,7 @@ class Summary:
             "strategy": self.strategy.to_dict(),
             "buy_and_hold": self.buy_and_hold.to_dict(),
             "warnings": dict(self.warnings),
+            "money_decimals": self.money_decimals,
         }
 
 
@@ -160,11 +164,18 @@ def _row(metrics: Metrics, exposure: float | None, *, trades: bool) -> SummaryRo
     )
 
 
-def summarize(result: BacktestResult, metrics: Metrics, close: npt.NDArray[np.float64]) -> Summary:
+def summarize(
+    result: BacktestResult,
+    metrics: Metrics,
+    close: npt.NDArray[np.float64],
+    *,
+    money_decimals: int,
+) -> Summary:
     """Return the summary of ``result``; ``close`` is the traded market's close at each mark.
 
     ``metrics`` are the result's own (``metrics_of(result)``, or a walk-forward's out-of-sample
-    metrics over the same curve).
+    metrics over the same curve). ``money_decimals`` is the quote currency's precision, which
+    the table shows fees with (2 for USD).
     """
     curve = result.equity
     start_ns, end_ns = int(curve.ts_ns[0]), int(curve.ts_ns[-1])
@@ -179,17 +190,18 @@ def summarize(result: BacktestResult, metrics: Metrics, close: npt.NDArray[np.fl
         strategy=_row(metrics, exposure_frac(result.fills, start_ns, end_ns), trades=True),
         buy_and_hold=_row(held, None if end_ns <= start_ns else 1.0, trades=False),
         warnings=metrics.warnings,
+        money_decimals=money_decimals,
     )
 
 
-def _shown(value: object, kind: str) -> str:
-    """Return one figure as a trader reads it: percentages, two-decimal ratios, n/a."""
+def _shown(value: object, kind: str, money_decimals: int) -> str:
+    """Return one figure as a trader reads it: percentages, two-decimal ratios, money, n/a."""
     if value is None:
         return "n/a"
     if kind == "count":
         return str(value)
     if kind == "money":
-        return f"{Decimal(str(value)):,.2f}"
+        return money_text(Decimal(str(value)), money_decimals)
     number = float(str(value))
     return f"{number:.2%}" if kind == "percent" else f"{number:.2f}"
 
@@ -199,9 +211,9 @@ def summary_rows(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
 
     The printed table and the HTML report both read these rows, so they show the same text.
     """
-    strategy, held = summary["strategy"], summary["buy_and_hold"]
+    strategy, held, places = summary["strategy"], summary["buy_and_hold"], summary["money_decimals"]
     return [
-        (label, _shown(strategy[name], kind), _shown(held[name], kind))
+        (label, _shown(strategy[name], kind, places), _shown(held[name], kind, places))
         for name, label, kind in FIGURES
     ]
 

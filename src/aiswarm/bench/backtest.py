@@ -144,8 +144,8 @@ def _once(run: BacktestRun) -> dict[str, Any]:
         "bars": bars,
         "bars_per_s_end_to_end": round(bars / (run.total_ns / 1e9)),
         "bars_per_s_loop_only": round(bars / (run.loop_ns / 1e9)),
-        "final_cash": str(run.result.final_cash),
-        "final_position": {symbol: str(qty) for symbol, qty in position.items()},
+        "final_cash": run.result.final_cash,
+        "final_position": dict(position),
         "journal_events": len(run.journal),
         "chain_ok": run.journal.verify().ok,
     }

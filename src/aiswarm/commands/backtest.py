@@ -211,6 +211,11 @@ def build_setup(
     )
 
 
+def _money_decimals(bars: BarArrays) -> int:
+    """Return the decimals a quote amount is shown with: the price tick's, at least cents."""
+    return max(2, bars.price_decimals)
+
+
 def write_backtest_report(
     result: BacktestResult,
     metrics: Metrics,
@@ -239,7 +244,7 @@ def write_backtest_report(
         price=(bars.ts_ns, bars.close),
         symbol=bars.symbol,
         trades=trades,
-        summary=summarize(result, metrics, bars.close),
+        summary=summarize(result, metrics, bars.close, money_decimals=_money_decimals(bars)),
         monte_carlo=simulations,
         walk_forward=walk_forward,
         heatmaps=heatmaps,
@@ -295,9 +300,11 @@ async def run_backtest_command(
         "bars": run.bars,
         "orders": run.orders,
         "fills": run.fills,
-        "final_cash": str(run.result.final_cash),
-        "final_positions": {k: str(v) for k, v in run.result.final_positions.items()},
-        "summary": summarize(run.result, metrics, setup.bars.close).to_dict(),
+        "final_cash": run.result.final_cash,
+        "final_positions": dict(run.result.final_positions),
+        "summary": summarize(
+            run.result, metrics, setup.bars.close, money_decimals=_money_decimals(setup.bars)
+        ).to_dict(),
         "metrics": metrics.to_dict(),
         "journal": {"events": len(run.journal), "chain_ok": run.journal.verify().ok},
     }

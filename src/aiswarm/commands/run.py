@@ -24,10 +24,12 @@ from rich.console import Console
 from aiswarm.api import create_app
 from aiswarm.clock import from_ns
 from aiswarm.config import AppConfig, load_config, resolve_secrets
+from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
 from aiswarm.market import FeedRegistry, FeedSchema
 from aiswarm.runtime import Host, StepReport, TradingService
 from aiswarm.types import Mode
+from aiswarm.types.money import money_text
 
 __all__ = ["RunOptions", "run_platform"]
 
@@ -47,7 +49,8 @@ class RunOptions:
 
 
 def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+    """Return an amount of the account's currency (USD: the risk limits' unit) to the cent."""
+    return "-" if value is None else money_text(value, 2)
 
 
 class _QuietServer(uvicorn.Server):
@@ -135,7 +138,7 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     assert config.approval_secret is not None
     host = await Host.start(
         config,
-        config.approval_secret.get_secret_value().encode(),
+        secret_bytes(config.approval_secret),
         account=options.account,
         new_account=options.new_account,
     )

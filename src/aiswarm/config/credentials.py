@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from aiswarm.config.loader import MIN_SECRET_BYTES, SECRET_FIELDS, env_name
 from aiswarm.config.models import AppConfig
+from aiswarm.config.secret_bytes import decode_secret_file
 from aiswarm.errors import ConfigError
 from aiswarm.types import Mode
 
@@ -39,7 +40,7 @@ def _read_state_secret(path: Path) -> str:
         raise ConfigError(
             f"{path} has permissions {mode:o}; others could read a secret. Run: chmod 600 {path}"
         )
-    value = path.read_text(encoding="utf-8").strip()
+    value = decode_secret_file(path.read_bytes(), str(path))
     if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
         raise ConfigError(
             f"{path} holds a secret shorter than {MIN_SECRET_BYTES} bytes; delete the file "

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from aiswarm.config.models import ENV_PREFIX, NESTED_DELIMITER, AppConfig
+from aiswarm.config.secret_bytes import decode_secret_file, secret_bytes
 from aiswarm.errors import ConfigError
 from aiswarm.types import Mode
 
@@ -101,12 +102,13 @@ def _secrets_from_files(environ: Mapping[str, str]) -> dict[str, str]:
         if environ.get(env_name(secret)):
             raise ConfigError(f"both {env_name(secret)} and {file_var} are set; keep one of them")
         try:
-            found[secret] = Path(file_name).read_text(encoding="utf-8").strip()
+            data = Path(file_name).read_bytes()
         except OSError as exc:
             raise ConfigError(
                 f"{file_var} names {file_name}, which cannot be read ({exc.strerror}); "
                 f"fix the path or the file's permissions"
             ) from None
+        found[secret] = decode_secret_file(data, f"{file_name} (named by {file_var})")
     return found
 
 
@@ -127,7 +129,7 @@ def _check_secret_lengths(config: AppConfig) -> None:
         value = getattr(config, secret)
         if value is None:
             continue
-        size = len(value.get_secret_value().encode("utf-8"))
+        size = len(secret_bytes(value))
         if size < MIN_SECRET_BYTES:
             raise ConfigError(
                 f"{env_name(secret)} is {size} bytes; it must be at least {MIN_SECRET_BYTES}. "

@@ -11,9 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from aiswarm.config.secret_bytes import secret_text
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
 from aiswarm.risk import Algorithm, RiskLimits
@@ -251,12 +252,23 @@ class AppConfig(BaseSettings):
     trading: TradingConfig = Field(default_factory=TradingConfig)
     approval_secret: Annotated[
         SecretStr | None,
-        Field(description="HMAC key that signs risk approvals; at least 32 bytes."),
+        Field(
+            description=(
+                "Signs risk approvals: the HMAC key, or the Ed25519 key's PEM or seed source; "
+                "at least 32 bytes once whitespace at either end is removed (docs/approvals.md)."
+            )
+        ),
     ] = None
     api_key: Annotated[
         SecretStr | None,
         Field(description="Bearer key that operator API calls must present; at least 32 bytes."),
     ] = None
+
+    @field_validator("approval_secret", "api_key", mode="before")
+    @classmethod
+    def _strip_secret(cls, value: object) -> object:
+        """Apply the one secret rule (``secret_bytes``) to a variable's or a file's text."""
+        return secret_text(value) if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Final, NoReturn
 
 from aiswarm.types import OrderSpec
+from aiswarm.types.money import plain
 
 __all__ = [
     "FIELD_COUNT",
@@ -56,21 +57,13 @@ FIELD_COUNT: Final = len(SIGNED_FIELDS)
 """How many field texts every approval carries."""
 
 
-def _decimal_text(value: Decimal) -> str:
-    """Return ``value`` as plain fixed-point text with no exponent and no trailing zeros.
+_decimal_text: Final = plain
+"""Return a Decimal's canonical text: exact, no exponent, no trailing zeros (``types.money``).
 
-    Equal numbers give equal text whatever their exponent: ``1.0``, ``1.00`` and ``1E0`` are all
-    ``"1"``; ``1E+3`` is ``"1000"``; zero is ``"0"``. No context precision is involved, so
-    nothing is rounded.
-    """
-    if value.__class__ is not Decimal:
-        raise TypeError(f"expected a Decimal, got {value!r} ({type(value).__name__})")
-    text = str(value)
-    if "E" in text:
-        text = format(value, "f")
-    if text[-1] == "0" and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+``1.0``, ``1.00`` and ``1E0`` are all ``"1"``; ``1E+3`` is ``"1000"``; zero is ``"0"``; anything
+but a Decimal raises TypeError. Approvals sign this text, so ``plain`` must never change; bound
+here without a wrapper because signing calls it for every order.
+"""
 
 
 def _bool_text(name: str, value: object) -> str:

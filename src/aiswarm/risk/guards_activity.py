@@ -24,7 +24,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.refusals import Reason, Refusal, plain, plain_seconds
+from aiswarm.risk.refusals import Reason, Refusal, plain_seconds
+from aiswarm.types.money import plain
 
 __all__ = [
     "check_circuit_breaker",

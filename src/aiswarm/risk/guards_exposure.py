@@ -20,7 +20,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.refusals import Reason, Refusal, plain, ratio
+from aiswarm.risk.refusals import Reason, Refusal, ratio
+from aiswarm.types.money import plain
 
 __all__ = [
     "check_daily_loss",

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.refusals import Reason, Refusal, plain
+from aiswarm.risk.refusals import Reason, Refusal
 from aiswarm.types import MandateStatus
+from aiswarm.types.money import plain
 
 __all__ = [
     "check_mandate_active",

@@ -19,8 +19,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.refusals import Reason, Refusal, plain, plain_seconds, ratio
+from aiswarm.risk.refusals import Reason, Refusal, plain_seconds, ratio
 from aiswarm.types import Instrument
+from aiswarm.types.money import plain
 
 __all__ = [
     "check_account_known",

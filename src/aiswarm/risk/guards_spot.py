@@ -13,8 +13,9 @@ No I/O, no clock, no logging, no mutation.
 from __future__ import annotations
 
 from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.refusals import Reason, Refusal, plain
+from aiswarm.risk.refusals import Reason, Refusal
 from aiswarm.types import InstrumentKind, Side
+from aiswarm.types.money import plain
 
 __all__ = ["check_spot_holding"]
 

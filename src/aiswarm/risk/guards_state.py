@@ -13,8 +13,9 @@ kill switch's own flattening: a reduce-only order that shrinks a position, and o
 from __future__ import annotations
 
 from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.refusals import Reason, Refusal, plain
+from aiswarm.risk.refusals import Reason, Refusal
 from aiswarm.types import TradingState
+from aiswarm.types.money import plain
 
 __all__ = [
     "check_close_only",

@@ -45,8 +45,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aiswarm.errors import InvalidTransition
 from aiswarm.risk.limits import RiskLimits
-from aiswarm.risk.refusals import plain, ratio
+from aiswarm.risk.refusals import ratio
 from aiswarm.types import PortfolioSnapshot, TradingState
+from aiswarm.types.money import plain
 
 __all__ = [
     "TRANSITIONS",

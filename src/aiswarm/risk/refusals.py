@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-__all__ = ["Reason", "Refusal", "plain", "plain_seconds", "ratio"]
+from aiswarm.types.money import plain
+
+__all__ = ["Reason", "Refusal", "plain_seconds", "ratio"]
 
 _NS_PER_S = Decimal(1_000_000_000)
 
@@ -86,16 +88,6 @@ class Refusal:
     def __str__(self) -> str:
         """Return ``"<CODE> <detail>"``, e.g. ``ORDER_NOTIONAL_LIMIT notional=5200 limit=5000``."""
         return f"{self.code} {self.detail}"
-
-
-def plain(value: Decimal) -> str:
-    """Return ``value`` without exponent or trailing zeros, for a refusal's detail (and the API).
-
-    ``Decimal("4900.000")`` reads ``4900`` and ``Decimal("0.0500")`` reads ``0.05``. The guards
-    call it only when refusing, so a passing order never pays for the formatting.
-    """
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
 
 
 def plain_seconds(nanoseconds: int) -> str:

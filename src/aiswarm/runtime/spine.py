@@ -1,8 +1,9 @@
 """Wire the safety spine for one account and rebuild it from the event store after a restart.
 
 ``open_spine`` is the only place the spine's parts are built: keyring and signer (from the
-approval secret), verifier and nonce ledger, kill switch, risk engine, OMS, order pipeline and
-portfolio. Before it returns, the journal is replayed (kill-switch changes, deposits, orders,
+approval secret, see ``approval_keys``), verifier and nonce ledger, kill switch, risk engine,
+OMS, order pipeline and portfolio. Before it returns, an Ed25519 public key not yet in the log is
+recorded, the journal is replayed (kill-switch changes, deposits, orders,
 nonces, fills) and every open order is reconciled with the venue, so a crash at any point
 leaves no duplicate order and positions equal what the recorded fills imply. A flatten a trip
 still owes comes back from the same journal: the latch from ``kill_switch.changed``, an
@@ -23,7 +24,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from hashlib import sha256
 from typing import Any
 
 from aiswarm.clock import Clock, from_ns
@@ -34,9 +34,6 @@ from aiswarm.risk import (
     Algorithm,
     ApprovalSigner,
     ApprovalVerifier,
-    Ed25519KeySigner,
-    Ed25519Verifier,
-    HmacKeyring,
     KillSwitch,
     KillSwitchChange,
     KillTrigger,
@@ -44,10 +41,7 @@ from aiswarm.risk import (
     RiskEngine,
     RiskLimits,
     TripCause,
-    load_ed25519_private_key,
 )
-from aiswarm.risk.approval import Signer
-from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.runtime.accounting_breaks import (
     BreakKey,
     break_key,
@@ -55,6 +49,7 @@ from aiswarm.runtime.accounting_breaks import (
     break_reason,
     recorded_break_key,
 )
+from aiswarm.runtime.approval_keys import SigningKeys, record_public_key, signing_keys
 from aiswarm.store import EventStore
 from aiswarm.types import (
     AccountId,
@@ -74,7 +69,6 @@ __all__ = [
     "assemble_spine",
     "baseline_payload",
     "open_spine",
-    "signing_keys",
 ]
 
 DEPOSIT = EventType.PORTFOLIO_DEPOSIT
@@ -126,6 +120,7 @@ class Spine:
     portfolio: Portfolio
     journal: EventJournal
     pause: SessionPause
+    keys: SigningKeys
     reported_breaks: set[BreakKey] = field(default_factory=set)
 
     async def deposit(self, amount: Decimal) -> None:
@@ -167,27 +162,6 @@ class Spine:
         return halted
 
 
-_ED25519_SEED_TAG = b"aiswarm-ed25519-seed/1"
-
-
-def signing_keys(secret: bytes, key_id: str, algorithm: Algorithm) -> tuple[Signer, Verifier]:
-    """Return the risk engine's signer and the OMS's verifier for ``algorithm``.
-
-    HMAC-SHA256: both sides hold the secret. Ed25519: the secret is an Ed25519 private key in
-    PEM, or else the seed is SHA-256 of a fixed tag and the secret; the OMS side receives only
-    the public key, so a compromised executor can verify approvals but never forge one.
-    """
-    if algorithm is Algorithm.HMAC_SHA256:
-        keyring = HmacKeyring({key_id: secret}, key_id)
-        return keyring.signer(), keyring
-    if secret.lstrip().startswith(b"-----BEGIN"):
-        private = load_ed25519_private_key(secret)
-    else:
-        private = load_ed25519_private_key(sha256(_ED25519_SEED_TAG + secret).digest())
-    signer = Ed25519KeySigner(private, key_id)
-    return signer, Ed25519Verifier({key_id: signer.public_key()})
-
-
 def assemble_spine(
     *,
     journal: EventJournal,
@@ -198,20 +172,19 @@ def assemble_spine(
     approval_secret: bytes,
     limits: RiskLimits,
     switch: KillSwitch,
-    key_id: str = "approval-1",
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
     order_ttl_s: float | None = None,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
 ) -> Spine:
-    """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed.
+    """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed or recorded.
 
     ``order_ttl_s`` cancels resting (non-market) orders that long after they were sent;
-    ``algorithm`` chooses how approvals are signed (see ``signing_keys``).
+    ``algorithm`` chooses how approvals are signed (see ``approval_keys.signing_keys``).
     """
-    sign_with, verify_with = signing_keys(approval_secret, key_id, algorithm)
-    signer = ApprovalSigner(sign_with, ttl_ns=round(approval_ttl_s * _NS))
-    verifier = ApprovalVerifier(verify_with, max_skew_ns=round(max_skew_s * _NS))
+    keys = signing_keys(approval_secret, algorithm)
+    signer = ApprovalSigner(keys.signer, ttl_ns=round(approval_ttl_s * _NS))
+    verifier = ApprovalVerifier(keys.verifier, max_skew_ns=round(max_skew_s * _NS))
     engine = RiskEngine(signer, limits, switch, clock)
     portfolio = Portfolio(account)
     by_key: dict[tuple[VenueId, Symbol], Instrument] = {
@@ -249,7 +222,7 @@ def assemble_spine(
     )
     pipeline = OrderPipeline(engine, oms, journal)
     control = KillSwitchControl(switch, limits, oms, pipeline, journal, clock)
-    return Spine(engine, oms, pipeline, control, portfolio, journal, pause)
+    return Spine(engine, oms, pipeline, control, portfolio, journal, pause, keys)
 
 
 JournalRecords = Sequence[tuple[str, Mapping[str, Any]]]
@@ -273,7 +246,6 @@ async def open_spine(
     approval_secret: bytes,
     limits: RiskLimits,
     operators: Collection[str] = (),
-    key_id: str = "approval-1",
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
     order_ttl_s: float | None = None,
@@ -300,12 +272,12 @@ async def open_spine(
         approval_secret=approval_secret,
         limits=limits,
         switch=KillSwitch.from_changes(changes, operators),
-        key_id=key_id,
         approval_ttl_s=approval_ttl_s,
         max_skew_s=max_skew_s,
         order_ttl_s=order_ttl_s,
         algorithm=algorithm,
     )
+    await record_public_key(spine.journal, records, spine.keys)
     portfolio = spine.portfolio
 
     def replay_other(event_type: str, payload: Mapping[str, Any]) -> None:

@@ -69,6 +69,9 @@ class EventType(StrEnum):
     CYCLE_COMPLETED = "cycle.completed"
     # runtime/composition.py: an account is opened (only when asked, or at the first start)
     ACCOUNT_OPENED = "account.opened"
+    # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
+    # key approvals are signed with, once per key, before the first approval it signs
+    APPROVAL_KEY = "approval.key"
     # Registered ahead of its writer, which nothing appends yet: the mandate registry.
     MANDATE_CHANGED = "mandate.changed"
 

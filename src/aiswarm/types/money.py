@@ -5,6 +5,9 @@ so money fields refuse floats outright and tell the caller to pass a ``Decimal``
 Strings and ints are converted exactly; NaN and infinities are refused. Serialised to JSON, the
 values are strings, so a round trip through JSON loses nothing.
 
+Back to text: ``plain`` is the exact value without exponent or trailing zeros (what approvals
+sign, refusals cite and the API and CLI show), ``money_text`` a rounded figure for people.
+
 The annotated types below carry that rule into any pydantic model:
 
     Money        any finite amount (cash, PnL, a signed position quantity)
@@ -20,7 +23,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, ValidationInfo
 
-__all__ = ["Money", "NonNegative", "Price", "Quantity", "to_decimal"]
+__all__ = ["Money", "NonNegative", "Price", "Quantity", "money_text", "plain", "to_decimal"]
 
 
 def to_decimal(value: object, name: str = "value") -> Decimal:
@@ -57,6 +60,36 @@ def to_decimal(value: object, name: str = "value") -> Decimal:
     if not number.is_finite():
         raise ValueError(f"{name}={value!r} is not finite: money must be a finite number")
     return number
+
+
+def plain(value: Decimal) -> str:
+    """Return ``value`` exactly, in fixed-point text without exponent or trailing zeros.
+
+    ``Decimal("4900.000")`` reads ``4900``, ``Decimal("0E-8")`` reads ``0`` and
+    ``Decimal("1E+3")`` reads ``1000``. Nothing is rounded, whatever the context precision, so
+    ``Decimal(plain(x)) == x``: the approvals' canonical decimal (docs/approvals.md) is this text,
+    so it refuses anything but a ``Decimal`` (TypeError) rather than spell a float.
+    """
+    if value.__class__ is not Decimal:
+        raise TypeError(f"expected a Decimal, got {value!r} ({type(value).__name__})")
+    text = str(value)  # fixed point already unless the exponent is large either way
+    if "E" in text:
+        text = format(value, "f")
+    if text[-1] == "0" and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def money_text(value: Decimal, places: int) -> str:
+    """Return ``value`` rounded half-even to ``places`` decimals, thousands grouped: ``-1,234.50``.
+
+    For people reading an amount in a currency known to ``places`` decimals (2 for USD). A
+    value that rounds to zero reads ``0.00``, never ``-0.00``.
+    """
+    text = f"{value:,.{places}f}"
+    if text[0] == "-" and not text.strip("-0.,"):
+        return text[1:]
+    return text
 
 
 def _validate_exact(value: object, info: ValidationInfo) -> Decimal:

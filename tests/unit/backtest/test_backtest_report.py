@@ -224,7 +224,7 @@ def test_write_report_when_summary_given_then_page_opens_with_it_and_its_warning
     # Arrange
     result = _result()
     metrics = metrics_of(result)
-    summary = summarize(result, metrics, 100.0 + np.arange(240, dtype=np.float64))
+    summary = summarize(result, metrics, 100.0 + np.arange(240, dtype=np.float64), money_decimals=2)
 
     # Act
     paths = write_report(result, metrics, tmp_path, title="summary", summary=summary)

@@ -88,7 +88,7 @@ def test_summarize_when_run_then_strategy_line_from_metrics_and_buy_and_hold_fro
     close = np.array([50.0, 55.0, 45.0, 60.0])
 
     # Act
-    summary = summarize(result, metrics, close)
+    summary = summarize(result, metrics, close, money_decimals=2)
 
     # Assert
     strategy, held = summary.strategy, summary.buy_and_hold
@@ -107,7 +107,7 @@ def test_summarize_when_closes_do_not_match_marks_then_refused() -> None:
 
     # Act / Assert
     with pytest.raises(ValueError, match="close has 3 prices but the equity curve 2 marks"):
-        summarize(result, metrics_of(result), np.array([1.0, 2.0, 3.0]))
+        summarize(result, metrics_of(result), np.array([1.0, 2.0, 3.0]), money_decimals=2)
 
 
 def test_summary_rows_when_shown_then_percentages_ratios_money_and_na() -> None:
@@ -115,7 +115,9 @@ def test_summary_rows_when_shown_then_percentages_ratios_money_and_na() -> None:
     result = _result(
         (_fill(1, Side.BUY, "1"), _fill(3, Side.SELL, "1")), [1000.0, 1010.0, 990, 1020.0]
     )
-    summary = summarize(result, metrics_of(result), np.array([50.0, 55.0, 45.0, 60.0]))
+    summary = summarize(
+        result, metrics_of(result), np.array([50.0, 55.0, 45.0, 60.0]), money_decimals=2
+    )
 
     # Act
     rows = {label: (mine, held) for label, mine, held in summary_rows(summary.to_dict())}

@@ -50,7 +50,9 @@ def _summary(report: dict[str, str] | None) -> dict[str, Any]:
         "bars": 4,
         "orders": 2,
         "fills": 2,
-        "summary": summarize(result, metrics, np.array([100.0, 100.0, 105.0, 110.0])).to_dict(),
+        "summary": summarize(
+            result, metrics, np.array([100.0, 100.0, 105.0, 110.0]), money_decimals=2
+        ).to_dict(),
         "journal": {"events": 12, "chain_ok": True},
     }
     if report is not None:

@@ -1,0 +1,112 @@
+"""Turn the approval secret into the signing key, and record an Ed25519 public key in the log.
+
+HMAC-SHA256 (the default) signs with the secret's bytes as they are, under key id
+``approval-1``; both the risk engine and the OMS hold them. Ed25519 signs with a private key:
+the secret itself when it is PEM, else the seed SHA-256(``aiswarm-ed25519-seed/1`` + secret).
+Its key id is ``ed25519-`` and the first 16 hex digits of the public key, so a new key always
+has a new id, and the OMS receives only the public key.
+
+In Ed25519 mode the account's stream records the public key (``approval.key``) before the first
+approval it signs: the log alone then lets anyone verify every approval (docs/approvals.md).
+Each key is recorded once: a restart with the same key records nothing, a rotated key is
+recorded beside the old one, and a key id already recorded with another public key stops the
+start rather than leave the log ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from aiswarm.errors import ConfigError
+from aiswarm.execution import EventJournal
+from aiswarm.risk import (
+    Algorithm,
+    Ed25519KeySigner,
+    Ed25519Verifier,
+    HmacKeyring,
+    load_ed25519_private_key,
+)
+from aiswarm.risk.approval import Signer
+from aiswarm.risk.approval_verifier import Verifier
+from aiswarm.types import EventType
+
+__all__ = ["APPROVAL_KEY", "HMAC_KEY_ID", "SigningKeys", "record_public_key", "signing_keys"]
+
+APPROVAL_KEY = EventType.APPROVAL_KEY
+HMAC_KEY_ID = "approval-1"
+"""The key id of the HMAC key (one secret per deployment)."""
+
+_ED25519_SEED_TAG = b"aiswarm-ed25519-seed/1"
+_PEM_START = b"-----BEGIN"
+_KEY_ID_HEX_DIGITS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeys:
+    """The risk engine's signer, the OMS's verifier, and the public key others verify with.
+
+    ``public_key`` is the raw 32-byte Ed25519 public key, or None for HMAC (which has none).
+    """
+
+    signer: Signer
+    verifier: Verifier
+    public_key: bytes | None
+
+    def public_record(self) -> dict[str, str] | None:
+        """Return the ``approval.key`` payload of an Ed25519 key (None for HMAC)."""
+        if self.public_key is None:
+            return None
+        return {
+            "key_id": self.signer.key_id,
+            "algorithm": str(self.signer.algorithm),
+            "public_key": self.public_key.hex(),
+        }
+
+
+def signing_keys(secret: bytes, algorithm: Algorithm) -> SigningKeys:
+    """Return the signer, verifier and public key ``secret`` gives for ``algorithm``.
+
+    ``secret`` is the approval secret's bytes (``config.secret_bytes``). Raises ``KeyringError``
+    (a ``ConfigError``) for an HMAC secret under 32 bytes or PEM that is not an unencrypted
+    Ed25519 private key.
+    """
+    if algorithm is Algorithm.HMAC_SHA256:
+        keyring = HmacKeyring({HMAC_KEY_ID: secret}, HMAC_KEY_ID)
+        return SigningKeys(keyring.signer(), keyring, None)
+    if secret.startswith(_PEM_START):
+        private = load_ed25519_private_key(secret)
+    else:
+        private = load_ed25519_private_key(sha256(_ED25519_SEED_TAG + secret).digest())
+    public = private.public_key()
+    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    key_id = f"ed25519-{raw.hex()[:_KEY_ID_HEX_DIGITS]}"
+    signer = Ed25519KeySigner(private, key_id)
+    return SigningKeys(signer, Ed25519Verifier({key_id: public}), raw)
+
+
+async def record_public_key(
+    journal: EventJournal, records: Sequence[tuple[str, Mapping[str, Any]]], keys: SigningKeys
+) -> None:
+    """Append ``approval.key`` for ``keys`` unless ``records`` (the stream so far) hold it.
+
+    Raises ``ConfigError`` when the key id is recorded with another public key.
+    """
+    record = keys.public_record()
+    if record is None:
+        return
+    for event_type, payload in records:
+        if event_type != APPROVAL_KEY or payload.get("key_id") != record["key_id"]:
+            continue
+        if payload.get("public_key") == record["public_key"]:
+            return
+        raise ConfigError(
+            f"approval key id {record['key_id']} is recorded with public key "
+            f"{payload.get('public_key')}, but the approval secret gives {record['public_key']}; "
+            "one key id must name one key: use another approval secret"
+        )
+    await journal.append(APPROVAL_KEY, record)
