@@ -75,6 +75,9 @@ def _trade(tmp_path: Path, algorithm: str, **secrets: str) -> tuple[list[dict[st
         f"state_dir: {tmp_path}/state\n"
         f"store:\n  url: sqlite+aiosqlite:///{tmp_path}/events.db\n"
         f"trading:\n  enable_at_start: true\n  approval_algorithm: {algorithm}\n"
+        # Fixed notional, so a minute of cycles trades at once: Kelly waits for a measured edge.
+        "  allocator:\n    mode: fixed_notional\n    fixed_notional_usd: 5000\n"
+        "    long_only: true\n"
         "loop:\n  interval_s: 60\n  speed: 6000\n",
         encoding="utf-8",
     )
