@@ -130,11 +130,13 @@ class KillSwitchControl:
 
     async def check(
         self,
-        snapshot: PortfolioSnapshot,
+        snapshot: PortfolioSnapshot | None,
         flatten_inputs: Callable[[Position], FlattenInputs] | None = None,
     ) -> tuple[KillSwitchChange | None, list[Placement]]:
         """Trip if a limit is breached (then cancel resting orders); flatten while owed.
 
+        ``snapshot`` is None when the book cannot be valued (a held position has no price):
+        then only the limits that need no NAV are judged, and no flatten is placed.
         Returns the change (None when nothing tripped) and this step's flattening placements.
         """
         async with self._lock:
@@ -148,6 +150,6 @@ class KillSwitchControl:
                 await self._record(change)
                 await self._oms.cancel_all(f"kill switch tripped: {change.reason}")
             placements: list[Placement] = []
-            if flatten_inputs is not None and self.flatten_owed():
+            if snapshot is not None and flatten_inputs is not None and self.flatten_owed():
                 placements = await self._duty.run(snapshot, flatten_inputs)
         return change, placements

@@ -135,9 +135,27 @@ class KillSwitchChange(BaseModel):
 
 
 def _breaches(
-    snapshot: PortfolioSnapshot, limits: RiskLimits, consecutive_rejections: int
+    snapshot: PortfolioSnapshot | None, limits: RiskLimits, consecutive_rejections: int
 ) -> list[tuple[TripCause, str]]:
-    """Return every trip condition that holds, with the numbers that decided it."""
+    """Return every trip condition that holds, with the numbers that decided it.
+
+    Without a snapshot (NAV unknown) only the circuit breaker can be judged.
+    """
+    found: list[tuple[TripCause, str]] = []
+    if snapshot is not None:
+        found.extend(_nav_breaches(snapshot, limits))
+    if consecutive_rejections >= limits.kill_switch_rejections:
+        found.append(
+            (
+                TripCause.CIRCUIT_BREAKER,
+                f"rejections={consecutive_rejections} limit={limits.kill_switch_rejections}",
+            )
+        )
+    return found
+
+
+def _nav_breaches(snapshot: PortfolioSnapshot, limits: RiskLimits) -> list[tuple[TripCause, str]]:
+    """Return the daily-loss and drawdown breaches of ``snapshot``."""
     found: list[tuple[TripCause, str]] = []
     pnl = snapshot.daily_pnl
     if pnl < _ZERO:
@@ -172,13 +190,6 @@ def _breaches(
                     f"peak_nav={plain(peak)} limit={plain(limit)}",
                 )
             )
-    if consecutive_rejections >= limits.kill_switch_rejections:
-        found.append(
-            (
-                TripCause.CIRCUIT_BREAKER,
-                f"rejections={consecutive_rejections} limit={limits.kill_switch_rejections}",
-            )
-        )
     return found
 
 
@@ -340,7 +351,7 @@ class KillSwitch:
 
     def evaluate(
         self,
-        snapshot: PortfolioSnapshot,
+        snapshot: PortfolioSnapshot | None,
         limits: RiskLimits,
         consecutive_rejections: int,
         now_ns: int,
@@ -350,7 +361,8 @@ class KillSwitch:
         Trips when today's loss reaches ``max_daily_loss_frac`` of the NAV at 00:00 UTC
         (``nav - daily_pnl``; a loss on a non-positive opening NAV trips too), when NAV has
         fallen ``max_drawdown_frac`` or more from ``peak_nav``, or when the venue has
-        rejected ``kill_switch_rejections`` orders in a row. Returns None while latched:
+        rejected ``kill_switch_rejections`` orders in a row (the only check made when
+        ``snapshot`` is None, NAV being unknown). Returns None while latched:
         tripping again adds nothing, and a recovery never un-trips.
         """
         if self._latched:

@@ -35,6 +35,7 @@ rebuilds an engine from that journal after a crash.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ from aiswarm.types import (
     PortfolioSnapshot,
     Position,
     Symbol,
+    VenueId,
 )
 from aiswarm.venues import PaperVenue, ShadowVenue
 
@@ -76,6 +78,7 @@ _NS = 1_000_000_000
 _DAY_NS = 86_400 * _NS
 _EMPTY: tuple[MarketEvent, ...] = ()
 _PAUSED = SessionState.PAUSED
+_LOG = logging.getLogger(__name__)
 
 
 class StepReport(NamedTuple):
@@ -172,6 +175,8 @@ class TradingEngine:
         self._shown_through: dict[Symbol, int] = {}
         # Per symbol, the newest funding settlement the log already holds (its time, ns).
         self._funded_through: dict[Symbol, int] = {}
+        # The held markets that had no price at the last step (logged when this changes).
+        self._unpriced: tuple[tuple[VenueId, Symbol], ...] = ()
 
     # ------------------------------------------------------------------ the cycle
 
@@ -216,7 +221,7 @@ class TradingEngine:
         coordinator = self.coordinator
         signals = orders = 0
         frame = self.market.frame(now_ns)
-        if self.session is not _PAUSED and frame.symbols:
+        if self.session is not _PAUSED and frame.symbols and self._book_priced():
             if self._timeout is None:
                 collected = coordinator.collect(frame)
             else:
@@ -336,16 +341,10 @@ class TradingEngine:
         """
         spine = self.spine
         portfolio = spine.portfolio
-        if portfolio.has_open_positions():
-            market = self.market
-            mark = portfolio.mark
-            for venue, symbol in portfolio.open_markets():
-                close = market.latest_close(symbol)
-                if close is not None and market[symbol].venue == venue:
-                    mark(venue, symbol, close)
+        self._mark_held()
         nav = portfolio.marked_nav()
         if nav is None:
-            return False, None  # a position without a price yet: nothing to value it at
+            return await self._judge_unvalued(), None
         band = self._quiet_band
         if band is not None and band[0] < nav <= band[1] and self._verdict_key() == self._judged:
             # NAV between the trip level and the peak, same day, same run of rejections, same
@@ -363,6 +362,52 @@ class TradingEngine:
             return False, snapshot.nav
         self.trips += 1
         return True, snapshot.nav
+
+    def _mark_held(self) -> None:
+        """Mark every held market that has a price at its latest close."""
+        portfolio = self.spine.portfolio
+        if portfolio.has_open_positions():
+            market = self.market
+            mark = portfolio.mark
+            for venue, symbol in portfolio.open_markets():
+                close = market.latest_close(symbol)
+                if close is not None and market[symbol].venue == venue:
+                    mark(venue, symbol, close)
+
+    def _book_priced(self) -> bool:
+        """Return whether every held position has a price, so the step may decide.
+
+        A position without a price (its market not fed, or no bar yet) makes NAV unknown, and
+        an unknown price means no trading: no new decisions and no timer slices until it has
+        one. The kill switch still judges what needs no NAV (``_judge_unvalued``).
+        """
+        portfolio = self.spine.portfolio
+        if not portfolio.has_open_positions():
+            return True
+        self._mark_held()
+        missing = portfolio.missing_marks()
+        if missing and missing != self._unpriced:
+            _LOG.warning(
+                "no price for held position(s) %s: no new decisions until each has one",
+                ", ".join(f"{symbol} at {venue}" for venue, symbol in missing),
+            )
+        self._unpriced = missing
+        return not missing
+
+    async def _judge_unvalued(self) -> bool:
+        """Let the kill switch judge a book it cannot value; return whether it tripped.
+
+        The circuit breaker (a run of venue rejections) needs no NAV and still trips, cancelling
+        resting orders. Daily loss and drawdown cannot be judged, and a flatten owed waits for a
+        price to size and guard its orders: nothing is placed at an invented price.
+        """
+        self._quiet_band = None
+        self._judged = None
+        change, _ = await self.spine.kill_switch.check(None)
+        if change is None:
+            return False
+        self.trips += 1
+        return True
 
     def _band(self, snapshot: PortfolioSnapshot) -> tuple[Decimal, Decimal] | None:
         """Return the NAV band (trip level, peak] in which the next verdict cannot change.
