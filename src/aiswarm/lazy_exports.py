@@ -36,7 +36,7 @@ def lazy_exports(package: str, init_file: str) -> Callable[[str], object]:
     """
     sources = _type_checking_imports(Path(init_file))
 
-    def __getattr__(name: str) -> object:
+    def module_getattr(name: str) -> object:
         source = sources.get(name)
         if source is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -44,7 +44,7 @@ def lazy_exports(package: str, init_file: str) -> Callable[[str], object]:
         setattr(sys.modules[package], name, value)
         return value
 
-    return __getattr__
+    return module_getattr
 
 
 def _type_checking_imports(init_file: Path) -> dict[str, str]:

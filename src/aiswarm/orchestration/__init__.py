@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiswarm.lazy_exports import lazy_exports
 
-# Names load on first use: the config needs only ``ArbitrationConfig``, and `aiswarm events list` should
-# not load the rest (see aiswarm/lazy_exports.py).
+# Names load on first use (aiswarm/lazy_exports.py): the config needs only
+# ``ArbitrationConfig``, and `aiswarm events list` should not load the rest.
 if TYPE_CHECKING:
     from aiswarm.orchestration.arbitration import (
         AgentWeights,

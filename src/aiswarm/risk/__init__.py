@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from aiswarm.lazy_exports import lazy_exports
 
-# Names load on first use: the config needs only ``RiskLimits`` and ``Algorithm``, and `aiswarm events list` should
-# not load the rest (see aiswarm/lazy_exports.py).
+# Names load on first use (aiswarm/lazy_exports.py): the config needs only
+# ``RiskLimits`` and ``Algorithm``, and `aiswarm events list` should not load the rest.
 if TYPE_CHECKING:
     from aiswarm.risk.approval import (
         Algorithm,
