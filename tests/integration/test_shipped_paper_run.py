@@ -17,7 +17,10 @@ from kit.host import REPO, run_steps, start
 
 pytestmark = pytest.mark.integration
 
-STEPS = 400  # past the regime model's first fit (bar 200) and the first measured edges
+# Past the regime model's first fit (bar 200), the first measured edges, and the ETH/USD exits
+# (04:07:10 to 04:08:28) the spot guard used to refuse: the allocator sold what working sells
+# were already selling.
+STEPS = 520
 
 
 def _shipped(tmp_path: Path) -> Any:
@@ -55,6 +58,7 @@ async def test_shipped_config_when_replayed_then_kelly_sized_orders_and_regime_w
     assert any(d["approved"] for d in decisions)
     refused = {r["code"] for d in decisions if not d["approved"] for r in d["refusals"]}
     assert "ORDER_NOTIONAL_LIMIT" not in refused
+    assert "SPOT_SELL_ABOVE_HOLDING" not in refused
     # ... and regime-labelled decisions weigh agents by the label's factor
     scaled = [
         (decision["regime"], c["agent_id"], c["weight"])
