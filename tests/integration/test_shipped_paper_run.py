@@ -88,6 +88,8 @@ async def test_shipped_config_when_started_then_says_funding_does_not_cover_the_
 
     # Assert: the start-up says at once that the funding agent receives no rate
     assert len(lines) == 1
-    assert lines[0].startswith("  funding BTC/USD: NOT COVERED: its 12 rates 2020-12-29..2022-12-13")
+    assert lines[0].startswith(
+        "  funding BTC/USD: NOT COVERED: its 12 rates 2020-12-29..2022-12-13"
+    )
     assert "replay window 2018-04-04 00:00..2018-04-07 00:00" in lines[0]
     assert "the funding agent receives no rate" in lines[0]

@@ -372,7 +372,6 @@ class Coordinator:
         )
 
 
-
 def _signals_payload(signals: Iterable[Signal], rejected: Iterable[Any]) -> dict[str, Any]:
     return {
         "signals": [signal.model_dump(mode="json") for signal in signals],

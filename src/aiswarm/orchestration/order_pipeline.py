@@ -31,7 +31,9 @@ from aiswarm.types import (
 __all__ = ["OrderPipeline", "Placement", "client_order_id_for", "working_quantities"]
 
 
-def working_quantities(oms: OrderManager, symbol: Symbol, venue: VenueId) -> tuple[Decimal, Decimal]:
+def working_quantities(
+    oms: OrderManager, symbol: Symbol, venue: VenueId
+) -> tuple[Decimal, Decimal]:
     """Return ``(net, sells)`` still working in ``symbol`` at ``venue``, in base units.
 
     ``net`` is signed (buys positive); ``sells`` the unsigned remaining quantity of the working

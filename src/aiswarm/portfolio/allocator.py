@@ -253,9 +253,10 @@ def size(
     is the committed position. ``working_sell_quantity`` (unsigned base units) is the part of
     the working orders that sells, at the instrument's venue: on a long-only account a sell
     fits in what is held beside every working sell, exactly as the spot-holding guard counts
-    it, since working buys may never fill before the sell does. ``mark`` is the current mark price (quote per base unit), ``nav``
-    the account's NAV and ``limit_position_notional_usd`` the risk limit on one symbol's
-    notional, both USD. ``ts_event`` (an aware UTC datetime) becomes the intent's decision time.
+    it, since working buys may never fill before the sell does. ``mark`` is the current mark
+    price (quote per base unit), ``nav`` the account's NAV and ``limit_position_notional_usd``
+    the risk limit on one symbol's notional, both USD. ``ts_event`` (an aware UTC datetime)
+    becomes the intent's decision time.
     """
     if instrument.symbol != decision.symbol:
         raise ValueError(
