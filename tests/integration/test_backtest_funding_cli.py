@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kit.bar_files import shipped_rows, write_csv
 from kit.perpetual import FUNDING_FILE, PERP, REPO, perp_bars
 
 pytestmark = pytest.mark.integration
@@ -28,7 +29,9 @@ CONTRARIAN = (
 FUNDING = ("--funding", str(REPO / "backtest_data" / FUNDING_FILE))
 
 
-def _backtest(bars: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def _backtest(
+    bars: Path, *extra: str, json_output: bool = True
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             sys.executable,
@@ -43,7 +46,7 @@ def _backtest(bars: Path, *extra: str) -> subprocess.CompletedProcess[str]:
             "binance",
             "--notional",
             "5000",
-            "--json",
+            *(("--json",) if json_output else ()),
             *extra,
         ],
         capture_output=True,
@@ -68,7 +71,29 @@ def test_backtest_when_funding_file_given_then_the_contrarian_trades_on_it(
     assert without.returncode == 0, without.stderr
     assert funded.returncode == 0, funded.stderr
     assert json.loads(without.stdout)["orders"] == 0
+    assert json.loads(without.stdout)["funding_warning"] == (
+        "funding_contrarian receives no funding rate: pass --funding FILE for these bars"
+    )
     assert json.loads(funded.stdout)["orders"] >= 2
+    assert json.loads(funded.stdout)["funding_warning"] is None
+
+
+def test_backtest_when_funding_file_misses_the_bars_dates_then_warns_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the shipped 2018 minutes beside the shipped 2020/2022 funding
+    bars = write_csv(tmp_path / "btc_2018.csv", shipped_rows(count=120))
+
+    # Act
+    result = _backtest(bars, *CONTRARIAN, *FUNDING)
+    printed = _backtest(bars, *CONTRARIAN, *FUNDING, json_output=False)
+
+    # Assert
+    assert result.returncode == 0, result.stderr
+    warning = json.loads(result.stdout)["funding_warning"]
+    assert "none of its 12 rates settles by the bars' last close 2018-04-04 02:00" in warning
+    assert printed.returncode == 0, printed.stderr
+    assert f"warning: {warning}" in " ".join(printed.stdout.split())
 
 
 def test_backtest_when_funding_file_given_then_a_long_perpetual_pays_it(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 from kit.bar_files import (
     Row,
     shipped_rows,
+    write_binance_klines,
     write_ccxt_json,
     write_cryptodatadownload,
     write_csv,
@@ -75,8 +76,24 @@ def _assert_one_line_error(result: subprocess.CompletedProcess[str], *texts: str
         (write_cryptodatadownload, "Bitstamp_BTCUSD_minute.csv", "csv"),
         (lambda path, rows: write_lean_zip(path.parent, rows), "unused", "lean-zip"),
         (write_float_noise_csv, "ftx_style.csv", "csv"),
+        (write_binance_klines, "BTCUSDT-1m-2018-04-04.csv", "csv"),
+        (
+            lambda path, rows: write_binance_klines(path, rows, unit_per_ms=1000),
+            "BTCUSDT-1m-2025-04-04.csv",
+            "csv",
+        ),
     ],
-    ids=["csv", "ccxt-json", "feather", "parquet", "bitstamp-cdd", "lean-zip", "float-noise"],
+    ids=[
+        "csv",
+        "ccxt-json",
+        "feather",
+        "parquet",
+        "bitstamp-cdd",
+        "lean-zip",
+        "float-noise",
+        "binance-klines-ms",
+        "binance-klines-us",
+    ],
 )
 def test_backtest_when_data_in_each_format_then_runs_and_reports_what_it_read(
     tmp_path: Path, writer: Callable[[Path, list[Row]], Path], name: str, file_format: str
@@ -137,8 +154,9 @@ def test_optimize_walk_forward_when_parquet_then_same_reader(tmp_path: Path) -> 
             1007,
         ),
         ("basana/bitstamp_btcusd_min_2020_01_01.csv", "csv", 1440),
+        ("nautilus_trader/ADABTC-1m-2021-11-28.csv", "csv", 11),
     ],
-    ids=["freqtrade-json", "freqtrade-feather", "lean-zip", "bitstamp"],
+    ids=["freqtrade-json", "freqtrade-feather", "lean-zip", "bitstamp", "binance-klines"],
 )
 def test_backtest_when_upstream_file_then_runs_end_to_end(
     relative: str, file_format: str, bars: int
@@ -208,6 +226,26 @@ def test_backtest_when_csv_is_not_bars_then_one_line_names_header_line(tmp_path:
     path.write_text("timestamp,price,amount\n1704067200000,1,1\n", encoding="utf-8")
     result = _aiswarm("backtest", "--data", str(path), *AGENT)
     _assert_one_line_error(result, f"{path}, line 1", "lacks ['open'", "name them")
+
+
+def test_backtest_when_csv_has_no_header_and_is_not_klines_then_one_line_says_add_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "no_header.csv"
+    path.write_text("1704067200000,1,1,1,1,1\n1704067260000,1,1,1,1,1\n", encoding="utf-8")
+    result = _aiswarm("backtest", "--data", str(path), *AGENT)
+    _assert_one_line_error(
+        result, str(path), "has no header: line 1 is a row of 6 numbers", "add the header"
+    )
+
+
+def test_backtest_when_klines_row_bad_then_one_line_names_its_line(tmp_path: Path) -> None:
+    path = write_binance_klines(tmp_path / "BTCUSDT-1m.csv", ROWS[:3])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(ROWS[1][4], "oops", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _aiswarm("backtest", "--data", str(path), *AGENT)
+    _assert_one_line_error(result, f"{path}, line 2", "value 'oops'")
 
 
 def test_backtest_when_format_given_is_wrong_then_one_line_says_drop_it(tmp_path: Path) -> None:

@@ -21,11 +21,13 @@ import asyncpg
 import pytest
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 import aiswarm.store
 from aiswarm.clock import SimulatedClock
 from aiswarm.store import open_event_store
+from aiswarm.store.event_store import SCHEMA_HEAD
 from aiswarm.store.store_url import parse_store_url
 from aiswarm.types import EventType
 
@@ -147,3 +149,16 @@ async def test_open_when_store_at_0001_holds_records_then_upgraded_and_whole_cha
     assert (new.seq, new.hash) == (8, by_hand)
     assert (after.ok, after.checked) == (True, LEGACY + 1)
     assert of_account == [8]
+
+
+def test_schema_head_when_compared_with_the_migration_scripts_then_is_alembic_head() -> None:
+    # Arrange: a store at SCHEMA_HEAD skips alembic, so a new migration must move it
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+
+    # Act
+    head = ScriptDirectory.from_config(config).get_current_head()
+
+    # Assert
+    assert head == SCHEMA_HEAD

@@ -12,12 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
+from aiswarm.commands.run import funding_lines
 from aiswarm.config import load_config
 from kit.host import REPO, run_steps, start
 
 pytestmark = pytest.mark.integration
 
-STEPS = 400  # past the regime model's first fit (bar 200) and the first measured edges
+# Past the regime model's first fit (bar 200), the first measured edges, and the ETH/USD exits
+# (04:07:10 to 04:08:28) the spot guard used to refuse: the allocator sold what working sells
+# were already selling.
+STEPS = 520
 
 
 def _shipped(tmp_path: Path) -> Any:
@@ -55,6 +59,7 @@ async def test_shipped_config_when_replayed_then_kelly_sized_orders_and_regime_w
     assert any(d["approved"] for d in decisions)
     refused = {r["code"] for d in decisions if not d["approved"] for r in d["refusals"]}
     assert "ORDER_NOTIONAL_LIMIT" not in refused
+    assert "SPOT_SELL_ABOVE_HOLDING" not in refused
     # ... and regime-labelled decisions weigh agents by the label's factor
     scaled = [
         (decision["regime"], c["agent_id"], c["weight"])
@@ -68,3 +73,23 @@ async def test_shipped_config_when_replayed_then_kelly_sized_orders_and_regime_w
         factor = arbitration.regime_multipliers[regime][agent]
         assert weight == pytest.approx(agent_weight[agent] * factor)
     assert {regime for regime, _, _ in scaled} == {"calm", "volatile"}
+
+
+async def test_shipped_config_when_started_then_says_funding_does_not_cover_the_replay(
+    tmp_path: Path,
+) -> None:
+    # Arrange: the shipped funding file (2020-12, 2022-12) beside the shipped bars (2018-04);
+    # /work/shared/data holds no funding of April 2018 (backtest_data/README.md)
+    host = await start(_shipped(tmp_path))
+
+    # Act
+    lines = await funding_lines(host.feeds)
+    await host.stop("test over")
+
+    # Assert: the start-up says at once that the funding agent receives no rate
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "  funding BTC/USD: NOT COVERED: its 12 rates 2020-12-29..2022-12-13"
+    )
+    assert "replay window 2018-04-04 00:00..2018-04-07 00:00" in lines[0]
+    assert "the funding agent receives no rate" in lines[0]

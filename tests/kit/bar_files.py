@@ -42,6 +42,23 @@ def write_csv(path: Path, rows: list[Row], header: str = "timestamp") -> Path:
     return path
 
 
+def write_binance_klines(path: Path, rows: list[Row], unit_per_ms: int = 1) -> Path:
+    """Write data.binance.vision klines: no header, 12 columns, open and close time in ms
+    (``unit_per_ms=1000``: in µs, as Binance writes files from 2025 on), volumes as Binance
+    pads them."""
+    lines = []
+    for time, open_, high, low, close, volume in rows:
+        opened = epoch_ms(time) * unit_per_ms
+        closed = opened + 60_000 * unit_per_ms - 1
+        quote = Decimal(close) * Decimal(volume)
+        lines.append(
+            f"{opened},{open_},{high},{low},{close},{Decimal(volume):.8f},{closed},"
+            f"{quote:.8f},7,{Decimal(volume) / 2:.8f},{quote / 2:.8f},0"
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def write_ccxt_json(path: Path, rows: list[Row]) -> Path:
     """Write ccxt ``fetch_ohlcv`` rows, numbers as JSON numbers, as freqtrade stored them."""
     body = ",".join(f"[{epoch_ms(r[0])},{r[1]},{r[2]},{r[3]},{r[4]},{r[5]}]" for r in rows)

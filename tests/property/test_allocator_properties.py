@@ -11,8 +11,19 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from aiswarm.portfolio import AllocationMode, AllocatorConfig, NoOrder, full_kelly, size
-from aiswarm.types import Direction, InstrumentKind, OrderIntent, Signal, Symbol
+from aiswarm.risk.guards_spot import check_spot_holding
+from aiswarm.types import (
+    ClientOrderId,
+    Direction,
+    InstrumentKind,
+    OrderIntent,
+    OrderSpec,
+    Side,
+    Signal,
+    Symbol,
+)
 from kit.builders import ACCOUNT, SYMBOL, T0, instrument, mandate, signal
+from kit.guards import account, guard_context
 
 PERP = instrument(kind=InstrumentKind.PERPETUAL)
 _EXACT_PRECISION = 200
@@ -94,6 +105,7 @@ def test_kelly_capital_at_risk_is_the_fraction_of_the_growth_optimal_risk(
         mark=_GROWTH_MARK,
         position=Decimal(0),
         open_order_quantity=Decimal(0),
+        working_sell_quantity=Decimal(0),
         nav=_GROWTH_NAV,
         instrument=PERP,
         mandate=mandate(max_position_usd=roomy, max_notional_usd=roomy),
@@ -147,6 +159,7 @@ def test_kelly_long_never_adds_past_any_cap_and_is_on_step(
         mark=mark,
         position=held,
         open_order_quantity=Decimal(0),
+        working_sell_quantity=Decimal(0),
         nav=nav,
         instrument=PERP,
         mandate=mandate(max_position_usd=mandate_position, max_notional_usd=mandate_total),
@@ -198,6 +211,7 @@ def test_size_when_committed_position_equals_target_then_no_order(
         mark=mark,
         position=target - sign * working,
         open_order_quantity=sign * working,
+        working_sell_quantity=working if sign < 0 else Decimal(0),
         nav=Decimal(10**6),
         instrument=PERP,
         mandate=mandate(max_position_usd=roomy, max_notional_usd=roomy),
@@ -210,3 +224,52 @@ def test_size_when_committed_position_equals_target_then_no_order(
 
     # Assert
     assert isinstance(result, NoOrder), str(result)
+
+
+SPOT = instrument()
+
+
+@given(
+    direction=st.sampled_from([Direction.LONG, Direction.SHORT, Direction.FLAT]),
+    held=_QUANTITIES,
+    buying=_QUANTITIES,
+    selling=_QUANTITIES,
+    long_only=st.booleans(),
+)
+def test_spot_sell_when_proposed_then_the_spot_guard_passes_it(
+    direction: Direction, held: Decimal, buying: Decimal, selling: Decimal, long_only: bool
+) -> None:
+    # Arrange: any holding with any working buys and sells on a spot market
+    decision = _Decision(SYMBOL, direction, signal(confidence=0.0, evidence={"payoff_ratio": 1}))
+    roomy = Decimal(10) ** 20
+    config = AllocatorConfig(
+        mode=AllocationMode.FIXED_QUANTITY,
+        fixed_quantity=Decimal(1),
+        max_position_frac_of_nav=None,
+        long_only=long_only,
+    )
+
+    # Act
+    result = size(
+        decision,
+        mark=Decimal(100),
+        position=held,
+        open_order_quantity=buying - selling,
+        working_sell_quantity=selling,
+        nav=Decimal(10**6),
+        instrument=SPOT,
+        mandate=mandate(max_position_usd=roomy, max_notional_usd=roomy),
+        limit_position_notional_usd=roomy,
+        config=config,
+        ts_event=T0,
+        account=ACCOUNT,
+        reason="property",
+    )
+
+    # Assert: the guard, as strict as ever, never refuses a sell the allocator proposed
+    if isinstance(result, OrderIntent) and result.side is Side.SELL:
+        spec = OrderSpec.from_intent(result, ClientOrderId("ais-property"), created_at=T0)
+        context = guard_context(
+            spec, portfolio=account(held=held), instrument=SPOT, working_sell_quantity=selling
+        )
+        assert check_spot_holding(context) is None

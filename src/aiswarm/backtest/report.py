@@ -1,6 +1,7 @@
 """Write a backtest's report: ``report.json``, PNG plots, the trade list and ``report.html``.
 
-The JSON holds plain types only (Decimals as strings, undefined metrics as null with the reason
+The JSON holds plain types only (Decimals as plain strings: ``0``, ``1.5``, never ``0E-8`` or
+``1.50000000``; undefined metrics as null with the reason
 in ``metrics.notes``), so any tool can read it back without this package; it carries the full
 equity series, one mark a bar, not a thinned one. The HTML page is
 self-contained apart from the PNGs it references by relative path, so the directory can be
@@ -19,6 +20,7 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,7 @@ from aiswarm.backtest.trade_export import write_trades
 from aiswarm.backtest.walk_forward import Span, WalkForwardResult
 from aiswarm.clock import to_ns
 from aiswarm.types import Side, Symbol
+from aiswarm.types.money import plain
 
 __all__ = ["MAX_PLOT_POINTS", "ReportPaths", "downsample", "write_report"]
 
@@ -175,10 +178,10 @@ def _report_data(
             "orders": len(result.orders),
         },
         "interval_s": result.interval_s,
-        "starting_cash": str(result.starting_cash),
-        "final_cash": str(result.final_cash),
-        "final_positions": {str(k): str(v) for k, v in result.final_positions.items()},
-        "fees_total": str(result.fees_total),
+        "starting_cash": plain(result.starting_cash),
+        "final_cash": plain(result.final_cash),
+        "final_positions": {str(k): plain(v) for k, v in result.final_positions.items()},
+        "fees_total": plain(result.fees_total),
         "trade_files": {"csv": "trades.csv", "json": "trades.json"},
         "monte_carlo": None if extras.monte_carlo is None else extras.monte_carlo.to_dict(),
         "walk_forward": None if extras.walk_forward is None else extras.walk_forward.to_dict(),
@@ -195,6 +198,8 @@ def _cell(value: object) -> str:
         return "n/a"
     if isinstance(value, float):
         return html.escape(f"{value:.6g}")
+    if isinstance(value, Decimal):
+        return html.escape(plain(value))
     return html.escape(str(value))
 
 

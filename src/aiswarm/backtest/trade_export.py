@@ -5,7 +5,8 @@ A trade is a round trip from flat to flat, or to a reversal through zero
 prices and quantities as exact decimal text (never a rounded float), times as ISO 8601 UTC,
 ``return_frac`` as a float fraction of the entry value (``pnl / (entry_price * quantity)``)
 and ``duration_s`` in seconds. The JSON is a list of objects, so pandas, a spreadsheet or
-``json.load`` reads either file back without this package. Writes in ``out_dir`` only.
+``json.load`` reads either file back without this package. Decimals are written plain (``0``,
+``1.5``: no exponent, no trailing zeros). Writes in ``out_dir`` only.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from aiswarm.backtest.iso_times import iso_utc
 from aiswarm.backtest.results import TradeRecord
 from aiswarm.types import Side
+from aiswarm.types.money import plain
 
 __all__ = ["TRADE_COLUMNS", "trade_rows", "write_trades"]
 
@@ -54,13 +56,13 @@ def trade_rows(trades: Sequence[TradeRecord]) -> list[dict[str, str | int | floa
             "venue": str(trade.venue),
             "symbol": str(trade.symbol),
             "direction": "long" if trade.side is Side.BUY else "short",
-            "quantity": str(trade.quantity),
+            "quantity": plain(trade.quantity),
             "entry_time": entry,
             "exit_time": exit_,
-            "entry_price": str(trade.entry_price),
-            "exit_price": str(trade.exit_price),
-            "fees": str(trade.fees),
-            "pnl": str(trade.pnl),
+            "entry_price": plain(trade.entry_price),
+            "exit_price": plain(trade.exit_price),
+            "fees": plain(trade.fees),
+            "pnl": plain(trade.pnl),
             "return_frac": float(trade.pnl / (trade.entry_price * trade.quantity)),
             "duration_s": (trade.exit_ts_ns - trade.entry_ts_ns) / _NS_PER_S,
             "fills": trade.fills,

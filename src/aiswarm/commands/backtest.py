@@ -60,12 +60,15 @@ __all__ = [
     "bar_file_options",
     "build_setup",
     "check_params",
+    "funding_note",
     "load_bars",
     "parse_params",
     "print_backtest",
     "run_backtest_command",
     "write_backtest_report",
 ]
+
+_NS = 1_000_000_000
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -127,6 +130,27 @@ def _load_funding_file(path: Path, bars: BarArrays) -> list[FundingRate]:
     if not path.is_file():
         raise ConfigError(f"--funding {path} is not a file; give a timestamp,rate CSV")
     return read_funding_rates(path, bars.venue, bars.symbol)
+
+
+def funding_note(agent: str, funding: Path | None, setup: BacktestSetup) -> str | None:
+    """Return a warning when the funding agent gets no funding rate in this backtest, else None.
+
+    A rate reaches the agent only if it settles by the last bar's close (``runner``), so a file
+    from other dates than the bars, or none at all, leaves the funding agent silent.
+    """
+    bars = setup.bars
+    if funding is None:
+        if agent != "funding_contrarian":
+            return None
+        return "funding_contrarian receives no funding rate: pass --funding FILE for these bars"
+    last_close = int(bars.ts_ns[-1]) + bars.interval_s * _NS
+    if any(rate.ts_ns <= last_close for rate in setup.funding):
+        return None
+    return (
+        f"--funding {funding}: none of its {len(setup.funding)} rates settles by the bars' last "
+        f"close {from_ns(last_close):%Y-%m-%d %H:%M}, so no agent receives a rate; pass a "
+        "funding file of the bars' dates"
+    )
 
 
 def check_params(options: BacktestOptions, params: Mapping[str, Any]) -> None:
@@ -307,6 +331,7 @@ async def run_backtest_command(
         ).to_dict(),
         "metrics": metrics.to_dict(),
         "journal": {"events": len(run.journal), "chain_ok": run.journal.verify().ok},
+        "funding_warning": funding_note(agent, funding, setup),
     }
     if report_dir is not None:
         summary["report"] = write_backtest_report(
@@ -328,6 +353,8 @@ def print_backtest(console: Console, summary: Mapping[str, Any]) -> None:
     console.print(table)
     for line in warning_lines(summary["summary"]["warnings"]):
         console.print(f"warning: {line}", markup=False)
+    if summary["funding_warning"] is not None:
+        console.print(f"warning: {summary['funding_warning']}", markup=False)
     journal = summary["journal"]
     console.print(
         f"{summary['bars']} bars, {summary['orders']} orders, {summary['fills']} fills; journal "

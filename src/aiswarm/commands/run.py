@@ -85,7 +85,8 @@ async def funding_lines(feeds: FeedRegistry) -> list[str]:
     """Say, per funding feed, how many of its rates settle while its symbol's bars replay.
 
     Rates settled after the last bar's close are never stepped (docs/configuration.md), so a
-    funding file from other dates than the bars reaches no agent: this says so at once.
+    funding file from other dates than the bars reaches no agent: this says so at once, and
+    says NOT COVERED when none of a file's rates falls in the replay window.
     """
     specs = feeds.list()
     lines: list[str] = []
@@ -107,10 +108,21 @@ async def funding_lines(feeds: FeedRegistry) -> list[str]:
         async for batch in feeds.get(feed_id).history(0, last_close + 1, 10_000):
             stepped += len(batch)
         coverage = spec.coverage
+        rates = (
+            f"{coverage.records} rates "
+            f"{from_ns(coverage.first_ts_ns):%Y-%m-%d}..{from_ns(coverage.last_ts_ns):%Y-%m-%d}"
+        )
+        if stepped == 0:
+            first_open = bar_spec.coverage.first_ts_ns
+            lines.append(
+                f"  funding {feed_id.symbol}: NOT COVERED: its {rates} all settle outside the "
+                f"replay window {from_ns(first_open):%Y-%m-%d %H:%M}.."
+                f"{from_ns(last_close):%Y-%m-%d %H:%M}, so the funding agent receives no rate; "
+                "give paper.funding a file of the bars' dates (docs/configuration.md)"
+            )
+            continue
         lines.append(
-            f"  funding {feed_id.symbol}: {coverage.records} rates "
-            f"{from_ns(coverage.first_ts_ns):%Y-%m-%d}..{from_ns(coverage.last_ts_ns):%Y-%m-%d}, "
-            f"{stepped} of them while its bars replay (to "
+            f"  funding {feed_id.symbol}: {rates}, {stepped} of them while its bars replay (to "
             f"{from_ns(last_close):%Y-%m-%d %H:%M})"
         )
     return lines

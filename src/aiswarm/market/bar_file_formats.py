@@ -34,6 +34,22 @@ _MAGIC = (
     (b"PAR1", BarFileFormat.PARQUET),
 )
 _BOM = b"\xef\xbb\xbf"
+BINANCE_KLINE = (
+    "open time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "close time",
+    "quote asset volume",
+    "number of trades",
+    "taker buy base asset volume",
+    "taker buy quote asset volume",
+    "ignore",
+)
+"""The columns of a data.binance.vision kline CSV, which has no header line (open time in ms,
+or µs in files from 2025 on: the time reader tells the unit from the numbers' size)."""
 _READ_AS = "give --format (csv, json, feather, parquet, lean-zip) only if detection is wrong"
 
 
@@ -104,10 +120,14 @@ def _read_csv(path: Path) -> BarTable:
     header_at = 0
     if _line(raw, lines[0]).lstrip().lower().startswith(b"http") and len(lines) > 1:
         header_at = 1  # CryptoDataDownload puts its URL above the header
-    header_line = int(lines[header_at])
-    header = next(csv.reader([_line(raw, header_line).decode("utf-8")]))
+    first = int(lines[header_at])
+    header = next(csv.reader([_line(raw, first).decode("utf-8")]))
+    header_line: int | None = first
+    if _is_data(header):  # no header: the first line is already a bar
+        header = _headerless(path, header, first)
+        header_at, header_line = header_at - 1, None
+    body = raw[_line_end(raw, first if header_line else first - 1) :]
     names = [f"c{i}" for i in range(len(header))]
-    body = raw[_line_end(raw, header_line) :]
     if len(lines) == header_at + 1:  # a header and no rows: an empty table says so
         empty = pa.table([pa.array([], pa.string())] * len(names), names=names)
         return BarTable(empty, tuple(header), RowPlaces((path,), *_no_rows(), "line"), header_line)
@@ -126,6 +146,26 @@ def _read_csv(path: Path) -> BarTable:
         (path,), np.zeros(len(data_lines), dtype=np.intp), data_lines.astype(np.int64), "line"
     )
     return BarTable(table, tuple(header), places, header_line)
+
+
+def _is_data(fields: list[str]) -> bool:
+    """Return True when a would-be header line holds only numbers: it is a row, not names."""
+    try:
+        return all(float(field) == float(field) for field in fields)  # NaN is no number here
+    except ValueError:
+        return False
+
+
+def _headerless(path: Path, first_row: list[str], line: int) -> list[str]:
+    """Return the column names of a header-less CSV, which only Binance klines may be."""
+    if len(first_row) == len(BINANCE_KLINE):
+        return list(BINANCE_KLINE)
+    raise MarketFileError(
+        path,
+        f"has no header: line {line} is a row of {len(first_row)} numbers; add the header "
+        "line timestamp,open,high,low,close,volume (only a Binance kline file, 12 columns, "
+        "is read without one)",
+    )
 
 
 def _read_json(path: Path) -> BarTable:

@@ -42,7 +42,7 @@ from aiswarm.orchestration.arbitration import (
     ArbitrationDecision,
     arbitrate,
 )
-from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement
+from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement, working_quantities
 from aiswarm.orchestration.order_schedule import OrderSchedule
 from aiswarm.portfolio import AllocatorConfig, NoOrder, NoOrderReason, size
 from aiswarm.risk import MarketView
@@ -354,12 +354,13 @@ class Coordinator:
                 NoOrderReason.NO_PRICE, f"{symbol} has no instrument here, so no price: not traded"
             )
         held = context.portfolio.position(symbol, instrument.venue)
-        working = _open_quantity(self._oms, symbol)
+        working, selling = working_quantities(self._oms, symbol, instrument.venue)
         return size(
             decision,
             mark=market.mark if market is not None else None,
             position=held.quantity if held is not None else Decimal(0),
             open_order_quantity=working,
+            working_sell_quantity=selling,
             nav=context.portfolio.nav,
             instrument=instrument,
             mandate=context.mandate,
@@ -369,14 +370,6 @@ class Coordinator:
             account=self._account,
             reason=decision.explanation,
         )
-
-
-def _open_quantity(oms: OrderManager, symbol: Symbol) -> Decimal:
-    """Return the signed quantity still working in ``symbol`` (buys positive, base units)."""
-    total = Decimal(0)
-    for order in oms.open_orders(symbol):
-        total += order.remaining_quantity * order.spec.side.sign
-    return total
 
 
 def _signals_payload(signals: Iterable[Signal], rejected: Iterable[Any]) -> dict[str, Any]:

@@ -24,9 +24,33 @@ from aiswarm.types import (
     OrderSpec,
     PortfolioSnapshot,
     Side,
+    Symbol,
+    VenueId,
 )
 
-__all__ = ["OrderPipeline", "Placement", "client_order_id_for"]
+__all__ = ["OrderPipeline", "Placement", "client_order_id_for", "working_quantities"]
+
+
+def working_quantities(
+    oms: OrderManager, symbol: Symbol, venue: VenueId
+) -> tuple[Decimal, Decimal]:
+    """Return ``(net, sells)`` still working in ``symbol`` at ``venue``, in base units.
+
+    ``net`` is signed (buys positive); ``sells`` the unsigned remaining quantity of the working
+    sells. The allocator sizes from both and the spot-holding guard judges with ``sells``, so
+    both read them here, the one way: an exit the allocator proposes is one the guard passes.
+    """
+    net = sells = Decimal(0)
+    for order in oms.open_orders(symbol):
+        if order.spec.venue != venue:
+            continue
+        remaining = order.remaining_quantity
+        if order.spec.side is Side.SELL:
+            sells += remaining
+            net -= remaining
+        else:
+            net += remaining
+    return net, sells
 
 
 def client_order_id_for(intent: OrderIntent) -> ClientOrderId:
@@ -99,9 +123,7 @@ class OrderPipeline:
             position = found.quantity if found is not None else Decimal(0)
         selling = Decimal(0)
         if spec.side is Side.SELL:
-            for order in self._oms.open_orders(spec.symbol):
-                if order.spec.side is Side.SELL and order.spec.venue == spec.venue:
-                    selling += order.remaining_quantity
+            _, selling = working_quantities(self._oms, spec.symbol, spec.venue)
         decision = self._engine.evaluate(
             spec,
             instrument=instrument,

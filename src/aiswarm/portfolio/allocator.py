@@ -237,6 +237,7 @@ def size(
     mark: Decimal | None,
     position: Decimal,
     open_order_quantity: Decimal,
+    working_sell_quantity: Decimal,
     nav: Decimal,
     instrument: Instrument,
     mandate: Mandate,
@@ -249,9 +250,13 @@ def size(
     """Return the order that moves the committed position to the decision's target, or why not.
 
     ``position`` and ``open_order_quantity`` are signed base units (+ long / buying); their sum
-    is the committed position. ``mark`` is the current mark price (quote per base unit), ``nav``
-    the account's NAV and ``limit_position_notional_usd`` the risk limit on one symbol's
-    notional, both USD. ``ts_event`` (an aware UTC datetime) becomes the intent's decision time.
+    is the committed position. ``working_sell_quantity`` (unsigned base units) is the part of
+    the working orders that sells, at the instrument's venue: on a long-only account a sell
+    fits in what is held beside every working sell, exactly as the spot-holding guard counts
+    it, since working buys may never fill before the sell does. ``mark`` is the current mark
+    price (quote per base unit), ``nav`` the account's NAV and ``limit_position_notional_usd``
+    the risk limit on one symbol's notional, both USD. ``ts_event`` (an aware UTC datetime)
+    becomes the intent's decision time.
     """
     if instrument.symbol != decision.symbol:
         raise ValueError(
@@ -283,7 +288,9 @@ def size(
         target = _target(direction, sizing.quantity, committed)
     change = subtract(target, committed)
     if long_only and change < 0:
-        change = max(change, -max(held, _ZERO))  # never sell what is not held
+        # Never sell what is not held, nor what working sells already sell.
+        sellable = subtract(held, to_decimal(working_sell_quantity, "working_sell_quantity"))
+        change = max(change, -max(sellable, _ZERO))
     quantity = instrument.quantize_quantity(abs(change))
     numbers = f"target={target} position={held} open={working}; {sizing.text}"
     if quantity == 0:

@@ -36,8 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from alembic import command
-from alembic.config import Config
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -64,6 +63,8 @@ __all__ = ["EventStore", "open_event_store"]
 _log = logging.getLogger(__name__)
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+SCHEMA_HEAD = "0002"
+"""The newest migration's revision (``migrations/versions``); a test checks alembic agrees."""
 _LOCK_SQL = f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})"
 
 
@@ -97,14 +98,32 @@ async def open_event_store(url: str, clock: Clock, *, max_batch: int = 4096) -> 
 
 
 def _upgrade(connection: Connection, is_postgres: bool) -> None:
-    """Run the alembic migrations to head on ``connection`` (under the advisory lock on PG)."""
+    """Run the alembic migrations to head on ``connection`` (under the advisory lock on PG).
+
+    A store already at ``SCHEMA_HEAD`` needs nothing, so alembic (about a tenth of a second
+    to import) is loaded only when there is something to migrate: `aiswarm events list`
+    starts quickly (docs/performance.md).
+    """
     if is_postgres:
         connection.exec_driver_sql(_LOCK_SQL)
+    if schema_revision(connection) == SCHEMA_HEAD:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("path_separator", "os")
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """Return the revision alembic recorded in the store, or None for a store not yet made."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    return str(versions[0][0]) if len(versions) == 1 else None
 
 
 class EventStore:

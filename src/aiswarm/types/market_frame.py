@@ -13,16 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from aiswarm.types.ids import Symbol, VenueId
 
-__all__ = ["BarSeries", "MarketFrame", "SymbolFrame"]
+if TYPE_CHECKING:
+    # Only the annotations name numpy: every room imports this one, and commands that never
+    # see a bar (`aiswarm events list`) should not pay numpy's import (docs/performance.md).
+    import numpy as np
+    import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
+
+__all__ = ["BarSeries", "MarketFrame", "SymbolFrame"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -279,3 +282,60 @@ def test_write_report_when_walk_forward_windows_dated_then_dates_on_the_page(
     # Assert: T0 is 2024-01-01T00:00Z; the first test window is bars [200, 250)
     page = paths.html.read_text(encoding="utf-8")
     assert "bars [200, 250) 2024-01-01T03:20:00Z .. 2024-01-01T04:10:00Z" in page
+
+
+def _strings(value: object) -> list[str]:
+    """Return every string inside a JSON value."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_write_report_when_decimals_carry_exponents_and_zeros_then_every_file_prints_them_plain(
+    tmp_path: Path,
+) -> None:
+    # Arrange: exact values as venues and sums leave them: 0E-8, 1.50000000, 10009.60000000
+    trades = [(Side.BUY, 0, "100.00000000"), (Side.SELL, 30, "110.50000000")]
+    fills = tuple(
+        fill(
+            side=side,
+            quantity=Decimal("1.50000000"),
+            price=Decimal(price),
+            fee=Decimal("0E-8"),
+            trade_id=TradeId(f"t-{minute}"),
+            ts_event=T0 + timedelta(minutes=minute),
+            ts_init=T0 + timedelta(minutes=minute),
+        )
+        for side, minute, price in trades
+    )
+    result = replace(
+        _result(),
+        fills=fills,
+        starting_cash=Decimal("1.0000E+4"),
+        final_cash=Decimal("10015.75000000"),
+        final_positions={Symbol("BTC/USDT"): Decimal("0E-8")},
+    )
+
+    # Act
+    paths = write_report(result, metrics_of(result), tmp_path / "out", title="plain")
+
+    # Assert: the figures read as a trader writes them ...
+    data = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert (data["starting_cash"], data["final_cash"]) == ("10000", "10015.75")
+    assert (data["final_positions"], data["fees_total"]) == ({"BTC/USDT": "0"}, "0")
+    rows = json.loads((tmp_path / "out" / "trades.json").read_text(encoding="utf-8"))
+    assert [(r["quantity"], r["entry_price"], r["exit_price"], r["fees"]) for r in rows] == [
+        ("1.5", "100", "110.5", "0")
+    ]
+    assert rows[0]["pnl"] == "15.75"
+    with (tmp_path / "out" / "trades.csv").open(encoding="utf-8", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    exact = ("quantity", "entry_price", "exit_price", "fees", "pnl")
+    assert [tuple(r[c] for c in exact) for r in table] == [("1.5", "100", "110.5", "0", "15.75")]
+    # ... and no file spells a decimal with an exponent or trailing zeros (floats such as
+    # duration_s are floats, not decimals)
+    texts = _strings(data) + _strings(rows) + [paths.html.read_text(encoding="utf-8")]
+    for text in texts:
+        assert not re.search(r"\d(?:E[-+]?\d|\.\d*0(?!\d))", text), text[:200]

@@ -54,6 +54,7 @@ def _summary(report: dict[str, str] | None) -> dict[str, Any]:
             result, metrics, np.array([100.0, 100.0, 105.0, 110.0]), money_decimals=2
         ).to_dict(),
         "journal": {"events": 12, "chain_ok": True},
+        "funding_warning": None,
     }
     if report is not None:
         summary["report"] = report

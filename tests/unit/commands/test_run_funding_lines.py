@@ -51,6 +51,18 @@ async def test_funding_lines_when_some_rates_after_the_bars_then_counts_the_step
     ]
 
 
+async def test_funding_lines_when_no_rate_in_the_replay_window_then_says_not_covered() -> None:
+    # Act: the bars open on days 1 and 2 and close on day 3; rates settle on days 40 and 41
+    lines = await funding_lines(_registry([40, 41]))
+
+    # Assert
+    assert lines == [
+        "  funding BTC/USDT:USDT: NOT COVERED: its 2 rates 1970-02-10..1970-02-11 all settle "
+        "outside the replay window 1970-01-02 00:00..1970-01-04 00:00, so the funding agent "
+        "receives no rate; give paper.funding a file of the bars' dates (docs/configuration.md)"
+    ]
+
+
 async def test_funding_lines_when_no_funding_feed_then_nothing_said() -> None:
     # Arrange
     registry = FeedRegistry()

@@ -46,6 +46,7 @@ def _size(decision: _Decision, **overrides: Any) -> OrderIntent | NoOrder:
         "mark": MARK,
         "position": Decimal(0),
         "open_order_quantity": Decimal(0),
+        "working_sell_quantity": Decimal(0),
         "nav": NAV,
         "instrument": PERP,
         "mandate": mandate(max_position_usd=ROOMY, max_notional_usd=ROOMY),
@@ -460,6 +461,44 @@ def test_long_only_when_flat_with_a_working_buy_then_never_sells_what_is_not_hel
         _decision(Direction.FLAT),
         config=_fixed("1", long_only=True),
         open_order_quantity=Decimal(1),
+    )
+
+    # Assert
+    assert isinstance(result, NoOrder)
+
+
+def test_long_only_exit_when_sells_and_buys_work_then_sells_only_what_the_guard_allows() -> None:
+    # Arrange: the shipped paper run's refused exit (ETH/USD, 2018-04-04 07:10): 16.41 held,
+    # a 7.13 buy and a 3.87 sell working (net +3.25). The spot guard passes a sell only while
+    # it fits in the holding beside every working sell: 16.41 - 3.87 = 12.54.
+    held, buying, selling = Decimal("16.41422391"), Decimal("7.12791937"), Decimal("3.87378759")
+    spot = instrument(kind=InstrumentKind.SPOT, step_size=Decimal("0.00000001"))
+
+    # Act
+    order = _order(
+        _size(
+            _decision(Direction.FLAT),
+            instrument=spot,
+            position=held,
+            open_order_quantity=buying - selling,
+            working_sell_quantity=selling,
+        )
+    )
+
+    # Assert
+    assert order.side is Side.SELL
+    assert order.quantity == held - selling
+    assert selling + order.quantity <= held  # what check_spot_holding asks
+
+
+def test_long_only_exit_when_working_sells_cover_the_holding_then_no_order() -> None:
+    # Act
+    result = _size(
+        _decision(Direction.FLAT),
+        instrument=instrument(kind=InstrumentKind.SPOT),
+        position=Decimal(2),
+        open_order_quantity=Decimal(1) - Decimal(2),
+        working_sell_quantity=Decimal(2),
     )
 
     # Assert
