@@ -106,6 +106,10 @@ class Mandate(FrozenModel):
             return False
         return self.trading_window is None or self.trading_window.contains(now_ns)
 
+    def is_expired_at(self, now_ns: int) -> bool:
+        """Return True once ``valid_until`` has passed at ``now_ns`` (ns since the epoch)."""
+        return now_ns // 1_000 >= _micros(self.valid_until)
+
     def is_valid_at(self, now_ns: int) -> bool:
         """Return True when ``valid_from <= now < valid_until`` (``now_ns``: ns since epoch)."""
         now_us = now_ns // 1_000
