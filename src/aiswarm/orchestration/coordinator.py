@@ -138,7 +138,7 @@ class Coordinator:
         routing: MandateRouting | None = None,
     ) -> None:
         self._agents = tuple(agents)
-        self._routing = routing or MandateRouting()
+        self._routing = (routing or MandateRouting()).with_types_of(self._agents)
         self._weights = weights
         self._arbitration = arbitration
         self._allocator = allocator
@@ -296,7 +296,9 @@ class Coordinator:
             else mandate_exposure_usd(
                 mandate, context.portfolio, context.markets, self._oms.activity
             ),
-            strategy_types=self._routing.strategy_types(decision, intent.mandate_id),
+            strategy_types=self._routing.strategy_types(
+                decision, intent.mandate_id, context.mandate.mandate_id
+            ),
         )
 
     async def _decide(

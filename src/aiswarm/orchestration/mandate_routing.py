@@ -17,10 +17,11 @@ exactly the account's gross exposure plus its resting notional.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
 
+from aiswarm.agents import Agent, strategy_type_of
 from aiswarm.orchestration.arbitration import ArbitrationDecision
 from aiswarm.risk import ActivityView, MarketView
 from aiswarm.types import AgentId, Mandate, MandateId, PortfolioSnapshot, Signal, Symbol
@@ -51,13 +52,19 @@ class MandateRouting:
             groups.setdefault(self.mandate_for(signal.agent_id, fallback), []).append(signal)
         return groups
 
+    def with_types_of(self, agents: Iterable[Agent]) -> MandateRouting:
+        """Return this routing with the strategy type of each built-in agent it lacks."""
+        known = {a.agent_id: t for a in agents if (t := strategy_type_of(a)) is not None}
+        return replace(self, strategy_of=MappingProxyType({**known, **self.strategy_of}))
+
     def strategy_types(
-        self, decision: ArbitrationDecision | None, mandate_id: MandateId
+        self, decision: ArbitrationDecision | None, mandate_id: MandateId, fallback: MandateId
     ) -> frozenset[str] | None:
         """Return the strategy types an order comes from: the agents that voted with weight.
 
         Without a decision (a slice or re-quote the order schedule places later), the types of
-        every agent trading under ``mandate_id``. None when no agent's type is known.
+        every agent trading under ``mandate_id`` (``fallback`` is the default when the routing
+        names none). None when no agent's type is known.
         """
         if decision is not None:
             agents: Iterable[AgentId] = (c.agent_id for c in decision.contributions if c.weight)
@@ -65,7 +72,7 @@ class MandateRouting:
             agents = (
                 agent
                 for agent in self.strategy_of
-                if self.mandate_for(agent, MandateId("")) == mandate_id
+                if self.mandate_for(agent, fallback) == mandate_id
             )
         types = frozenset(self.strategy_of[agent] for agent in agents if agent in self.strategy_of)
         return types or None

@@ -3,9 +3,10 @@
 ``GUARDS`` is the chain. Each guard is a pure function ``check_x(ctx) -> Refusal | None`` of a
 ``GuardContext`` (see ``guard_context``); the guards themselves live in ``guards_state``,
 ``guards_market``, ``guards_mandate``, ``guards_mandate_budget``, ``guards_spot``,
-``guards_activity`` and ``guards_exposure``. The order runs cheapest and most decisive first: kill switch and trading state, then the inputs the rest
-depend on (fail closed), then the mandate, the order's own shape, activity, and last the
-exposure and loss arithmetic.
+``guards_activity`` and ``guards_exposure``. The order runs cheapest and most decisive first:
+kill switch and trading state, then the inputs the rest depend on (fail closed), then the
+mandate, the order's own shape, activity, and last the exposure and loss arithmetic (the
+account's, then the mandate's budget).
 
 ``run_guards`` runs all of them and returns every refusal, because every denial is recorded
 with all its reasons; an empty list means the order passed. ``first_refusal`` stops at the first

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -52,8 +52,10 @@ from aiswarm.orchestration import (
     FlattenInputs,
     TradingContext,
 )
+from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
+from aiswarm.runtime.mandate_book import MandateBook
 from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
 from aiswarm.runtime.spine import BASELINE, Spine, baseline_payload
 from aiswarm.types import (
@@ -63,6 +65,7 @@ from aiswarm.types import (
     FundingRate,
     Instrument,
     Mandate,
+    MandateId,
     PortfolioSnapshot,
     Position,
     Symbol,
@@ -99,7 +102,12 @@ class StepReport(NamedTuple):
 
 @dataclass(frozen=True)
 class EngineSetup:
-    """What an engine trades with, besides its spine: the composition root fills it in."""
+    """What an engine trades with, besides its spine: the composition root fills it in.
+
+    ``mandate`` is the default mandate; ``mandates`` every mandate the engine runs, by id (the
+    default among them; empty means the default alone), and ``routing`` which agent trades
+    under which (None: every agent under the default).
+    """
 
     account: AccountId
     instruments: Mapping[Symbol, Instrument]
@@ -108,6 +116,8 @@ class EngineSetup:
     arbitration: ArbitrationConfig
     allocator: AllocatorConfig
     agent_timeout_s: float | None = None
+    mandates: Mapping[MandateId, Mandate] = field(default_factory=dict)
+    routing: MandateRouting | None = None
 
 
 class TradingEngine:
@@ -138,7 +148,7 @@ class TradingEngine:
         self.spine = spine
         self.clock = clock
         self.instruments = dict(setup.instruments)
-        self.mandate = setup.mandate
+        self.mandates = MandateBook(setup.mandate, setup.mandates)
         self.limits = setup.limits
         self.journal: EventJournal = spine.journal
         self._pause = spine.pause
@@ -155,6 +165,7 @@ class TradingEngine:
             journal=spine.journal,
             clock=clock,
             account=setup.account,
+            routing=setup.routing,
         )
         self.session = SessionState.CREATED
         self.steps = 0
@@ -172,6 +183,11 @@ class TradingEngine:
         self._shown_through: dict[Symbol, int] = {}
         # Per symbol, the newest funding settlement the log already holds (its time, ns).
         self._funded_through: dict[Symbol, int] = {}
+
+    @property
+    def mandate(self) -> Mandate:
+        """Return the default mandate as in force now (an expiry replaces it)."""
+        return self.mandates.default
 
     # ------------------------------------------------------------------ the cycle
 
@@ -205,6 +221,7 @@ class TradingEngine:
                 f"{clock.now().isoformat()}: steps must not go back in time"
             )
         clock.set_ns(now_ns)
+        await self.mandates.expire_due(now_ns, self.journal)
         spine = self.spine
         portfolio = spine.portfolio
         halted = 0
@@ -305,8 +322,9 @@ class TradingEngine:
             portfolio=snapshot,
             markets=markets,
             instruments=self.instruments,
-            mandate=self.mandate,
+            mandate=self.mandates.default,
             limit_position_notional_usd=self.limits.max_position_notional_usd,
+            mandates=self.mandates.by_id,
         )
 
     def _market_view(self, series: SymbolSeries) -> tuple[MarketView, Decimal]:
@@ -398,7 +416,7 @@ class TradingEngine:
                         views[series.symbol] = self._market_view(series)[0]
             return FlattenInputs(
                 instrument=self.instruments.get(position.symbol),
-                mandate=self.mandate,
+                mandate=self.mandates.for_symbol(position.symbol),
                 market=views.get(position.symbol),
                 mandate_exposure_usd=snapshot.gross_exposure
                 + self.spine.oms.activity.open_order_notional_total_usd,

@@ -95,9 +95,7 @@ class Mandate(FrozenModel):
     def _refuse_percent(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         """Refuse a fraction above 1: it is almost certainly a percent."""
         if value is not None and value > 1:
-            raise ValueError(
-                f"{info.field_name} was {value}; expected a fraction (0.05 means 5%)"
-            )
+            raise ValueError(f"{info.field_name} was {value}; expected a fraction (0.05 means 5%)")
         return value
 
     def is_tradable(self, now_ns: int) -> bool:

@@ -92,4 +92,3 @@ class TradingWindow(FrozenModel):
     def describe(self) -> str:
         """Return the window as ``mon,tue 08:00-20:00`` for refusal details and logs."""
         return f"{','.join(self.days)} {self.start}-{self.end}"
-
