@@ -12,7 +12,7 @@ import yaml
 
 from aiswarm.errors import ConfigError
 from aiswarm.mandates import load_mandate_files
-from aiswarm.types import MandateStatus
+from aiswarm.types import MandateId, MandateStatus
 from kit.mandates import SHIPPED_MANDATE, shipped_mandate, write_mandate
 
 
@@ -21,14 +21,15 @@ def test_load_when_shipped_directory_then_paper_mandate_active_with_every_limit(
     loaded = load_mandate_files(SHIPPED_MANDATE.parent)
 
     # Assert
-    paper = loaded["paper"].mandate
+    paper = loaded[MandateId("paper")].mandate
     assert paper.status is MandateStatus.ACTIVE
     assert paper.symbols == ("BTC/USD", "ETH/USD")
     assert paper.max_allocation_frac == Decimal("1.0")
     assert paper.max_day_notional_usd is not None
     assert paper.max_leverage is not None
     assert paper.trading_window is not None
-    assert paper.strategy_types is not None and "ema_cross" in paper.strategy_types
+    assert paper.strategy_types is not None
+    assert "ema_cross" in paper.strategy_types
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ def test_apply_when_pair_not_in_table_then_invalid_transition(
 
 def test_table_when_walked_then_no_move_leaves_a_terminal_status() -> None:
     # Assert
-    assert TERMINAL_MANDATE_STATUSES == {MandateStatus.REVOKED, MandateStatus.EXPIRED}
+    assert {MandateStatus.REVOKED, MandateStatus.EXPIRED} == TERMINAL_MANDATE_STATUSES
     assert not [move for move in TRANSITIONS if move[0] in TERMINAL_MANDATE_STATUSES]
 
 

@@ -26,7 +26,8 @@ EMA = frozenset({"ema_cross"})
 
 def _codes(mandate_fields: dict[str, Any], **context: Any) -> list[Reason]:
     """Return the codes the whole chain refuses the kit's buy with, under this mandate."""
-    fields = {"strategy_types": EMA, "mandate_day_notional_usd": Decimal(0)} | context
+    fields: dict[str, Any] = {"strategy_types": EMA, "mandate_day_notional_usd": Decimal(0)}
+    fields |= context
     ctx = guard_context(mandate=mandate(**(ROOMY | mandate_fields)), **fields)
     return [refusal.code for refusal in run_guards(ctx)]
 
