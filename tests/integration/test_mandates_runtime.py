@@ -3,6 +3,7 @@ expired by the engine's step, and several at once (one per agent) in one account
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,41 @@ async def test_run_when_shipped_mandate_then_paper_run_trades_under_it(tmp_path:
     # Assert
     assert specs
     assert {spec["mandate_id"] for spec in specs} == {"paper"}
+
+
+async def test_run_when_trading_then_strategy_moves_recorded_and_resumed_after_restart(
+    tmp_path: Path,
+) -> None:
+    # Arrange
+    write_mandate(tmp_path / "mandates")
+    config = _config(tmp_path)
+    host = await start(config)
+
+    # Act: trade, stop, start again and step on
+    await run_steps(host, STEPS)
+    before = await _strategy_moves(host)
+    states = host.engine.strategies.states()
+    await host.stop("test")
+    again = await start(config)
+    restored = again.engine.strategies.states()
+    await run_steps(again, 5)
+    after = (await _strategy_moves(again))[len(before) :]
+    await again.stop("test")
+
+    # Assert: each strategy's moves chain from idle, through an entry to managing; the
+    # restart takes the states back and does not arm them again
+    btc = [move for move in before if move["symbol"] == "BTC/USD"]
+    assert [(move["from"], move["to"]) for move in btc[:2]] == [
+        ("idle", "looking"),
+        ("looking", "entered"),
+    ]
+    assert "managing" in {move["to"] for move in btc}
+    for symbol in ("BTC/USD", "ETH/USD"):
+        chain = [move for move in before if move["symbol"] == symbol]
+        assert all(a["to"] == b["from"] for a, b in itertools.pairwise(chain))
+    assert restored == states
+    assert not [move for move in after if move["from"] == "idle"]
+
+
+async def _strategy_moves(host: Host) -> list[dict[str, Any]]:
+    return [event.payload async for event in host.store.replay(types=["strategy.state_changed"])]

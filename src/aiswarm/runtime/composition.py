@@ -538,6 +538,7 @@ def _restore_engine(
     )
     # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
     engine.coordinator.restore(records)
+    engine.strategies.restore(records)
 
 
 def _newest_fill_per_symbol(records: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[Symbol, int]:

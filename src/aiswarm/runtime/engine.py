@@ -27,7 +27,10 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    Holding, with nothing else changed and no flatten owed, NAV is computed and the full
    evaluation runs only when NAV leaves the band where the last verdict must stand (above the
    trip levels, not above the peak). Both keep a backtest cheap without changing any decision.
-5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
+5. **Strategies.** Each (mandate, symbol) strategy moves through its lifecycle table (idle,
+   looking, entered, managing, exited) as its mandate opens and closes and its orders and
+   position come and go, each move recorded first (``orchestration.strategy_tracker``).
+6. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
 rebuilds an engine from that journal after a crash.
@@ -53,6 +56,7 @@ from aiswarm.orchestration import (
     TradingContext,
 )
 from aiswarm.orchestration.mandate_routing import MandateRouting
+from aiswarm.orchestration.strategy_tracker import StrategyTracker
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
 from aiswarm.runtime.mandate_book import MandateBook
@@ -149,6 +153,7 @@ class TradingEngine:
         self.clock = clock
         self.instruments = dict(setup.instruments)
         self.mandates = MandateBook(setup.mandate, setup.mandates)
+        self.strategies = StrategyTracker(spine.journal)
         self.limits = setup.limits
         self.journal: EventJournal = spine.journal
         self._pause = spine.pause
@@ -246,6 +251,9 @@ class TradingEngine:
             halted += await spine.halt_on_breaks()  # fills the decisions' own orders drew
         self.trips += halted
         tripped, nav = await self._evaluate_kill_switch()
+        await self.strategies.observe(
+            now_ns, self.mandates.by_id.values(), self.instruments, self._holds, self._works
+        )
         tripped = tripped or halted > 0
         self.signals += signals
         self.orders += orders
@@ -264,6 +272,16 @@ class TradingEngine:
         )
         self.last = report
         return report
+
+    def _holds(self, symbol: Symbol) -> bool:
+        """Return True while the account holds a position in ``symbol`` (at its venue)."""
+        held = self.spine.portfolio.position(self.instruments[symbol].venue, symbol)
+        return held is not None and bool(held.quantity)
+
+    def _works(self, mandate_id: MandateId, symbol: Symbol) -> bool:
+        """Return True while an order of ``mandate_id`` works in ``symbol``."""
+        orders = self.spine.oms.open_orders(symbol)
+        return any(order.spec.mandate_id == mandate_id for order in orders)
 
     def _settle_funding(self, sink: MarketDataSink, rate: FundingRate, series: SymbolSeries) -> int:
         """Let a simulated venue settle ``rate`` at the latest close; return 1 if it did.

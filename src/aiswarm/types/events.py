@@ -75,6 +75,8 @@ class EventType(StrEnum):
     # runtime/composition.py (a mandate file's version the log lacks, at start) and
     # runtime/mandate_book.py (an expiry, each step): a mandate, recorded before it takes effect
     MANDATE_CHANGED = "mandate.changed"
+    # orchestration/strategy_tracker.py: a strategy (mandate, symbol) moves through its table
+    STRATEGY_STATE_CHANGED = "strategy.state_changed"
 
 
 class DomainEvent(FrozenModel):
