@@ -3,11 +3,13 @@
 A cycle takes a ``MarketFrame`` and asks every agent for signals. An agent that raises (or, in
 paper and live mode, overruns its timeout) is isolated: its failure is recorded and the cycle
 goes on without it. When there are signals, the cycle builds the trading context (portfolio
-snapshot, market views, instruments, mandate) once, arbitrates per symbol, sizes each decision
-with the allocator, and places each resulting intent through the ``OrderPipeline`` (guard
-chain, signed approval, OMS). Every step is recorded in the journal: the signals (and the
-rejected ones), each symbol's decision with its contributions, each sizing outcome, and — by the
-pipeline — every risk decision. A cycle with no signals records nothing and costs little, which
+snapshot, market views, instruments, mandates) once, arbitrates each mandate's signals per
+symbol (``mandate_routing``: one mandate per agent; a mandate that may not trade now decides
+nothing), sizes each decision under its mandate with the allocator, and places each resulting
+intent through the ``OrderPipeline`` (guard chain, signed approval, OMS). Every step is
+recorded in the journal (``cycle_records``): the signals (and the rejected ones), each symbol's
+decision with its mandate and contributions, each sizing outcome, and — by the pipeline — every
+risk decision. A cycle with no signals records nothing and costs little, which
 is what lets a backtest run the same cycle on every bar.
 
 Orders are worked over time by ``order_schedule.OrderSchedule`` (TWAP slices, re-quotes of
@@ -42,6 +44,7 @@ from aiswarm.orchestration.arbitration import (
     ArbitrationDecision,
     arbitrate,
 )
+from aiswarm.orchestration.cycle_records import decision_payload, signals_payload
 from aiswarm.orchestration.mandate_routing import MandateRouting, mandate_exposure_usd
 from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement
 from aiswarm.orchestration.order_schedule import OrderSchedule
@@ -259,7 +262,7 @@ class Coordinator:
         if not signals and not rejected:
             outcome = _EMPTY if not failures else CycleOutcome(failures=tuple(failures))
             return await self._follow(frame, outcome, context) if self._timers else outcome
-        await self._journal.append(EventType.CYCLE_SIGNALS, _signals_payload(signals, rejected))
+        await self._journal.append(EventType.CYCLE_SIGNALS, signals_payload(signals, rejected))
         if not signals:
             outcome = CycleOutcome(failures=tuple(failures))
             return await self._follow(frame, outcome, context) if self._timers else outcome
@@ -323,7 +326,7 @@ class Coordinator:
             decided = arbitrate(grouped, self._weights, self._arbitration)
             decisions.extend(decided.values())
             await self._journal.append_many(
-                (EventType.ARBITRATION_DECISION, _decision_payload(decision))
+                (EventType.ARBITRATION_DECISION, decision_payload(decision, mandate_id))
                 for decision in decided.values()
             )
             for symbol, decision in decided.items():
@@ -421,36 +424,3 @@ def _open_quantity(oms: OrderManager, symbol: Symbol) -> Decimal:
     for order in oms.open_orders(symbol):
         total += order.remaining_quantity * order.spec.side.sign
     return total
-
-
-def _signals_payload(signals: Iterable[Signal], rejected: Iterable[Any]) -> dict[str, Any]:
-    return {
-        "signals": [signal.model_dump(mode="json") for signal in signals],
-        "rejected": [
-            {"signal": signal.model_dump(mode="json"), "problems": list(problems)}
-            for signal, problems in rejected
-        ],
-    }
-
-
-def _decision_payload(decision: ArbitrationDecision) -> dict[str, Any]:
-    return {
-        "symbol": decision.symbol,
-        "direction": decision.direction.value if decision.direction is not None else None,
-        "score": decision.score,
-        "regime": decision.regime,
-        "explanation": decision.explanation,
-        "contributions": [
-            {
-                "agent_id": c.agent_id,
-                "direction": c.direction.value,
-                "weight": c.weight,
-                "score": c.score,
-            }
-            for c in decision.contributions
-        ],
-        "filtered": [
-            {"agent_id": f.signal.agent_id, "reason": f.reason.value, "detail": f.detail}
-            for f in decision.filtered
-        ],
-    }
