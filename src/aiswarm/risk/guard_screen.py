@@ -1,6 +1,6 @@
 """Decide in one pass whether every guard of the chain would pass an order. Pure, no I/O.
 
-Why: the chain is 33 small functions over a ``GuardContext``; building the context and calling
+Why: the chain is 40 small functions over a ``GuardContext``; building the context and calling
 them costs about 4 us per order here, the whole budget for judging *and* signing one. Almost
 every order passes, and a pass needs no explanation, only the answer. ``GuardScreen.passes``
 gives that answer from the raw inputs, with every guard's pass condition written out in one
