@@ -16,6 +16,7 @@ RUN useradd --create-home --uid 10001 aiswarm \
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=aiswarm:aiswarm config ./config
+COPY --chown=aiswarm:aiswarm mandates ./mandates
 COPY --chown=aiswarm:aiswarm backtest_data ./backtest_data
 USER aiswarm
 ENV PATH=/opt/venv/bin:$PATH \

@@ -26,6 +26,7 @@ def paper_config(tmp_path: Path, **sections: Any) -> AppConfig:
         "store": {"url": f"sqlite+aiosqlite:///{tmp_path}/events.db"},
         "trading": {
             "agents_file": str(REPO / "config" / "agents.yaml"),
+            "mandates_dir": str(REPO / "mandates"),
             "enable_at_start": True,
             "operators": ["alice"],
         },

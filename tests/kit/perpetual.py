@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from aiswarm.config import AppConfig, load_config
+from kit.mandates import write_mandate
 
 REPO = Path(__file__).resolve().parents[2]
 PERP = "BTC/USD:BTC"
@@ -55,6 +56,14 @@ def perp_config(tmp_path: Path, **trading: Any) -> AppConfig:
     }
     agents_file.write_text(yaml.safe_dump({"agents": [contrarian]}), encoding="utf-8")
     bars_file = perp_bars(tmp_path / "perp_1h.csv")
+    mandates_dir = tmp_path / "mandates"
+    write_mandate(
+        mandates_dir,
+        venues=["binance"],
+        symbols=[PERP],
+        description="the made-up perpetual at binance",
+        strategy_types=["funding_contrarian"],
+    )
     data = {
         "state_dir": str(tmp_path / "state"),
         "data_dir": str(REPO / "backtest_data"),
@@ -67,6 +76,7 @@ def perp_config(tmp_path: Path, **trading: Any) -> AppConfig:
         },
         "trading": {
             "agents_file": str(agents_file),
+            "mandates_dir": str(mandates_dir),
             "enable_at_start": True,
             "allocator": {"mode": "fixed_quantity", "fixed_quantity": "0.18"},
             "risk": {"max_market_data_age_s": 7200},

@@ -10,7 +10,7 @@ docs/agents.md describes every rule and parameter.
 from aiswarm.agents.agent import Agent, Proposal
 from aiswarm.agents.config import AgentConfig, AgentsConfig, parse_agents_config
 from aiswarm.agents.regime import RegimeDetector, RegimeState
-from aiswarm.agents.registry import build_agents
+from aiswarm.agents.registry import build_agents, strategy_type_of
 
 __all__ = [
     "Agent",
@@ -21,4 +21,5 @@ __all__ = [
     "RegimeState",
     "build_agents",
     "parse_agents_config",
+    "strategy_type_of",
 ]

@@ -34,7 +34,14 @@ from aiswarm.agents.volume_spike import VolumeSpikeAgent, VolumeSpikeParams
 from aiswarm.errors import ConfigError
 from aiswarm.types import AgentId, Symbol
 
-__all__ = ["REGISTRY", "AgentSpec", "build_agent", "build_agents", "known_parameters"]
+__all__ = [
+    "REGISTRY",
+    "AgentSpec",
+    "build_agent",
+    "build_agents",
+    "known_parameters",
+    "strategy_type_of",
+]
 
 Factory = Callable[[AgentId, Any, Iterable[Symbol], float], Agent]
 
@@ -59,6 +66,19 @@ REGISTRY: Mapping[str, AgentSpec] = MappingProxyType(
     }
 )
 """Registry key (the YAML ``name``) -> agent kind."""
+
+_TYPE_OF_CLASS: Mapping[object, str] = MappingProxyType(
+    {spec.factory: name for name, spec in REGISTRY.items()}
+)
+
+
+def strategy_type_of(agent: object) -> str | None:
+    """Return the registry name (strategy type) of a built-in agent, or None for another kind.
+
+    Mandates allowlist strategy types by these names; an agent of no registered kind has no
+    type, and a mandate that limits types refuses its orders.
+    """
+    return _TYPE_OF_CLASS.get(type(agent))
 
 
 def known_parameters(name: str) -> tuple[str, ...]:

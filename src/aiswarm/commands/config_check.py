@@ -1,4 +1,4 @@
-"""`aiswarm config check`: validate config, secrets, agents and feeds; reach the store."""
+"""`aiswarm config check`: validate config, secrets, agents, mandates and feeds; reach the store."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from aiswarm.clock import WallClock
 from aiswarm.config import DEFAULT_CONFIG_PATH, load_config, resolve_secrets
-from aiswarm.runtime.composition import load_agents, load_feeds
+from aiswarm.runtime.composition import load_agents, load_feeds, load_mandates
 from aiswarm.store import open_event_store
 
 __all__ = ["check_config"]
@@ -22,6 +22,7 @@ async def check_config(path: Path | None) -> dict[str, Any]:
     config = load_config(path)
     resolved = resolve_secrets(config, create=False)
     agents = load_agents(config)
+    mandates, bindings = load_mandates(config)
     feeds = load_feeds(config)
     store = await open_event_store(config.store.url, WallClock())
     try:
@@ -38,5 +39,13 @@ async def check_config(path: Path | None) -> dict[str, Any]:
         "secrets": resolved.sources,
         "store": {"url": display_url, "head_seq": head_seq, "head_hash": head_hash},
         "agents": [agent.agent_id for agent in agents],
+        "mandates": {
+            mandate_id: {
+                "file": str(loaded.path),
+                "status": loaded.mandate.status.value,
+                "agents": sorted(a for a, m in bindings.mandate_of.items() if m == mandate_id),
+            }
+            for mandate_id, loaded in mandates.items()
+        },
         "feeds": {symbol: loaded.summary() for symbol, loaded in feeds.items()},
     }

@@ -195,6 +195,29 @@ class TradingConfig(_Section):
     agents_file: Annotated[
         Path, Field(description="YAML listing the agents (see docs/agents.md).")
     ] = Path("config/agents.yaml")
+    mandates_dir: Annotated[
+        Path,
+        Field(description="Directory of mandate files, one YAML per mandate (docs/mandates.md)."),
+    ] = Path("mandates")
+    mandate: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description=(
+                "Id of the mandate every agent trades under unless agent_mandates binds it to "
+                "another."
+            ),
+        ),
+    ] = "paper"
+    agent_mandates: Annotated[
+        dict[str, str],
+        Field(
+            description=(
+                "Agent id -> mandate id, for agents that trade under another mandate than "
+                "`mandate` (one mandate per agent; an engine runs several at once)."
+            )
+        ),
+    ] = Field(default_factory=dict)
     enable_at_start: Annotated[
         bool,
         Field(

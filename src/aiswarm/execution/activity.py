@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Context, Decimal
 
 from aiswarm.risk import OrderFingerprint, order_fingerprint
-from aiswarm.types import ClientOrderId, OrderSpec, Symbol
+from aiswarm.types import ClientOrderId, MandateId, OrderSpec, Symbol
 
 __all__ = ["OrderActivity"]
 
@@ -63,6 +63,8 @@ class OrderActivity:
         self._fingerprint_window_ns = fingerprint_window_ns
         self._rejections = 0
         self._last_rejection_ns: int | None = None
+        # Per mandate: (UTC day number, notional sent that day). Only today's total is kept.
+        self._sent_today: dict[MandateId, tuple[int, Decimal]] = {}
 
     # ---------------------------------------------------------------- ActivityView
 
@@ -106,6 +108,18 @@ class OrderActivity:
         """Return when the latest venue rejection came."""
         return self._last_rejection_ns
 
+    def mandate_day_notional_usd(self, mandate_id: MandateId, now_ns: int) -> Decimal:
+        """Return the notional ``mandate_id``'s orders sent on ``now_ns``'s UTC day.
+
+        Each order counts once, when first sent, at the notional it rested with (its own price,
+        else the mark given with it). A restart rebuilds it: the OMS re-holds every order of
+        the journal through ``record_sent`` at its recorded time.
+        """
+        held = self._sent_today.get(mandate_id)
+        if held is None or held[0] != now_ns // _DAY_NS:
+            return _ZERO
+        return held[1]
+
     # ---------------------------------------------------------------- updates
 
     def record_sent(self, spec: OrderSpec, now_ns: int, mark: Decimal | None) -> None:
@@ -119,6 +133,8 @@ class OrderActivity:
             self._prices[symbol] = mark
         price = spec.limit_price or spec.stop_price or self._prices.get(symbol)
         notional = self._unpriced_notional if price is None else spec.quantity * price
+        if spec.client_order_id not in self._open:  # a resend is not new notional
+            self._count_sent(spec.mandate_id, now_ns, notional)
         self.record_closed(spec.client_order_id)  # sent again: it rests afresh
         self._rest(spec.client_order_id, symbol, notional)
         self._remember_time(now_ns)
@@ -131,6 +147,13 @@ class OrderActivity:
             # The same orders sent again and again: drop the entries later ones superseded.
             fingerprints = self._fingerprints
             self._sent = deque(item for item in self._sent if fingerprints.get(item[1]) == item[0])
+
+    def _count_sent(self, mandate_id: MandateId, now_ns: int, notional: Decimal) -> None:
+        """Add ``notional`` to the mandate's total for ``now_ns``'s UTC day."""
+        day = now_ns // _DAY_NS
+        held = self._sent_today.get(mandate_id)
+        total = notional if held is None or held[0] != day else _SUMS.add(held[1], notional)
+        self._sent_today[mandate_id] = (day, total)
 
     def record_remaining(self, client_order_id: ClientOrderId, remaining_notional: Decimal) -> None:
         """Shrink a resting order's notional after a partial fill."""

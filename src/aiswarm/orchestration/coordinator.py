@@ -3,11 +3,13 @@
 A cycle takes a ``MarketFrame`` and asks every agent for signals. An agent that raises (or, in
 paper and live mode, overruns its timeout) is isolated: its failure is recorded and the cycle
 goes on without it. When there are signals, the cycle builds the trading context (portfolio
-snapshot, market views, instruments, mandate) once, arbitrates per symbol, sizes each decision
-with the allocator, and places each resulting intent through the ``OrderPipeline`` (guard
-chain, signed approval, OMS). Every step is recorded in the journal: the signals (and the
-rejected ones), each symbol's decision with its contributions, each sizing outcome, and — by the
-pipeline — every risk decision. A cycle with no signals records nothing and costs little, which
+snapshot, market views, instruments, mandates) once, arbitrates each mandate's signals per
+symbol (``mandate_routing``: one mandate per agent; a mandate that may not trade now decides
+nothing), sizes each decision under its mandate with the allocator, and places each resulting
+intent through the ``OrderPipeline`` (guard chain, signed approval, OMS). Every step is
+recorded in the journal (``cycle_records``): the signals (and the rejected ones), each symbol's
+decision with its mandate and contributions, each sizing outcome, and — by the pipeline — every
+risk decision. A cycle with no signals records nothing and costs little, which
 is what lets a backtest run the same cycle on every bar.
 
 Orders are worked over time by ``order_schedule.OrderSchedule`` (TWAP slices, re-quotes of
@@ -28,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -42,6 +44,8 @@ from aiswarm.orchestration.arbitration import (
     ArbitrationDecision,
     arbitrate,
 )
+from aiswarm.orchestration.cycle_records import decision_payload, signals_payload
+from aiswarm.orchestration.mandate_routing import MandateRouting, mandate_exposure_usd
 from aiswarm.orchestration.order_pipeline import OrderPipeline, Placement, working_quantities
 from aiswarm.orchestration.order_schedule import OrderSchedule
 from aiswarm.portfolio import AllocatorConfig, NoOrder, NoOrderReason, size
@@ -53,6 +57,7 @@ from aiswarm.types import (
     EventType,
     Instrument,
     Mandate,
+    MandateId,
     MarketFrame,
     OrderIntent,
     PortfolioSnapshot,
@@ -72,13 +77,26 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class TradingContext:
-    """What one cycle's orders are sized and judged against, built only when needed."""
+    """What one cycle's orders are sized and judged against, built only when needed.
+
+    ``mandate`` is the one an order is sized and judged under: the account's default, replaced
+    per decision by the mandate of the agents that decided it. ``mandates`` holds every mandate
+    the engine runs, by id (the default among them); an id not in it is judged with no mandate
+    (refused: MANDATE_INACTIVE).
+    """
 
     portfolio: PortfolioSnapshot
     markets: Mapping[Symbol, MarketView]
     instruments: Mapping[Symbol, Instrument]
     mandate: Mandate
     limit_position_notional_usd: Decimal
+    mandates: Mapping[MandateId, Mandate] = field(default_factory=dict)
+
+    def mandate_by_id(self, mandate_id: MandateId) -> Mandate | None:
+        """Return the mandate ``mandate_id`` names, or None when the engine runs no such one."""
+        if mandate_id == self.mandate.mandate_id:
+            return self.mandate
+        return self.mandates.get(mandate_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +138,10 @@ class Coordinator:
         journal: EventJournal,
         clock: Clock,
         account: AccountId,
+        routing: MandateRouting | None = None,
     ) -> None:
         self._agents = tuple(agents)
+        self._routing = (routing or MandateRouting()).with_types_of(self._agents)
         self._weights = weights
         self._arbitration = arbitration
         self._allocator = allocator
@@ -242,7 +262,7 @@ class Coordinator:
         if not signals and not rejected:
             outcome = _EMPTY if not failures else CycleOutcome(failures=tuple(failures))
             return await self._follow(frame, outcome, context) if self._timers else outcome
-        await self._journal.append(EventType.CYCLE_SIGNALS, _signals_payload(signals, rejected))
+        await self._journal.append(EventType.CYCLE_SIGNALS, signals_payload(signals, rejected))
         if not signals:
             outcome = CycleOutcome(failures=tuple(failures))
             return await self._follow(frame, outcome, context) if self._timers else outcome
@@ -259,17 +279,29 @@ class Coordinator:
             return outcome
         return replace(outcome, placements=outcome.placements + tuple(placements))
 
-    async def _place(self, intent: OrderIntent, context: TradingContext) -> Placement:
-        """Send ``intent`` through the pipeline, judged against ``context``."""
+    async def _place(
+        self,
+        intent: OrderIntent,
+        context: TradingContext,
+        decision: ArbitrationDecision | None = None,
+    ) -> Placement:
+        """Send ``intent`` through the pipeline, judged under its own mandate in ``context``."""
+        mandate = context.mandate_by_id(intent.mandate_id)
         return await self._pipeline.place(
             intent,
             instrument=context.instruments.get(intent.symbol),
             portfolio=context.portfolio,
-            mandate=context.mandate,
+            mandate=mandate,
             market=context.markets.get(intent.symbol),
             # Live: orders placed earlier in this cycle count against the budget.
-            mandate_exposure_usd=context.portfolio.gross_exposure
-            + self._oms.activity.open_order_notional_total_usd,
+            mandate_exposure_usd=None
+            if mandate is None
+            else mandate_exposure_usd(
+                mandate, context.portfolio, context.markets, self._oms.activity
+            ),
+            strategy_types=self._routing.strategy_types(
+                decision, intent.mandate_id, context.mandate.mandate_id
+            ),
         )
 
     async def _decide(
@@ -280,42 +312,57 @@ class Coordinator:
         context: TradingContext,
     ) -> CycleOutcome:
         self._score_calls(signals)
-        decisions = arbitrate(signals, self._weights, self._arbitration)
-        await self._journal.append_many(
-            (EventType.ARBITRATION_DECISION, _decision_payload(decision))
-            for decision in decisions.values()
-        )
+        decisions: list[ArbitrationDecision] = []
         intents: list[OrderIntent] = []
         no_orders: list[tuple[Symbol, NoOrder]] = []
         placements: list[Placement] = []
         ts_event = from_ns(frame.now_ns)
-        for symbol, decision in decisions.items():
-            if decision.direction is not None and self._timers:
-                await self._schedule.replace(symbol, f"new decision: {decision.direction}")
-            outcome = self._size(symbol, decision, context, ts_event)
-            if isinstance(outcome, NoOrder):
-                no_orders.append((symbol, outcome))
+        groups = self._routing.group(signals, context.mandate.mandate_id)
+        for mandate_id, grouped in groups.items():
+            mandate = context.mandate_by_id(mandate_id)
+            if mandate is None or not mandate.is_tradable(frame.now_ns):
+                continue  # expired, paused or outside its window: its agents only watch
+            under = context if mandate is context.mandate else replace(context, mandate=mandate)
+            decided = arbitrate(grouped, self._weights, self._arbitration)
+            decisions.extend(decided.values())
+            await self._journal.append_many(
+                (EventType.ARBITRATION_DECISION, decision_payload(decision, mandate_id))
+                for decision in decided.values()
+            )
+            for symbol, decision in decided.items():
+                if decision.direction is not None and self._timers:
+                    await self._schedule.replace(symbol, f"new decision: {decision.direction}")
+                outcome = self._size(symbol, decision, under, ts_event)
+                if isinstance(outcome, NoOrder):
+                    no_orders.append((symbol, outcome))
+                    await self._journal.append(
+                        EventType.ALLOCATION,
+                        {
+                            "symbol": symbol,
+                            "order": None,
+                            "reason": outcome.reason.value,
+                            "detail": outcome.detail,
+                        },
+                    )
+                    continue
+                intents.append(outcome)
                 await self._journal.append(
                     EventType.ALLOCATION,
-                    {
-                        "symbol": symbol,
-                        "order": None,
-                        "reason": outcome.reason.value,
-                        "detail": outcome.detail,
-                    },
+                    {"symbol": symbol, "order": outcome.model_dump(mode="json")},
                 )
-                continue
-            intents.append(outcome)
-            await self._journal.append(
-                EventType.ALLOCATION, {"symbol": symbol, "order": outcome.model_dump(mode="json")}
-            )
-            placements.append(
-                await self._schedule.start(outcome, frame.now_ns, context, self._place)
-            )
+
+                async def place(
+                    intent: OrderIntent,
+                    context: TradingContext,
+                    decision: ArbitrationDecision = decision,
+                ) -> Placement:
+                    return await self._place(intent, context, decision)
+
+                placements.append(await self._schedule.start(outcome, frame.now_ns, under, place))
         return CycleOutcome(
             signals=tuple(signals),
             failures=tuple(failures),
-            decisions=tuple(decisions.values()),
+            decisions=tuple(decisions),
             intents=tuple(intents),
             no_orders=tuple(no_orders),
             placements=tuple(placements),
@@ -370,36 +417,3 @@ class Coordinator:
             account=self._account,
             reason=decision.explanation,
         )
-
-
-def _signals_payload(signals: Iterable[Signal], rejected: Iterable[Any]) -> dict[str, Any]:
-    return {
-        "signals": [signal.model_dump(mode="json") for signal in signals],
-        "rejected": [
-            {"signal": signal.model_dump(mode="json"), "problems": list(problems)}
-            for signal, problems in rejected
-        ],
-    }
-
-
-def _decision_payload(decision: ArbitrationDecision) -> dict[str, Any]:
-    return {
-        "symbol": decision.symbol,
-        "direction": decision.direction.value if decision.direction is not None else None,
-        "score": decision.score,
-        "regime": decision.regime,
-        "explanation": decision.explanation,
-        "contributions": [
-            {
-                "agent_id": c.agent_id,
-                "direction": c.direction.value,
-                "weight": c.weight,
-                "score": c.score,
-            }
-            for c in decision.contributions
-        ],
-        "filtered": [
-            {"agent_id": f.signal.agent_id, "reason": f.reason.value, "detail": f.detail}
-            for f in decision.filtered
-        ],
-    }

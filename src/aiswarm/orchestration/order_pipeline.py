@@ -106,8 +106,14 @@ class OrderPipeline:
         mandate: Mandate | None,
         market: MarketView | None,
         mandate_exposure_usd: Decimal | None,
+        strategy_types: frozenset[str] | None = None,
     ) -> Placement:
-        """Judge ``intent`` and, if approved, hand it to the OMS; see the module docstring."""
+        """Judge ``intent`` and, if approved, hand it to the OMS; see the module docstring.
+
+        ``strategy_types`` names the strategy types (agent registry names) the order comes
+        from, for the mandate's strategy allowlist; what the mandate sent today is read from
+        the OMS's activity at the intent's decision time.
+        """
         spec = OrderSpec.from_intent(
             intent, client_order_id_for(intent), created_at=intent.ts_event
         )
@@ -134,6 +140,10 @@ class OrderPipeline:
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position,
             working_sell_quantity=selling,
+            mandate_day_notional_usd=self._oms.activity.mandate_day_notional_usd(
+                spec.mandate_id, to_ns(intent.ts_event)
+            ),
+            strategy_types=strategy_types,
         )
         await self._journal.append(EventType.RISK_DECISION, decision_payload(decision))
         if isinstance(decision, Refused):

@@ -75,12 +75,15 @@ class RiskEngine:
         mandate_exposure_usd: Decimal | None,
         position_quantity: Decimal | None = None,
         working_sell_quantity: Decimal = Decimal(0),
+        mandate_day_notional_usd: Decimal | None = None,
+        strategy_types: frozenset[str] | None = None,
     ) -> Decision:
         """Return ``Approved`` (signed now, bound to every field) or ``Refused`` with reasons.
 
         A missing input (None) is refused by the guard that owns it: fail closed.
         ``working_sell_quantity`` is what the account's working sells in the order's market
-        have still to sell (base units; see ``GuardContext.build``).
+        have still to sell (base units; see ``GuardContext.build``), as are
+        ``mandate_day_notional_usd`` and ``strategy_types``.
         """
         now_ns = self._clock.now_ns()
         switch = self._kill_switch
@@ -99,6 +102,8 @@ class RiskEngine:
             mandate_exposure_usd,
             position_quantity,
             working_sell_quantity,
+            mandate_day_notional_usd,
+            strategy_types,
         ):
             return self._signer.approve(spec, now_ns)
         context = GuardContext.build(
@@ -115,6 +120,8 @@ class RiskEngine:
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position_quantity,
             working_sell_quantity=working_sell_quantity,
+            mandate_day_notional_usd=mandate_day_notional_usd,
+            strategy_types=strategy_types,
         )
         refusals = run_guards(context)
         if refusals:

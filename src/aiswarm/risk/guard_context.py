@@ -66,6 +66,8 @@ class _GuardContextSlots:
     now_ns: int
     mandate_exposure_usd: Decimal | None
     working_sell_quantity: Decimal
+    mandate_day_notional_usd: Decimal | None
+    strategy_types: frozenset[str] | None
     # The order's fields, copied once out of the pydantic spec
     symbol: Symbol
     venue: VenueId
@@ -144,6 +146,8 @@ class GuardContext(_GuardContextSlots):
         mandate_exposure_usd: Decimal | None = None,
         position_quantity: Decimal | None = None,
         working_sell_quantity: Decimal = _ZERO,
+        mandate_day_notional_usd: Decimal | None = None,
+        strategy_types: frozenset[str] | None = None,
     ) -> GuardContext:
         """Return the context for judging ``spec`` at ``now_ns`` (ns since the epoch, UTC).
 
@@ -154,7 +158,10 @@ class GuardContext(_GuardContextSlots):
         units) when the caller has positions indexed; otherwise the snapshot is scanned.
         ``working_sell_quantity`` is what the account's working sells in the order's symbol at
         its venue have still to sell (base units): a spot sell must fit in the holding beside
-        them.
+        them. ``mandate_day_notional_usd`` is the notional the order's mandate has sent in
+        orders since 00:00 UTC (None: not known), ``strategy_types`` the strategy types (agent
+        registry names) the order comes from (None: not known); a mandate that limits either
+        refuses an unknown value.
         """
         symbol = spec.symbol
         venue = spec.venue
@@ -218,6 +225,8 @@ class GuardContext(_GuardContextSlots):
             now_ns,
             mandate_exposure_usd,
             working_sell_quantity,
+            mandate_day_notional_usd,
+            strategy_types,
             symbol,
             venue,
             side,

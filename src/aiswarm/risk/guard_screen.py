@@ -1,6 +1,6 @@
 """Decide in one pass whether every guard of the chain would pass an order. Pure, no I/O.
 
-Why: the chain is 33 small functions over a ``GuardContext``; building the context and calling
+Why: the chain is 40 small functions over a ``GuardContext``; building the context and calling
 them costs about 4 us per order here, the whole budget for judging *and* signing one. Almost
 every order passes, and a pass needs no explanation, only the answer. ``GuardScreen.passes``
 gives that answer from the raw inputs, with every guard's pass condition written out in one
@@ -44,6 +44,7 @@ from aiswarm.types import (
     Side,
     Symbol,
     TradingState,
+    TradingWindow,
     VenueId,
 )
 
@@ -77,7 +78,7 @@ _SPEC_VALUES: Final = itemgetter(
 _InstrumentFacts = tuple[Instrument, VenueId, Symbol, Decimal, Decimal, Decimal, Decimal, bool]
 _MandateFacts = tuple[
     Mandate, str, bool, int, int, tuple[Symbol, ...], tuple[VenueId, ...], tuple[Side, ...],
-    Decimal, Decimal,
+    Decimal, Decimal, frozenset[str] | None, TradingWindow | None,
 ]  # fmt: skip
 _PortfolioFacts = tuple[PortfolioSnapshot, str, Decimal, Decimal, Decimal, bool, bool, bool]
 _Facts = TypeVar("_Facts", _InstrumentFacts, _MandateFacts, _PortfolioFacts)
@@ -108,6 +109,8 @@ class GuardScreen:
         mandate_exposure_usd: Decimal | None,
         position_quantity: Decimal | None,
         working_sell_quantity: Decimal = _ZERO,
+        mandate_day_notional_usd: Decimal | None = None,
+        strategy_types: frozenset[str] | None = None,
     ) -> bool:
         """Return True exactly when ``run_guards`` would return no refusal for these inputs.
 
@@ -191,13 +194,22 @@ class GuardScreen:
             m_sides,
             position_limit,
             budget,
+            m_strategies,
+            m_window,
         ) = known
         if m_id != mandate_id or not m_active or not start_us <= now_ns // 1_000 < end_us:
             return False
         if symbol not in m_symbols or venue not in m_venues:
             return False
-        if side not in m_sides and not risk_reducing:
-            return False
+        if not risk_reducing:
+            if side not in m_sides:
+                return False
+            if m_strategies is not None and not (
+                strategy_types and strategy_types.issubset(m_strategies)
+            ):
+                return False
+            if m_window is not None and not m_window.contains(now_ns):
+                return False
         if reduce_only and not shrinks:
             return False
         if (thresholds.close_only or symbol in thresholds.close_only_symbols) and not shrinks:
@@ -301,7 +313,12 @@ class GuardScreen:
             return False
         # An unknown mandate exposure refuses (MANDATE_BUDGET), but only here: a risk-reducing
         # order is exempt from the budget, and returned above.
-        return mandate_exposure_usd is not None and mandate_exposure_usd + notional <= budget
+        if mandate_exposure_usd is None or mandate_exposure_usd + notional > budget:
+            return False
+        return _within_mandate_budget(
+            mandate, portfolio, mandate_exposure_usd + notional, gross_after, notional,
+            mandate_day_notional_usd,
+        )  # fmt: skip
 
     def _instrument_facts(self, instrument: Instrument) -> _InstrumentFacts:
         """Return (and keep, for an exact ``Instrument``) the instrument fields the guards read."""
@@ -340,6 +357,8 @@ class GuardScreen:
             mandate.allowed_sides,
             limit,
             mandate.max_notional_usd,
+            None if mandate.strategy_types is None else frozenset(mandate.strategy_types),
+            mandate.trading_window,
         )
         if mandate.__class__ is Mandate:
             _keep(self._mandates, id(mandate), facts)
@@ -371,6 +390,42 @@ class GuardScreen:
         if portfolio.__class__ is PortfolioSnapshot:
             _keep(self._portfolios, id(portfolio), facts)
         return facts
+
+
+def _within_mandate_budget(
+    mandate: Mandate,
+    portfolio: PortfolioSnapshot,
+    exposure_after: Decimal,
+    gross_after: Decimal,
+    notional: Decimal,
+    sent_today: Decimal | None,
+) -> bool:
+    """Return True when the ``guards_mandate_budget`` guards pass, with their arithmetic.
+
+    Rarely set limits, so they are read off the mandate rather than kept as facts.
+    """
+    nav = portfolio.nav
+    share = mandate.max_allocation_frac
+    if share is not None and not (nav > _ZERO and exposure_after <= nav * share):
+        return False
+    day_limit = mandate.max_day_notional_usd
+    if day_limit is not None and (sent_today is None or sent_today + notional > day_limit):
+        return False
+    leverage = mandate.max_leverage
+    if leverage is not None and (nav <= _ZERO or gross_after > nav * leverage):
+        return False
+    drawdown = mandate.max_drawdown_frac
+    if drawdown is not None:
+        peak = portfolio.peak_nav
+        if peak <= _ZERO or peak - nav >= peak * drawdown:
+            return False
+    daily = mandate.max_daily_loss_frac
+    if daily is not None:
+        pnl = portfolio.daily_pnl
+        opening = nav - pnl
+        if pnl < _ZERO and (opening <= _ZERO or -pnl >= opening * daily):
+            return False
+    return True
 
 
 def _keep(cache: dict[int, _Facts], key: int, facts: _Facts) -> None:

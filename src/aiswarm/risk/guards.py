@@ -2,11 +2,11 @@
 
 ``GUARDS`` is the chain. Each guard is a pure function ``check_x(ctx) -> Refusal | None`` of a
 ``GuardContext`` (see ``guard_context``); the guards themselves live in ``guards_state``,
-``guards_market``, ``guards_mandate``, ``guards_spot``, ``guards_activity`` and
-``guards_exposure``. The order
-runs cheapest and most decisive first: kill switch and trading state, then the inputs the rest
-depend on (fail closed), then the mandate, the order's own shape, activity, and last the
-exposure and loss arithmetic.
+``guards_market``, ``guards_mandate``, ``guards_mandate_budget``, ``guards_spot``,
+``guards_activity`` and ``guards_exposure``. The order runs cheapest and most decisive first:
+kill switch and trading state, then the inputs the rest depend on (fail closed), then the
+mandate, the order's own shape, activity, and last the exposure and loss arithmetic (the
+account's, then the mandate's budget).
 
 ``run_guards`` runs all of them and returns every refusal, because every denial is recorded
 with all its reasons; an empty list means the order passed. ``first_refusal`` stops at the first
@@ -38,8 +38,17 @@ from aiswarm.risk.guards_mandate import (
     check_mandate_active,
     check_mandate_budget,
     check_mandate_side,
+    check_mandate_strategy,
     check_mandate_symbol,
     check_mandate_venue,
+    check_mandate_window,
+)
+from aiswarm.risk.guards_mandate_budget import (
+    check_mandate_allocation,
+    check_mandate_daily_loss,
+    check_mandate_day_notional,
+    check_mandate_drawdown,
+    check_mandate_leverage,
 )
 from aiswarm.risk.guards_market import (
     check_account_known,
@@ -84,6 +93,8 @@ GUARDS: tuple[Guard, ...] = (
     check_mandate_symbol,
     check_mandate_venue,
     check_mandate_side,
+    check_mandate_strategy,
+    check_mandate_window,
     check_reduce_only,
     check_close_only,
     # Holdings: a spot sell fits in what is held beside the sells already working.
@@ -110,6 +121,11 @@ GUARDS: tuple[Guard, ...] = (
     check_drawdown,
     check_daily_loss,
     check_mandate_budget,
+    check_mandate_allocation,
+    check_mandate_day_notional,
+    check_mandate_leverage,
+    check_mandate_drawdown,
+    check_mandate_daily_loss,
 )
 """The whole chain, in the order it runs."""
 
@@ -145,6 +161,10 @@ def run_guards(ctx: GuardContext) -> list[Refusal]:
     if (refusal := check_mandate_venue(ctx)) is not None:
         append(refusal)
     if (refusal := check_mandate_side(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_strategy(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_window(ctx)) is not None:
         append(refusal)
     if (refusal := check_reduce_only(ctx)) is not None:
         append(refusal)
@@ -189,6 +209,16 @@ def run_guards(ctx: GuardContext) -> list[Refusal]:
     if (refusal := check_daily_loss(ctx)) is not None:
         append(refusal)
     if (refusal := check_mandate_budget(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_allocation(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_day_notional(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_leverage(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_drawdown(ctx)) is not None:
+        append(refusal)
+    if (refusal := check_mandate_daily_loss(ctx)) is not None:
         append(refusal)
     return refusals
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from aiswarm.risk.guard_context import GuardContext
 from aiswarm.risk.refusals import Reason, Refusal, ratio
+from aiswarm.types import PortfolioSnapshot
 from aiswarm.types.money import plain
 
 __all__ = [
@@ -30,6 +31,9 @@ __all__ = [
     "check_leverage",
     "check_net_exposure",
     "check_symbol_exposure",
+    "daily_loss_refusal",
+    "drawdown_refusal",
+    "leverage_refusal",
 ]
 
 _ZERO = Decimal(0)
@@ -106,16 +110,30 @@ def check_leverage(ctx: GuardContext) -> Refusal | None:
     after = ctx.gross_after_usd
     if portfolio is None or after is None or ctx.risk_reducing:
         return None
-    nav = portfolio.nav
+    return leverage_refusal(
+        portfolio.nav,
+        after,
+        ctx.thresholds.max_leverage,
+        Reason.LEVERAGE_LIMIT,
+        Reason.LEVERAGE_UNDEFINED,
+    )
+
+
+def leverage_refusal(
+    nav: Decimal, gross_after: Decimal, limit: Decimal, code: Reason, undefined: Reason
+) -> Refusal | None:
+    """Return ``code`` when ``gross_after / nav`` exceeds ``limit``; ``undefined`` when NAV <= 0.
+
+    Shared by the account's guard and a mandate's, which differ in the limit and the codes.
+    """
     if nav <= _ZERO:
-        return Refusal(Reason.LEVERAGE_UNDEFINED, f"nav={plain(nav)} gross_after={plain(after)}")
-    limit = ctx.thresholds.max_leverage
-    if after <= nav * limit:
+        return Refusal(undefined, f"nav={plain(nav)} gross_after={plain(gross_after)}")
+    if gross_after <= nav * limit:
         return None
     return Refusal(
-        Reason.LEVERAGE_LIMIT,
-        f"gross_after={plain(after)} nav={plain(nav)} "
-        f"leverage={ratio(after / nav)} limit={plain(limit)}",
+        code,
+        f"gross_after={plain(gross_after)} nav={plain(nav)} "
+        f"leverage={ratio(gross_after / nav)} limit={plain(limit)}",
     )
 
 
@@ -124,46 +142,62 @@ def check_drawdown(ctx: GuardContext) -> Refusal | None:
     portfolio = ctx.portfolio
     if portfolio is None or ctx.risk_reducing:
         return None
+    return drawdown_refusal(portfolio, ctx.thresholds.max_drawdown_frac, Reason.DRAWDOWN_LIMIT)
+
+
+def check_daily_loss(ctx: GuardContext) -> Refusal | None:
+    """Refuse new risk once today's loss reaches ``max_daily_loss_frac`` of the opening NAV."""
+    portfolio = ctx.portfolio
+    if portfolio is None or ctx.risk_reducing:
+        return None
+    return daily_loss_refusal(
+        portfolio, ctx.thresholds.max_daily_loss_frac, Reason.DAILY_LOSS_LIMIT
+    )
+
+
+def drawdown_refusal(portfolio: PortfolioSnapshot, limit: Decimal, code: Reason) -> Refusal | None:
+    """Return ``code`` when NAV is ``limit`` (a fraction) or more below its peak, else None.
+
+    Shared by the account's guard and a mandate's (``guards_mandate_budget``), which differ
+    only in the limit and the code. A peak that is not positive leaves drawdown undefined,
+    which refuses.
+    """
     peak = portfolio.peak_nav
     nav = portfolio.nav
-    limit = ctx.thresholds.max_drawdown_frac
     if peak <= _ZERO:
-        return Refusal(
-            Reason.DRAWDOWN_LIMIT, f"peak_nav={plain(peak)} nav={plain(nav)} drawdown=undefined"
-        )
+        return Refusal(code, f"peak_nav={plain(peak)} nav={plain(nav)} drawdown=undefined")
     fall = peak - nav
     if fall < peak * limit:
         return None
     return Refusal(
-        Reason.DRAWDOWN_LIMIT,
+        code,
         f"drawdown={ratio(fall / peak)} nav={plain(nav)} peak_nav={plain(peak)} "
         f"limit={plain(limit)}",
     )
 
 
-def check_daily_loss(ctx: GuardContext) -> Refusal | None:
-    """Refuse new risk once today's loss reaches ``max_daily_loss_frac`` of the opening NAV.
+def daily_loss_refusal(
+    portfolio: PortfolioSnapshot, limit: Decimal, code: Reason
+) -> Refusal | None:
+    """Return ``code`` when today's loss is ``limit`` (a fraction) or more of the opening NAV.
 
     The opening NAV is ``nav - daily_pnl``: NAV at 00:00 UTC, since ``daily_pnl`` is the change
-    in NAV since then. The loss fraction is ``-daily_pnl / opening NAV``.
+    in NAV since then. The loss fraction is ``-daily_pnl / opening NAV``. Shared by the
+    account's guard and a mandate's.
     """
-    portfolio = ctx.portfolio
-    if portfolio is None or ctx.risk_reducing:
-        return None
     pnl = portfolio.daily_pnl
     if pnl >= _ZERO:
         return None
     opening = portfolio.nav - pnl
-    limit = ctx.thresholds.max_daily_loss_frac
     if opening <= _ZERO:
         return Refusal(
-            Reason.DAILY_LOSS_LIMIT,
+            code,
             f"daily_pnl={plain(pnl)} start_of_day_nav={plain(opening)} daily_loss=undefined",
         )
     if -pnl < opening * limit:
         return None
     return Refusal(
-        Reason.DAILY_LOSS_LIMIT,
+        code,
         f"daily_loss={ratio(-pnl / opening)} daily_pnl={plain(pnl)} "
         f"start_of_day_nav={plain(opening)} limit={plain(limit)}",
     )

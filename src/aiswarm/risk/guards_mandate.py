@@ -1,13 +1,15 @@
-"""Guard the mandate an order trades under: status, validity, market, side and budget. Pure.
+"""Guard the mandate an order trades under: status, validity, market, side, strategy, window
+and absolute budget. Pure; the rest of its budget is in ``guards_mandate_budget``.
 
 Each guard returns None to pass or a ``Refusal`` with the numbers that decided it. No I/O, no
 clock (``now_ns`` comes in the context), no logging, no mutation.
 
 An unknown mandate is MANDATE_INACTIVE; the other mandate guards then pass silently, since
 there is nothing to compare against. Risk-reducing orders (reduce-only and shrinking) are exempt
-from the side and budget guards, so a buy-only mandate can still sell what it bought and an
-over-budget mandate can still shrink; they are not exempt from status, validity, symbol or
-venue, which say whether the mandate may trade this market at all.
+from the side, strategy, window and budget guards, so a buy-only mandate can still sell what it
+bought, an over-budget mandate can still shrink and the kill switch can flatten at any hour;
+they are not exempt from status, validity, symbol or venue, which say whether the mandate may
+trade this market at all.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ __all__ = [
     "check_mandate_active",
     "check_mandate_budget",
     "check_mandate_side",
+    "check_mandate_strategy",
     "check_mandate_symbol",
     "check_mandate_venue",
+    "check_mandate_window",
 ]
 
 _ACTIVE = MandateStatus.ACTIVE
@@ -101,6 +105,36 @@ def check_mandate_side(ctx: GuardContext) -> Refusal | None:
     return Refusal(
         Reason.MANDATE_SIDE,
         f"mandate={mandate.mandate_id} side={ctx.side} allowed={','.join(mandate.allowed_sides)}",
+    )
+
+
+def check_mandate_strategy(ctx: GuardContext) -> Refusal | None:
+    """Refuse an order from a strategy type the mandate does not allow (or an unknown one)."""
+    mandate = ctx.mandate
+    if mandate is None or mandate.strategy_types is None or ctx.risk_reducing:
+        return None
+    types = ctx.strategy_types
+    allowed = mandate.strategy_types
+    if types is not None and types and types.issubset(allowed):
+        return None
+    shown = "unknown" if not types else ",".join(sorted(types))
+    return Refusal(
+        Reason.MANDATE_STRATEGY,
+        f"mandate={mandate.mandate_id} strategy={shown} allowed={','.join(allowed)}",
+    )
+
+
+def check_mandate_window(ctx: GuardContext) -> Refusal | None:
+    """Refuse new risk outside the mandate's trading window (UTC weekdays and hours)."""
+    mandate = ctx.mandate
+    if mandate is None or ctx.risk_reducing:
+        return None
+    window = mandate.trading_window
+    if window is None or window.contains(ctx.now_ns):
+        return None
+    shown = window.describe().replace(" ", "_")  # refusal details carry no spaces
+    return Refusal(
+        Reason.MANDATE_WINDOW, f"mandate={mandate.mandate_id} now_ns={ctx.now_ns} window={shown}"
     )
 
 

@@ -28,14 +28,24 @@ from typing import Any
 import numpy as np
 import yaml
 
-from aiswarm.agents import Agent, build_agents, parse_agents_config
-from aiswarm.clock import Clock, SimulatedClock, from_ns, to_ns
+from aiswarm.agents import Agent, AgentsConfig, build_agents, parse_agents_config
+from aiswarm.clock import Clock, SimulatedClock, to_ns
 from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal, OrderState, Venue
 from aiswarm.execution.venue import VenueAck
+from aiswarm.mandates import (
+    MANDATE_CHANGED,
+    MandateBindings,
+    MandateFile,
+    bind_agents,
+    load_mandate_files,
+    reconcile,
+    recorded_mandates,
+)
 from aiswarm.market import BarArrays, BarFile, BarFileOptions, read_bar_file, read_funding_rates
 from aiswarm.market.market_state import MarketState, SymbolSeries
+from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
@@ -48,12 +58,9 @@ from aiswarm.types import (
     FundingRate,
     Instrument,
     InstrumentKind,
-    Mandate,
     MandateId,
-    MandateStatus,
     Mode,
     OrderStatus,
-    Side,
     Symbol,
     VenueId,
 )
@@ -70,6 +77,7 @@ __all__ = [
     "load_agents",
     "load_feeds",
     "load_funding",
+    "load_mandates",
     "open_engine",
     "preloaded_engine",
 ]
@@ -196,29 +204,31 @@ def instrument_for(bars: BarArrays) -> Instrument:
 def load_agents(config: AppConfig) -> list[Agent]:
     """Build the agents ``trading.agents_file`` lists (an unknown agent or parameter is named)."""
     path = config.trading.agents_file
-    return build_agents(parse_agents_config(_read_yaml(path), str(path)), str(path))
+    return build_agents(load_agents_config(config), str(path))
 
 
-def paper_mandate(config: AppConfig, feeds: Mapping[Symbol, BarArrays], account: str) -> Mandate:
-    """Return the mandate of a paper or shadow account over the configured feeds."""
-    first = min(int(bars.ts_ns[0]) for bars in feeds.values())
-    last = max(int(bars.ts_ns[-1]) for bars in feeds.values())
-    cash = config.paper.starting_cash
-    return Mandate(
-        mandate_id=MandateId(f"{account}-mandate"),
-        owner=account,
-        description="paper account over the configured feeds",
-        venues=tuple(sorted({bars.venue for bars in feeds.values()})),
-        symbols=tuple(feeds),
-        max_notional_usd=cash,
-        max_position_usd=min(cash, config.trading.risk.max_position_notional_usd),
-        allowed_sides=(Side.BUY, Side.SELL),
-        strategy_template="agents",
-        params={},
-        valid_from=from_ns(first),
-        valid_until=from_ns(last + 7 * 86_400 * _NS),
-        status=MandateStatus.ACTIVE,
+def load_agents_config(config: AppConfig) -> AgentsConfig:
+    """Read and validate ``trading.agents_file`` (the agents' entries, not yet built)."""
+    path = config.trading.agents_file
+    return parse_agents_config(_read_yaml(path), str(path))
+
+
+def load_mandates(config: AppConfig) -> tuple[dict[MandateId, MandateFile], MandateBindings]:
+    """Read and validate every mandate file and bind the agents to them.
+
+    Raises ``ConfigError`` naming the file (or setting), the field and the reason: an invalid
+    mandate stops start-up before anything is recorded.
+    """
+    trading = config.trading
+    files = load_mandate_files(trading.mandates_dir)
+    bindings = bind_agents(
+        files,
+        load_agents_config(config),
+        default=trading.mandate,
+        agent_mandates=trading.agent_mandates,
+        agents_source=trading.agents_file,
     )
+    return files, bindings
 
 
 def preloaded_engine(
@@ -339,6 +349,7 @@ async def open_engine(
         raise ConfigError(f"paper.feeds span venues {sorted(venue_ids)}; use one venue per account")
     venue = factory(config, venue_ids.pop(), instruments, clock)
     agents = load_agents(config)  # a bad agents file must stop start-up before any record
+    mandate_files, bindings = load_mandates(config)  # so must a bad mandate file
     records = [] if open_new else await account_records(store, account)
     if open_new:
         await store.append(
@@ -406,6 +417,11 @@ async def open_engine(
         records=records,
         before_reconcile=take_book_back,
     )
+    # Mandates take effect only once recorded: the file versions the log lacks go in first.
+    in_use = {key: mandate_files[key] for key in sorted(bindings.in_use)}
+    mandates, changes = reconcile(in_use, recorded_mandates(records))
+    for payload in changes:
+        await store.append(MANDATE_CHANGED, payload, account=account)
     market = MarketState()
     for symbol, bars in feeds.items():
         market.add(SymbolSeries(bars.venue, symbol, bars.interval_s))
@@ -413,7 +429,9 @@ async def open_engine(
         setup=EngineSetup(
             account=account,
             instruments=instruments,
-            mandate=paper_mandate(config, feeds, account),
+            mandate=mandates[bindings.default],
+            mandates=mandates,
+            routing=MandateRouting(bindings.default, bindings.mandate_of, bindings.strategy_of),
             limits=config.trading.risk,
             arbitration=config.trading.arbitration,
             allocator=config.trading.allocator,
@@ -520,6 +538,7 @@ def _restore_engine(
     )
     # TWAP slices still owed and resting limits still watched for re-quotes resume, each once.
     engine.coordinator.restore(records)
+    engine.strategies.restore(records)
 
 
 def _newest_fill_per_symbol(records: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[Symbol, int]:

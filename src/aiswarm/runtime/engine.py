@@ -27,7 +27,10 @@ events)`` and with which market events; nothing else runs a cycle. One step, in 
    Holding, with nothing else changed and no flatten owed, NAV is computed and the full
    evaluation runs only when NAV leaves the band where the last verdict must stand (above the
    trip levels, not above the peak). Both keep a backtest cheap without changing any decision.
-5. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
+5. **Strategies.** Each (mandate, symbol) strategy moves through its lifecycle table (idle,
+   looking, entered, managing, exited) as its mandate opens and closes and its orders and
+   position come and go, each move recorded first (``orchestration.strategy_tracker``).
+6. **Checkpoint.** The peak and day-opening NAV are recorded whenever they change.
 
 Every state change goes to the account's journal before it takes effect; ``runtime.recovery``
 rebuilds an engine from that journal after a crash.
@@ -38,7 +41,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -53,8 +56,11 @@ from aiswarm.orchestration import (
     FlattenInputs,
     TradingContext,
 )
+from aiswarm.orchestration.mandate_routing import MandateRouting
+from aiswarm.orchestration.strategy_tracker import StrategyTracker
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
+from aiswarm.runtime.mandate_book import MandateBook
 from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
 from aiswarm.runtime.spine import BASELINE, Spine, baseline_payload
 from aiswarm.types import (
@@ -64,6 +70,7 @@ from aiswarm.types import (
     FundingRate,
     Instrument,
     Mandate,
+    MandateId,
     PortfolioSnapshot,
     Position,
     Symbol,
@@ -102,7 +109,12 @@ class StepReport(NamedTuple):
 
 @dataclass(frozen=True)
 class EngineSetup:
-    """What an engine trades with, besides its spine: the composition root fills it in."""
+    """What an engine trades with, besides its spine: the composition root fills it in.
+
+    ``mandate`` is the default mandate; ``mandates`` every mandate the engine runs, by id (the
+    default among them; empty means the default alone), and ``routing`` which agent trades
+    under which (None: every agent under the default).
+    """
 
     account: AccountId
     instruments: Mapping[Symbol, Instrument]
@@ -111,6 +123,8 @@ class EngineSetup:
     arbitration: ArbitrationConfig
     allocator: AllocatorConfig
     agent_timeout_s: float | None = None
+    mandates: Mapping[MandateId, Mandate] = field(default_factory=dict)
+    routing: MandateRouting | None = None
 
 
 class TradingEngine:
@@ -141,7 +155,8 @@ class TradingEngine:
         self.spine = spine
         self.clock = clock
         self.instruments = dict(setup.instruments)
-        self.mandate = setup.mandate
+        self.mandates = MandateBook(setup.mandate, setup.mandates)
+        self.strategies = StrategyTracker(spine.journal)
         self.limits = setup.limits
         self.journal: EventJournal = spine.journal
         self._pause = spine.pause
@@ -158,6 +173,7 @@ class TradingEngine:
             journal=spine.journal,
             clock=clock,
             account=setup.account,
+            routing=setup.routing,
         )
         self.session = SessionState.CREATED
         self.steps = 0
@@ -177,6 +193,11 @@ class TradingEngine:
         self._funded_through: dict[Symbol, int] = {}
         # The held markets that had no price at the last step (logged when this changes).
         self._unpriced: tuple[tuple[VenueId, Symbol], ...] = ()
+
+    @property
+    def mandate(self) -> Mandate:
+        """Return the default mandate as in force now (an expiry replaces it)."""
+        return self.mandates.default
 
     # ------------------------------------------------------------------ the cycle
 
@@ -210,6 +231,7 @@ class TradingEngine:
                 f"{clock.now().isoformat()}: steps must not go back in time"
             )
         clock.set_ns(now_ns)
+        await self.mandates.expire_due(now_ns, self.journal)
         spine = self.spine
         portfolio = spine.portfolio
         halted = 0
@@ -234,6 +256,9 @@ class TradingEngine:
             halted += await spine.halt_on_breaks()  # fills the decisions' own orders drew
         self.trips += halted
         tripped, nav = await self._evaluate_kill_switch()
+        await self.strategies.observe(
+            now_ns, self.mandates.by_id.values(), self.instruments, self._holds, self._works
+        )
         tripped = tripped or halted > 0
         self.signals += signals
         self.orders += orders
@@ -252,6 +277,16 @@ class TradingEngine:
         )
         self.last = report
         return report
+
+    def _holds(self, symbol: Symbol) -> bool:
+        """Return True while the account holds a position in ``symbol`` (at its venue)."""
+        held = self.spine.portfolio.position(self.instruments[symbol].venue, symbol)
+        return held is not None and bool(held.quantity)
+
+    def _works(self, mandate_id: MandateId, symbol: Symbol) -> bool:
+        """Return True while an order of ``mandate_id`` works in ``symbol``."""
+        orders = self.spine.oms.open_orders(symbol)
+        return any(order.spec.mandate_id == mandate_id for order in orders)
 
     def _settle_funding(self, sink: MarketDataSink, rate: FundingRate, series: SymbolSeries) -> int:
         """Let a simulated venue settle ``rate`` at the latest close; return 1 if it did.
@@ -310,8 +345,9 @@ class TradingEngine:
             portfolio=snapshot,
             markets=markets,
             instruments=self.instruments,
-            mandate=self.mandate,
+            mandate=self.mandates.default,
             limit_position_notional_usd=self.limits.max_position_notional_usd,
+            mandates=self.mandates.by_id,
         )
 
     def _market_view(self, series: SymbolSeries) -> tuple[MarketView, Decimal]:
@@ -443,7 +479,7 @@ class TradingEngine:
                         views[series.symbol] = self._market_view(series)[0]
             return FlattenInputs(
                 instrument=self.instruments.get(position.symbol),
-                mandate=self.mandate,
+                mandate=self.mandates.for_symbol(position.symbol),
                 market=views.get(position.symbol),
                 mandate_exposure_usd=snapshot.gross_exposure
                 + self.spine.oms.activity.open_order_notional_total_usd,

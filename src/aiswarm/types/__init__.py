@@ -44,6 +44,7 @@ from aiswarm.types.portfolio import PortfolioSnapshot
 from aiswarm.types.position import Position
 from aiswarm.types.signal import Signal
 from aiswarm.types.timestamps import UtcDatetime
+from aiswarm.types.trading_window import TradingWindow
 
 __all__ = [
     "TERMINAL_ORDER_STATUSES",
@@ -90,6 +91,7 @@ __all__ = [
     "Trade",
     "TradeId",
     "TradingState",
+    "TradingWindow",
     "UtcDatetime",
     "VenueId",
     "VenueOrderId",

@@ -72,8 +72,11 @@ class EventType(StrEnum):
     # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
     # key approvals are signed with, once per key, before the first approval it signs
     APPROVAL_KEY = "approval.key"
-    # Registered ahead of its writer, which nothing appends yet: the mandate registry.
+    # runtime/composition.py (a mandate file's version the log lacks, at start) and
+    # runtime/mandate_book.py (an expiry, each step): a mandate, recorded before it takes effect
     MANDATE_CHANGED = "mandate.changed"
+    # orchestration/strategy_tracker.py: a strategy (mandate, symbol) moves through its table
+    STRATEGY_STATE_CHANGED = "strategy.state_changed"
 
 
 class DomainEvent(FrozenModel):

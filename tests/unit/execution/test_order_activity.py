@@ -218,3 +218,29 @@ def test_activity_when_unpriced_notional_not_above_zero_then_refused() -> None:
     # Act / Assert: an order with no known price must never count as nothing
     with pytest.raises(ValueError, match="unpriced_order_notional_usd=0"):
         OrderActivity(unpriced_order_notional_usd=Decimal(0))
+
+
+DAY_NS = 24 * HOUR_NS
+
+
+def test_mandate_day_notional_when_orders_sent_then_counted_per_mandate_and_utc_day() -> None:
+    # Arrange: 1,000 and 4,500 under mandate-1, 1,000 under another, then one the next day
+    activity = OrderActivity(unpriced_order_notional_usd=UNPRICED)
+    first = order_spec(client_order_id=ClientOrderId("a"), quantity=Decimal("0.02"))
+    second = order_spec(client_order_id=ClientOrderId("b"), quantity=Decimal("0.09"))
+    other = order_spec(
+        client_order_id=ClientOrderId("c"), quantity=Decimal("0.02"), mandate_id="mandate-2"
+    )
+    tomorrow = order_spec(client_order_id=ClientOrderId("d"), quantity=Decimal("0.01"))
+    start = 19_000 * DAY_NS
+
+    # Act / Assert
+    activity.record_sent(first, start + HOUR_NS, None)
+    activity.record_sent(second, start + 2 * HOUR_NS, None)
+    activity.record_sent(first, start + 3 * HOUR_NS, None)  # a resend is not new notional
+    activity.record_sent(other, start + 3 * HOUR_NS, None)
+    assert activity.mandate_day_notional_usd(first.mandate_id, start + 4 * HOUR_NS) == 5_500
+    assert activity.mandate_day_notional_usd(other.mandate_id, start + 4 * HOUR_NS) == 1_000
+    assert activity.mandate_day_notional_usd(first.mandate_id, start + DAY_NS) == 0
+    activity.record_sent(tomorrow, start + DAY_NS + HOUR_NS, None)
+    assert activity.mandate_day_notional_usd(first.mandate_id, start + DAY_NS + HOUR_NS) == 500

@@ -36,6 +36,7 @@ from aiswarm.types import (
     Side,
     Symbol,
     TradingState,
+    TradingWindow,
     VenueId,
 )
 from kit import builders
@@ -110,6 +111,8 @@ INPUTS = (
     "latched",
     "exposure",
     "working",
+    "strategy",
+    "sent_today",
 )
 
 
@@ -217,6 +220,13 @@ def _mandate(draw: _Drawer) -> Any:
             "caps",
             "other-venue",
             "other-symbol",
+            "other-strategy",
+            "window-closed",
+            "window-open",
+            "allocation",
+            "day-notional",
+            "leverage",
+            "losses",
         ],
     )
     if choice == "none":
@@ -243,6 +253,23 @@ def _mandate(draw: _Drawer) -> Any:
         fields["venues"] = (VenueId("kraken"),)
     elif choice == "other-symbol":
         fields["symbols"] = (OTHER_SYMBOL,)
+    elif choice == "other-strategy":
+        fields["strategy_types"] = draw.pick([("momentum",), ("ema_cross", "momentum")])
+    elif choice == "window-closed":  # NOW_NS is Monday 01:00 UTC
+        fields["trading_window"] = draw.pick(
+            [TradingWindow(days=("tue",)), TradingWindow(start="01:01", end="20:00")]
+        )
+    elif choice == "window-open":  # the start is inclusive
+        fields["trading_window"] = TradingWindow(days=("mon",), start="01:00", end="01:01")
+    elif choice == "allocation":  # 1,000 or 1,100 USDT of a 100,000 NAV
+        fields["max_allocation_frac"] = draw.pick([Decimal("0.01"), Decimal("0.011")])
+    elif choice == "day-notional":
+        fields["max_day_notional_usd"] = draw.pick([Decimal(1_000), Decimal(5_000)])
+    elif choice == "leverage":  # gross after the order up to 1,000 or 1,010 USDT
+        fields["max_leverage"] = draw.pick([Decimal("0.01"), Decimal("0.0101")])
+    elif choice == "losses":  # tighter than the account's 10% and 3%
+        fields["max_drawdown_frac"] = Decimal("0.03")
+        fields["max_daily_loss_frac"] = Decimal("0.02")
     return mandate(**fields)
 
 
@@ -303,11 +330,22 @@ def _case(pick: Pick[Any]) -> dict[str, Any]:
     draw = _Drawer(pick)
     spec = _spec(draw)
     held = draw("held", HELD, EDGE_HELD)
+    drawn_mandate = _mandate(draw)
+    portfolio = _portfolio(draw, held)
+    if drawn_mandate is not None and drawn_mandate.max_drawdown_frac is not None and portfolio:
+        # A mandate's loss limits decide only on an account that lost: tighter than the
+        # account's, either side of the mandate's.
+        portfolio = account(
+            held=held,
+            peak_nav=pick([Decimal(100_000), Decimal(103_000), Decimal(104_000)]),
+            daily_pnl=pick([Decimal(0), Decimal(-1_500), Decimal(-2_500)]),
+            nav=Decimal(100_000),
+        )
     return {
         "spec": spec,
         "instrument": _instrument(draw),
-        "portfolio": _portfolio(draw, held),
-        "mandate": _mandate(draw),
+        "portfolio": portfolio,
+        "mandate": drawn_mandate,
         "market": _market(draw),
         "activity": _activity(draw, spec),
         "limits": draw("limits", LIMITS, EDGE_LIMITS),
@@ -320,6 +358,12 @@ def _case(pick: Pick[Any]) -> dict[str, Any]:
         # Known to the caller (as the order pipeline passes it), or left to the snapshot scan
         "position_quantity": pick([None, held or Decimal(0)]),
         "working_sell_quantity": draw("working", WORKING_SELLS, EDGE_WORKING_SELLS),
+        "mandate_day_notional_usd": draw(
+            "sent_today", [Decimal(0)], [None, Decimal(4_000), Decimal(4_001)]
+        ),
+        "strategy_types": draw(
+            "strategy", [frozenset({"ema_cross"})], [None, frozenset(), frozenset({"breakout"})]
+        ),
     }
 
 
@@ -338,6 +382,8 @@ def _screen_passes(case: dict[str, Any]) -> bool:
         case["mandate_exposure_usd"],
         case["position_quantity"],
         case["working_sell_quantity"],
+        case["mandate_day_notional_usd"],
+        case["strategy_types"],
     )
 
 
