@@ -54,7 +54,7 @@ class TransientVenueError(VenueError):
     """A passing venue fault (timeout, rate limit): the caller retries with backoff."""
 
 
-class VenueRateLimited(TransientVenueError):
+class VenueRateLimited(TransientVenueError):  # noqa: N818 - reads as the fact it reports
     """The venue refused a request for its rate (HTTP 429): retry no sooner than it said."""
 
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:

@@ -7,9 +7,6 @@ import random
 from decimal import Decimal
 
 import pytest
-from fakes.binance_fake import Fault, FakeBinance
-from kit.binance_venue import binance_venue, fake_binance, fake_settings  # noqa: F401
-from kit.builders import T0, order_spec
 
 from aiswarm.clock import SimulatedClock
 from aiswarm.errors import TransientVenueError, VenueRateLimited
@@ -17,6 +14,9 @@ from aiswarm.execution.venue import RejectCode, ReportKind
 from aiswarm.execution.venue_retry import RetryPolicy, backoff_s
 from aiswarm.types import ClientOrderId, OrderSpec, OrderStatus
 from aiswarm.venues.ccxt_venue import CcxtVenue
+from fakes.binance_fake import FakeBinance, Fault
+from kit.binance_venue import fake_settings
+from kit.builders import T0, order_spec
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,8 @@ async def test_5xx_on_a_query_is_retried(
 
     seen = await binance_venue.query(ClientOrderId("ais-q-1"))
 
-    assert seen is not None and seen.status is OrderStatus.ACCEPTED
+    assert seen is not None
+    assert seen.status is OrderStatus.ACCEPTED
 
 
 async def test_429_with_retry_after_is_retried_and_places_one_order(

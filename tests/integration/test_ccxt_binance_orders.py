@@ -5,13 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from fakes.binance_fake import Fault, FakeBinance
-from kit.binance_venue import binance_venue, fake_binance  # noqa: F401 - fixtures
-from kit.builders import order_spec
 
 from aiswarm.execution.venue import RejectCode, ReportKind
 from aiswarm.types import ClientOrderId, OrderStatus, OrderType, Side, TimeInForce
 from aiswarm.venues.ccxt_venue import CcxtVenue
+from fakes.binance_fake import FakeBinance
+from kit.builders import order_spec
 
 pytestmark = pytest.mark.integration
 
@@ -65,11 +64,13 @@ async def test_partial_fill_then_fill_reported_in_order_with_leaves(
     assert [(r.kind, r.quantity, r.price, r.leaves_quantity) for r in rest] == [
         (ReportKind.FILL, Decimal("0.006"), Decimal("49999.5"), Decimal("0"))
     ]
-    assert rest[0].fee == Decimal("0.299997") and rest[0].fee_currency == "USDT"
+    assert rest[0].fee == Decimal("0.299997")
+    assert rest[0].fee_currency == "USDT"
     assert rest[0].is_maker is True
     assert binance_venue.drain_reports() == []  # nothing reported twice
     seen = await binance_venue.query(ClientOrderId("ais-fill-1"))
-    assert seen is not None and seen.status is OrderStatus.FILLED
+    assert seen is not None
+    assert seen.status is OrderStatus.FILLED
     fills = await binance_venue.fills_for(ClientOrderId("ais-fill-1"))
     assert [r.trade_id for r in fills] == [partial[0].trade_id, rest[0].trade_id]
 

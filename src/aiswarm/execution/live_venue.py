@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from aiswarm.execution.venue import ExecutionReport, Venue, VenueAck
-from aiswarm.types import Bar, ClientOrderId, OrderSpec, Symbol
+from aiswarm.types import Bar, ClientOrderId, OrderSpec, Symbol, VenueOrderId
 
 __all__ = ["Balance", "LiveVenue", "VenuePosition"]
 
@@ -70,6 +70,14 @@ class LiveVenue(Venue, Protocol):
 
     async def modify(self, client_order_id: ClientOrderId, new_spec: OrderSpec) -> VenueAck:
         """Replace a working order by ``new_spec`` (cancel-replace where there is no modify)."""
+        ...
+
+    def adopt(self, spec: OrderSpec, venue_order_id: VenueOrderId | None) -> None:
+        """Take back an order the log holds as open, before the OMS reconciles (a restart)."""
+        ...
+
+    async def foreign_open_orders(self) -> list[str]:
+        """Return 'symbol id' of each open order at the venue that this account did not place."""
         ...
 
     def replaced_by(self, client_order_id: ClientOrderId) -> ClientOrderId | None:

@@ -22,6 +22,7 @@ from typing import Any
 from aiswarm import __version__
 from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
+from aiswarm.execution.live_venue import LiveVenue
 from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
 from aiswarm.runtime.composition import (
@@ -34,10 +35,18 @@ from aiswarm.runtime.composition import (
     recorded_session,
 )
 from aiswarm.runtime.engine import StepReport, TradingEngine
+from aiswarm.runtime.live import (
+    LiveRefused,
+    live_markets,
+    live_venue,
+    reconciliation_failures,
+    start_failures,
+)
+from aiswarm.runtime.live_driver import LiveDriver
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.store import EventStore, open_event_store
-from aiswarm.types import AccountId, EventType, Symbol
+from aiswarm.types import AccountId, EventType, Mode, Symbol
 
 __all__ = ["HOST_STREAM", "Host"]
 
@@ -65,7 +74,7 @@ class Host:
         clock: Clock,
         store: EventStore,
         engine: TradingEngine,
-        driver: ReplayDriver,
+        driver: ReplayDriver | LiveDriver,
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
@@ -76,7 +85,7 @@ class Host:
         self.feeds = feeds
         self.feed_files = feed_files
         self.engines: dict[AccountId, TradingEngine] = {engine.account: engine}
-        self.drivers: dict[AccountId, ReplayDriver] = {engine.account: driver}
+        self.drivers: dict[AccountId, ReplayDriver | LiveDriver] = {engine.account: driver}
         self.recovered = recovered
         self.opened = recovered.opened
         self.stopped = False
@@ -87,7 +96,7 @@ class Host:
         return next(iter(self.engines.values()))
 
     @property
-    def driver(self) -> ReplayDriver:
+    def driver(self) -> ReplayDriver | LiveDriver:
         """Return the driver of ``engine``."""
         return self.drivers[self.engine.account]
 
@@ -104,8 +113,13 @@ class Host:
         """Open the store, recover (or open) the account, warm its agents, record the start.
 
         ``clock_at`` builds the pacing clock from its start instant; by default a
-        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one).
+        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one). Live mode starts
+        through ``_start_live``.
         """
+        if config.mode is Mode.LIVE:
+            return await cls._start_live(
+                config, approval_secret, account=account, new_account=new_account, clock_at=clock_at
+            )
         files = load_feeds(config)
         bars = {symbol: loaded.bars for symbol, loaded in files.items()}
         funding = load_funding(config)
@@ -170,6 +184,85 @@ class Host:
             await store.close()
             raise
         return cls(config, clock, store, engine, driver, registry, recovered, files)
+
+    @classmethod
+    async def _start_live(
+        cls,
+        config: AppConfig,
+        approval_secret: bytes,
+        *,
+        account: str | None,
+        new_account: bool,
+        clock_at: Callable[[datetime], Clock] | None,
+    ) -> Host:
+        """Check live mode's preconditions, connect the venue, recover, reconcile, record.
+
+        Refuses (``LiveRefused``, one line per failure) unless live trading is enabled, every
+        routed venue has credentials, and reconciliation at start is clean (runtime.live).
+        """
+        failures = start_failures(config)
+        if failures:
+            raise LiveRefused(failures)
+        wall = WallClock()
+        clock = clock_at(wall.now()) if clock_at is not None else wall
+        store = await open_event_store(config.store.url, clock)
+        venue = live_venue(config, clock)
+        try:
+            chosen, open_new = await choose_account(
+                store, config.mode, requested=account, new_account=new_account
+            )
+            await venue.connect()
+            interval_ns = config.live.bar_interval_s * _NS
+            boundary_ns = clock.now_ns() - clock.now_ns() % interval_ns
+            markets = await live_markets(config, venue, clock, chosen)
+            recovered = await open_engine(
+                config,
+                store,
+                approval_secret,
+                account=chosen,
+                open_new=open_new,
+                feeds={},
+                clock=SimulatedClock(from_ns(boundary_ns)),
+                agent_timeout_s=config.paper.agent_timeout_s,
+                markets=markets,
+            )
+            engine = recovered.engine
+            failures = await reconciliation_failures(engine, venue)
+            if failures:
+                raise LiveRefused(failures)
+            after_ns = max(boundary_ns - interval_ns, recovered.resume_ns or 0)
+            driver = LiveDriver(
+                engine,
+                venue,
+                list(markets.instruments),
+                config.live.bar_interval_s,
+                clock,
+                after_ns,
+            )
+            await driver.warmup(config.live.warmup_bars)
+            await store.append(
+                EventType.RUNTIME_STARTED,
+                {
+                    "mode": config.mode.value,
+                    "version": __version__,
+                    "account": engine.account,
+                    "account_opened": recovered.opened,
+                    "resumed_after_ns": recovered.resume_ns,
+                    "venue": venue.venue_id,
+                    "testnet": venue.settings.testnet,
+                    "agents": len(engine.coordinator.agents),
+                    "symbols": sorted(markets.instruments),
+                    "trading_state": engine.spine.kill_switch.switch.state.value,
+                    "kill_switch_latched": engine.spine.kill_switch.switch.is_latched(),
+                    "open_orders": engine.spine.oms.activity.open_orders_count,
+                },
+                account=HOST_STREAM,
+            )
+        except BaseException:
+            await venue.close()
+            await store.close()
+            raise
+        return cls(config, clock, store, engine, driver, FeedRegistry(), recovered, {})
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -247,3 +340,6 @@ class Host:
             account=HOST_STREAM,
         )
         await self.store.close()
+        for engine in self.engines.values():
+            if isinstance(engine.venue, LiveVenue):
+                await engine.venue.close()

@@ -28,6 +28,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -317,9 +318,10 @@ class CcxtVenue:
         self, spec: OrderSpec, venue_symbol: str, amount: str, price: str | None
     ) -> dict[str, Any]:
         kind, params = self._params(spec)
-        return await self.exchange.create_order(
+        created: dict[str, Any] = await self.exchange.create_order(
             venue_symbol, kind, spec.side.value, amount, price, params
         )
+        return created
 
     async def cancel(self, client_order_id: ClientOrderId) -> VenueAck:
         """Ask the venue to cancel; the outcome also arrives as a report."""
@@ -425,9 +427,7 @@ class CcxtVenue:
         exchange = self.exchange
         found: list[dict[str, Any]] = []
         for venue_symbol in sorted(set(self.settings.routes.values())):
-            found += await self._ask(
-                lambda venue_symbol=venue_symbol: exchange.fetch_open_orders(venue_symbol)
-            )
+            found += await self._ask(partial(exchange.fetch_open_orders, venue_symbol))
         return found
 
     async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:

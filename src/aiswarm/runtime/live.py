@@ -1,0 +1,179 @@
+"""Live mode's wiring: venue settings from config, the start checks, and the account's markets.
+
+``aiswarm run --mode live`` starts only when all three hold, and says which failed, one line
+each (``LiveRefused``):
+
+1. ``live.enabled`` is true in the config (trading real money is never a default);
+2. every venue a route uses has its credentials (the variable names are listed, never the
+   values; the venue adapter is the only reader);
+3. reconciliation at start is clean: after the OMS has settled every order in the log with the
+   venue, the venue holds no open order this account did not place, and no order of ours is
+   still waiting for the venue to say whether it has it.
+
+The first two are checked before any connection; the third needs the connected venue and the
+recovered engine, so it runs in ``Host.start`` before anything trades.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from aiswarm.clock import Clock
+from aiswarm.config import AppConfig
+from aiswarm.errors import ConfigError
+from aiswarm.execution.live_venue import LiveVenue
+from aiswarm.execution.venue_retry import RetryPolicy
+from aiswarm.runtime.composition import AccountMarkets
+from aiswarm.runtime.engine import TradingEngine
+from aiswarm.types import Mandate, MandateId, MandateStatus, OrderStatus, Side, Symbol, VenueId
+from aiswarm.venues.ccxt_venue import CcxtSettings, CcxtVenue
+from aiswarm.venues.venue_credentials import credentials_prefix, missing_credentials
+
+__all__ = [
+    "LiveRefused",
+    "ccxt_settings",
+    "live_markets",
+    "live_venue",
+    "reconciliation_failures",
+    "start_failures",
+]
+
+
+class LiveRefused(ConfigError):  # noqa: N818 - reads as the fact it reports
+    """Live mode may not start; ``failures`` holds one line per unmet precondition."""
+
+    def __init__(self, failures: list[str]) -> None:
+        lines = "\n".join(f"  - {failure}" for failure in failures)
+        super().__init__(f"live mode refused to start ({len(failures)} unmet):\n{lines}")
+        self.failures = failures
+
+
+def _routed_venue(config: AppConfig) -> str:
+    venues = sorted({route.venue for route in config.live.routes})
+    if len(venues) != 1:
+        raise ConfigError(
+            f"live.routes use venues {venues or 'none'}; an account trades at one venue: "
+            "route every symbol of this account to the same live.venues entry"
+        )
+    return venues[0]
+
+
+def ccxt_settings(config: AppConfig, venue_id: str) -> CcxtSettings:
+    """Return the adapter settings of ``live.venues[venue_id]`` with its routes."""
+    venue = config.live.venues[venue_id]
+    return CcxtSettings(
+        venue_id=VenueId(venue_id),
+        exchange=venue.exchange,
+        routes={
+            Symbol(route.symbol): route.at_venue
+            for route in config.live.routes
+            if route.venue == venue_id
+        },
+        market_type=venue.market_type,
+        testnet=venue.testnet,
+        base_url=venue.base_url,
+        urls=dict(venue.urls),
+        markets_file=venue.markets_file,
+        options=dict(venue.options),
+        credentials_prefix=credentials_prefix(venue_id, venue.credentials_env),
+        timeout_ms=venue.timeout_ms,
+        retry=RetryPolicy(
+            attempts=venue.retry_attempts,
+            base_delay_s=venue.retry_base_delay_s,
+            max_delay_s=max(venue.retry_base_delay_s, venue.retry_max_delay_s),
+        ),
+    )
+
+
+def start_failures(config: AppConfig) -> list[str]:
+    """Return what stops live mode before connecting: the switch, routes, credentials."""
+    failures: list[str] = []
+    live = config.live
+    if not live.enabled:
+        failures.append(
+            "live trading is not enabled: set live.enabled: true in the config (or "
+            "AIS_LIVE__ENABLED=true) once you mean to trade real money"
+        )
+    if not live.routes:
+        failures.append("live.routes is empty: route at least one symbol to a live.venues entry")
+    for venue_id in sorted({route.venue for route in live.routes}):
+        prefix = credentials_prefix(venue_id, live.venues[venue_id].credentials_env)
+        missing = missing_credentials(prefix)
+        if missing:
+            failures.append(
+                f"credentials for venue {venue_id} are missing: set {' and '.join(missing)} "
+                "(or the same names with _FILE pointing at a 0600 file)"
+            )
+    return failures
+
+
+def live_venue(config: AppConfig, clock: Clock) -> CcxtVenue:
+    """Return the (not yet connected) adapter of the one venue this account's routes use."""
+    return CcxtVenue(ccxt_settings(config, _routed_venue(config)), clock)
+
+
+async def live_markets(
+    config: AppConfig, venue: CcxtVenue, clock: Clock, account: str
+) -> AccountMarkets:
+    """Return the account's markets from the connected venue: instruments, cash, mandate.
+
+    The opening deposit of a new account is the venue's free balance of the quote currency
+    (the one the risk limits are measured in), so NAV starts as what the venue holds.
+    """
+    instruments = dict(venue.instruments)
+    quotes = sorted({instrument.quote for instrument in instruments.values()})
+    if len(quotes) != 1:
+        raise ConfigError(
+            f"live.routes trade against quote currencies {quotes}; route one quote currency"
+        )
+    balances = await venue.balances()
+    held = balances.get(quotes[0])
+    cash = held.free if held is not None else Decimal(0)
+    interval_s = config.live.bar_interval_s
+    now = clock.now()
+    mandate = Mandate(
+        mandate_id=MandateId(f"{account}-mandate"),
+        owner=account,
+        description=f"live account at {venue.venue_id}",
+        venues=(venue.venue_id,),
+        symbols=tuple(instruments),
+        max_notional_usd=max(cash, Decimal(1)),
+        max_position_usd=config.trading.risk.max_position_notional_usd,
+        allowed_sides=(Side.BUY, Side.SELL),
+        strategy_template="agents",
+        params={},
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(days=7),
+        status=MandateStatus.ACTIVE,
+    )
+    return AccountMarkets(
+        venue=venue,
+        instruments=instruments,
+        series={symbol: (venue.venue_id, interval_s) for symbol in instruments},
+        mandate=mandate,
+        starting_cash=cash,
+    )
+
+
+async def reconciliation_failures(engine: TradingEngine, venue: LiveVenue) -> list[str]:
+    """Return why the start's reconciliation is not clean (empty when it is)."""
+    failures: list[str] = []
+    foreign = await venue.foreign_open_orders()
+    if foreign:
+        failures.append(
+            f"reconciliation at start is not clean: the venue holds {len(foreign)} open "
+            f"order(s) this account did not place ({', '.join(foreign[:5])}); cancel them at "
+            f"{venue.venue_id} or trade this account elsewhere"
+        )
+    unsettled = [
+        order.client_order_id
+        for order in engine.spine.oms.open_orders()
+        if order.status is OrderStatus.SUBMITTED
+    ]
+    if unsettled:
+        failures.append(
+            f"reconciliation at start is not clean: {len(unsettled)} order(s) in the log are "
+            f"still unconfirmed by the venue ({', '.join(unsettled[:5])}); retry when it answers"
+        )
+    return failures
