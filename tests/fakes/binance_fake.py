@@ -194,7 +194,7 @@ class FakeBinance:
             ("GET", "/api/v3/ping"): lambda p: {},
             ("GET", "/api/v3/time"): lambda p: {"serverTime": self.now_ms},
             ("GET", "/api/v3/exchangeInfo"): lambda p: self.exchange_info,
-            ("GET", "/api/v3/klines"): lambda p: self.klines.get(p["symbol"], []),
+            ("GET", "/api/v3/klines"): self._klines,
             ("GET", "/api/v3/account"): self._account,
             ("POST", "/api/v3/order"): self._new_order,
             ("GET", "/api/v3/order"): lambda p: self._view(self._find(p)),
@@ -207,6 +207,39 @@ class FakeBinance:
             raise BinanceError(404, -1000, f"fake has no {method} {path}")
         with self._lock:
             return route(params)
+
+    def _klines(self, p: dict[str, str]) -> list[list[Any]]:
+        start = int(p.get("startTime", 0))
+        end = int(p.get("endTime", 2**62))
+        rows = [row for row in self.klines.get(p["symbol"], []) if start <= row[0] <= end]
+        return rows[: int(p.get("limit", 500))]
+
+    def set_klines(self, symbol: str, start_ms: int, closes: list[str], interval_ms: int) -> None:
+        """Publish 1-interval klines with the given closes (each opens at the previous close)."""
+        rows, previous = [], Decimal(closes[0])
+        for index, text in enumerate(closes):
+            close = Decimal(text)
+            high, low = max(previous, close), min(previous, close)
+            open_ms = start_ms + index * interval_ms
+            rows.append(
+                [
+                    open_ms,
+                    _text(previous),
+                    _text(high),
+                    _text(low),
+                    _text(close),
+                    "12.50000000",
+                    open_ms + interval_ms - 1,
+                    "700000.0",
+                    100,
+                    "6.0",
+                    "350000.0",
+                    "0",
+                ]
+            )
+            previous = close
+        self.klines[symbol] = rows
+        self.last_price[symbol] = Decimal(closes[-1])
 
     def _account(self, params: dict[str, str]) -> dict[str, Any]:
         balances = [

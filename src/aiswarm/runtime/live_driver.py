@@ -72,14 +72,21 @@ class LiveDriver:
         return self._stopping.is_set()
 
     async def warmup(self, bars: int) -> None:
-        """Show the agents the ``bars`` closed bars before now; place nothing."""
+        """Show the agents the ``bars`` closed bars before now; place nothing.
+
+        Bars that closed while the process was down are shown, not stepped: a decision on
+        a bar that closed long ago would trade on a price that is gone.
+        """
         now_ns = self._clock.now_ns()
-        since = max(0, now_ns - (bars + 1) * self._interval_ns, self._after_ns)
-        events = await self._closed_since(since)
+        events = await self._closed_since(
+            now_ns - now_ns % self._interval_ns - bars * self._interval_ns
+        )
         self.engine.warm(events)
-        if events:
-            self._after_ns = max(self._after_ns, max(bar.close_ts_ns for bar in events))
-            self._stepped_ns = max(self._stepped_ns, self._after_ns)
+        newest = max(
+            (bar.close_ts_ns for bar in events), default=now_ns - now_ns % self._interval_ns
+        )
+        self._after_ns = max(self._after_ns, newest)
+        self._stepped_ns = max(self._stepped_ns, self._after_ns)
 
     async def _closed_since(self, after_close_ns: int) -> list[Bar]:
         """Return every routed symbol's bars closed after ``after_close_ns``, by close time."""

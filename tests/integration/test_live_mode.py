@@ -1,0 +1,160 @@
+"""Live mode: the same engine on the ccxt venue, and the refusals when a precondition fails.
+
+The host starts exactly as ``aiswarm run --mode live`` starts it, against the fake Binance on
+127.0.0.1 through the real ccxt client, on a simulated clock so steps need no waiting.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes.binance_fake import FakeBinance
+from kit.binance_venue import BINANCE_OPTIONS, CREDENTIALS_PREFIX, fake_settings
+from kit.builders import order_spec
+from kit.host import FIXED_NOTIONAL, SECRET, paper_config, run_steps
+
+from aiswarm.clock import SimulatedClock, to_ns
+from aiswarm.runtime import Host
+from aiswarm.runtime.live import LiveRefused
+from aiswarm.types import ClientOrderId, EventType
+from aiswarm.venues.ccxt_venue import CcxtVenue
+
+pytestmark = pytest.mark.integration
+
+START = datetime(2021, 10, 12, 1, 0, 1, tzinfo=UTC)
+MINUTE_MS = 60_000
+AGENTS = """
+agents:
+  - name: ema_cross
+    id: ema-fast
+    weight: 1.0
+    symbols: [BTC/USDT]
+    params: {fast: 2, slow: 5, atr_filter: false}
+"""
+
+
+def _live_config(tmp_path: Path, fake: FakeBinance, **live: Any) -> Any:
+    agents = tmp_path / "agents.yaml"
+    agents.write_text(AGENTS, encoding="utf-8")
+    venue = {
+        "exchange": "binance",
+        "base_url": fake.base_url,
+        "options": BINANCE_OPTIONS,
+        "credentials_env": CREDENTIALS_PREFIX,
+        "timeout_ms": 400,
+        "retry_base_delay_s": 0.01,
+        "retry_max_delay_s": 0.05,
+    }
+    section = {
+        "enabled": True,
+        "venues": {"binance": venue},
+        "routes": [{"symbol": "BTC/USDT", "venue": "binance"}],
+        "warmup_bars": 20,
+    } | live
+    return paper_config(
+        tmp_path,
+        mode="live",
+        live=section,
+        trading={
+            "agents_file": str(agents),
+            "allocator": FIXED_NOTIONAL | {"fixed_notional_usd": "1000"},
+        },
+    )
+
+
+def _publish_dip_then_rally(fake: FakeBinance) -> None:
+    """Twenty falling minutes before the start, then a rally: the fast EMA crosses up."""
+    start_ms = to_ns(START) // 1_000_000 // MINUTE_MS * MINUTE_MS - 20 * MINUTE_MS
+    closes = [str(57_000 - 50 * i) for i in range(20)] + [str(56_100 + 150 * i) for i in range(10)]
+    fake.set_klines("BTCUSDT", start_ms, closes, MINUTE_MS)
+
+
+async def _start(config: Any) -> Host:
+    clock = SimulatedClock(START)
+    host = await Host.start(config, SECRET, clock_at=lambda _: clock)
+    await host.begin("test")
+    return host
+
+
+async def test_live_mode_steps_send_an_approved_order_to_the_venue(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    _publish_dip_then_rally(fake_binance)
+    host = await _start(_live_config(tmp_path, fake_binance))
+    try:
+        reports = await run_steps(host, 6)
+        engine = host.engine
+        sent = [
+            event.payload async for event in host.store.replay(types=[EventType.ORDER_SUBMITTED])
+        ]
+    finally:
+        await host.stop("test done")
+
+    assert sum(report.orders for report in reports) >= 1
+    assert sent, "an approved order was recorded before it was sent"
+    placed = [o for o in fake_binance.orders.values() if o.client_order_id.startswith("ais-")]
+    assert [o.client_order_id for o in placed] == [p["spec"]["client_order_id"] for p in sent]
+    order = engine.spine.oms.orders[ClientOrderId(placed[0].client_order_id)]
+    assert order.venue_order_id == str(placed[0].order_id)
+    assert engine.venue.venue_id == "binance"
+    assert isinstance(engine.venue, CcxtVenue)
+
+
+async def test_live_mode_refused_when_not_enabled_naming_the_switch(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    with pytest.raises(LiveRefused) as refused:
+        await _start(_live_config(tmp_path, fake_binance, enabled=False))
+
+    [line] = refused.value.failures
+    assert "live.enabled" in line
+    assert fake_binance.requests == []  # refused before any connection
+
+
+async def test_live_mode_refused_without_credentials_naming_the_variables(
+    tmp_path: Path, fake_binance: FakeBinance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(f"{CREDENTIALS_PREFIX}_API_SECRET")
+
+    with pytest.raises(LiveRefused) as refused:
+        await _start(_live_config(tmp_path, fake_binance))
+
+    [line] = refused.value.failures
+    assert f"{CREDENTIALS_PREFIX}_API_SECRET" in line
+    assert f"{CREDENTIALS_PREFIX}_API_KEY" not in line
+    assert fake_binance.requests == []
+
+
+async def test_live_mode_refused_with_every_failure_listed(
+    tmp_path: Path, fake_binance: FakeBinance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(f"{CREDENTIALS_PREFIX}_API_KEY")
+
+    with pytest.raises(LiveRefused) as refused:
+        await _start(_live_config(tmp_path, fake_binance, enabled=False))
+
+    assert len(refused.value.failures) == 2
+    assert len(str(refused.value).splitlines()) == 3  # a heading, then one line each
+
+
+async def test_live_mode_refused_when_reconciliation_finds_a_foreign_order(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    _publish_dip_then_rally(fake_binance)
+    stranger = CcxtVenue(fake_settings(fake_binance), SimulatedClock(START))
+    await stranger.connect()
+    try:
+        await stranger.submit(order_spec(client_order_id=ClientOrderId("manual-1")))
+    finally:
+        await stranger.close()
+
+    with pytest.raises(LiveRefused) as refused:
+        await _start(_live_config(tmp_path, fake_binance))
+
+    [line] = refused.value.failures
+    assert "reconciliation at start is not clean" in line
+    assert "manual-1" in line
+    assert not any(o.client_order_id.startswith("ais-") for o in fake_binance.orders.values())
