@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.binance_fake import FakeBinance
-from kit.binance_venue import BINANCE_OPTIONS, CREDENTIALS_PREFIX, fake_settings
-from kit.builders import order_spec
-from kit.host import FIXED_NOTIONAL, SECRET, paper_config, run_steps
 
 from aiswarm.clock import SimulatedClock, to_ns
 from aiswarm.runtime import Host
 from aiswarm.runtime.live import LiveRefused
 from aiswarm.types import ClientOrderId, EventType
 from aiswarm.venues.ccxt_venue import CcxtVenue
+from fakes.binance_fake import FakeBinance
+from kit.binance_venue import BINANCE_OPTIONS, CREDENTIALS_PREFIX, fake_settings
+from kit.builders import order_spec
+from kit.host import FIXED_NOTIONAL, SECRET, paper_config, run_steps
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ import pytest
 from aiswarm.clock import SimulatedClock
 from aiswarm.execution.venue_retry import RetryPolicy
 from aiswarm.types import Symbol, VenueId
-from aiswarm.venues.ccxt_venue import CcxtSettings, CcxtVenue
+from aiswarm.venues.ccxt_settings import CcxtSettings
+from aiswarm.venues.ccxt_venue import CcxtVenue
 from fakes.binance_fake import API_KEY, API_SECRET, FakeBinance
 from kit.builders import T0
 

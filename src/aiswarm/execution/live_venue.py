@@ -23,12 +23,13 @@ No I/O here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from aiswarm.execution.venue import ExecutionReport, Venue, VenueAck
-from aiswarm.types import Bar, ClientOrderId, OrderSpec, Symbol, VenueOrderId
+from aiswarm.types import Bar, ClientOrderId, Instrument, OrderSpec, Symbol, VenueOrderId
 
 __all__ = ["Balance", "LiveVenue", "VenuePosition"]
 
@@ -59,6 +60,11 @@ class VenuePosition:
 @runtime_checkable
 class LiveVenue(Venue, Protocol):
     """A venue reached over the network; see the module docstring."""
+
+    @property
+    def instruments(self) -> Mapping[Symbol, Instrument]:
+        """Return the routed symbols' instruments, read from the venue's markets at connect."""
+        ...
 
     async def connect(self) -> None:
         """Open the session: load (or read) markets once; raise VenueError if unreachable."""

@@ -249,7 +249,7 @@ class Host:
                     "account_opened": recovered.opened,
                     "resumed_after_ns": recovered.resume_ns,
                     "venue": venue.venue_id,
-                    "testnet": venue.settings.testnet,
+                    "testnet": config.live.venues[venue.venue_id].testnet,
                     "agents": len(engine.coordinator.agents),
                     "symbols": sorted(markets.instruments),
                     "trading_state": engine.spine.kill_switch.switch.state.value,

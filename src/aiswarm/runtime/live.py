@@ -27,7 +27,7 @@ from aiswarm.execution.venue_retry import RetryPolicy
 from aiswarm.runtime.composition import AccountMarkets
 from aiswarm.runtime.engine import TradingEngine
 from aiswarm.types import Mandate, MandateId, MandateStatus, OrderStatus, Side, Symbol, VenueId
-from aiswarm.venues.ccxt_venue import CcxtSettings, CcxtVenue
+from aiswarm.venues.ccxt_settings import CcxtSettings
 from aiswarm.venues.venue_credentials import credentials_prefix, missing_credentials
 
 __all__ = [
@@ -108,13 +108,17 @@ def start_failures(config: AppConfig) -> list[str]:
     return failures
 
 
-def live_venue(config: AppConfig, clock: Clock) -> CcxtVenue:
+def live_venue(config: AppConfig, clock: Clock) -> LiveVenue:
     """Return the (not yet connected) adapter of the one venue this account's routes use."""
+    # Imported here: ccxt loads every exchange class (about a second of CPU), which paper
+    # and shadow runs, and every other command, never need.
+    from aiswarm.venues.ccxt_venue import CcxtVenue
+
     return CcxtVenue(ccxt_settings(config, _routed_venue(config)), clock)
 
 
 async def live_markets(
-    config: AppConfig, venue: CcxtVenue, clock: Clock, account: str
+    config: AppConfig, venue: LiveVenue, clock: Clock, account: str
 ) -> AccountMarkets:
     """Return the account's markets from the connected venue: instruments, cash, mandate.
 

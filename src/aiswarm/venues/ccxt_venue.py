@@ -27,10 +27,8 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from functools import partial
 from decimal import Decimal
-from pathlib import Path
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -46,7 +44,7 @@ from aiswarm.execution.venue import (
     VenueOrder,
     reused_id_ack,
 )
-from aiswarm.execution.venue_retry import RetryPolicy, backoff_s, retry_transient
+from aiswarm.execution.venue_retry import backoff_s, retry_transient
 from aiswarm.types import (
     Bar,
     ClientOrderId,
@@ -59,33 +57,16 @@ from aiswarm.types import (
 )
 from aiswarm.venues.ccxt_errors import classify
 from aiswarm.venues.ccxt_markets import at_precision, exact, instrument_of, load_markets
+from aiswarm.venues.ccxt_settings import CcxtSettings
 from aiswarm.venues.ccxt_tracking import OrderTracker, TrackedOrder
 from aiswarm.venues.venue_credentials import read_credentials
 
-__all__ = ["CcxtSettings", "CcxtVenue"]
+__all__ = ["CcxtVenue"]
 
 _log = logging.getLogger(__name__)
 _MS = 1_000_000
 _NS = 1_000_000_000
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class CcxtSettings:
-    """How to reach one ccxt venue; the composition root builds it from ``config/``."""
-
-    venue_id: VenueId
-    exchange: str
-    routes: Mapping[Symbol, str]
-    market_type: str = "spot"
-    testnet: bool = False
-    base_url: str | None = None
-    urls: Mapping[str, str] = field(default_factory=dict)
-    markets_file: Path | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    credentials_prefix: str = ""
-    timeout_ms: int = 10_000
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class _RefusedError(Exception):
@@ -116,12 +97,17 @@ class CcxtVenue:
         self._replaced: dict[ClientOrderId, ClientOrderId] = {}
         self._rng = random.Random(settings.retry.seed)  # noqa: S311 - jitter, seeded
         self._exchange: ccxt.Exchange | None = None
-        self.instruments: dict[Symbol, Instrument] = {}
+        self._instruments: dict[Symbol, Instrument] = {}
 
     @property
     def venue_id(self) -> VenueId:
         """Return the venue this adapter trades at."""
         return self.settings.venue_id
+
+    @property
+    def instruments(self) -> Mapping[Symbol, Instrument]:
+        """Return the routed symbols' instruments (empty before ``connect``)."""
+        return self._instruments
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -164,7 +150,7 @@ class CcxtVenue:
                         f"venue {self.venue_id} lists no market {venue_symbol!r} (routed from "
                         f"{symbol}); fix live.routes in the config"
                     )
-                self.instruments[symbol] = instrument_of(
+                self._instruments[symbol] = instrument_of(
                     exchange, self.venue_id, symbol, venue_symbol
                 )
         except BaseException:
