@@ -9,11 +9,11 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from kit.builders import order_spec
 
 from aiswarm.execution.venue import ReportKind
 from aiswarm.types import ClientOrderId, VenueId
 from aiswarm.venues.ccxt_tracking import OrderTracker
+from kit.builders import order_spec
 
 QUANTITY = Decimal("0.01")
 

@@ -23,7 +23,7 @@ def test_route_defaults_venue_symbol_to_ours() -> None:
 
 
 def test_route_to_undefined_venue_is_named() -> None:
-    with pytest.raises(ValidationError, match="venue 'bybit', which live.venues does not define"):
+    with pytest.raises(ValidationError, match=r"venue 'bybit', which live\.venues does not define"):
         LiveConfig.model_validate(
             {"venues": VENUES, "routes": [{"symbol": "BTC/USDT", "venue": "bybit"}]}
         )
