@@ -16,6 +16,7 @@ from aiswarm.clock import SimulatedClock, to_ns
 from aiswarm.runtime import Host
 from aiswarm.runtime.live import LiveRefused
 from aiswarm.types import ClientOrderId, EventType
+from aiswarm.venues import ShadowVenue
 from aiswarm.venues.ccxt_venue import CcxtVenue
 from fakes.binance_fake import FakeBinance
 from kit.binance_venue import BINANCE_OPTIONS, CREDENTIALS_PREFIX, fake_settings
@@ -36,7 +37,7 @@ agents:
 """
 
 
-def _live_config(tmp_path: Path, fake: FakeBinance, **live: Any) -> Any:
+def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: Any) -> Any:
     agents = tmp_path / "agents.yaml"
     agents.write_text(AGENTS, encoding="utf-8")
     venue = {
@@ -56,7 +57,7 @@ def _live_config(tmp_path: Path, fake: FakeBinance, **live: Any) -> Any:
     } | live
     return paper_config(
         tmp_path,
-        mode="live",
+        mode=mode,
         live=section,
         trading={
             "agents_file": str(agents),
@@ -158,3 +159,29 @@ async def test_live_mode_refused_when_reconciliation_finds_a_foreign_order(
     assert "reconciliation at start is not clean" in line
     assert "manual-1" in line
     assert not any(o.client_order_id.startswith("ais-") for o in fake_binance.orders.values())
+
+
+async def test_shadow_on_venue_data_steps_on_real_bars_and_sends_nothing(
+    tmp_path: Path, fake_binance: FakeBinance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(f"{CREDENTIALS_PREFIX}_API_KEY")
+    monkeypatch.delenv(f"{CREDENTIALS_PREFIX}_API_SECRET")
+    _publish_dip_then_rally(fake_binance)
+    config = _live_config(
+        tmp_path, fake_binance, mode="shadow", enabled=False, shadow_on_venue_data=True
+    )
+    host = await _start(config)
+    try:
+        reports = await run_steps(host, 6)
+        venue = host.engine.venue
+        assert isinstance(venue, ShadowVenue)
+        sent = list(venue.sent)
+    finally:
+        await host.stop("test done")  # cancels the resting order: recorded, not sent either
+
+    assert sum(report.orders for report in reports) >= 1
+    assert [request.kind for request in sent] == ["submit"]
+    assert sent[0].reference_price is not None
+    assert ("GET", "/api/v3/klines") in fake_binance.requests
+    signed = {"/api/v3/order", "/api/v3/account", "/api/v3/openOrders", "/api/v3/myTrades"}
+    assert not [path for _, path in fake_binance.requests if path in signed]

@@ -30,7 +30,7 @@ from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
 from aiswarm.market import FeedRegistry, FeedSchema
 from aiswarm.runtime import Host, StepReport, TradingService
-from aiswarm.runtime.live import LiveRefused, start_failures
+from aiswarm.runtime.live import LiveRefused, start_failures, steps_on_venue_data
 from aiswarm.types import TRADING_MODES, Mode
 from aiswarm.types.money import money_text
 
@@ -159,9 +159,9 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     key_hint = resolved.sources["api_key"].removesuffix(" (created now)")
     loop = config.loop
     how = "opened a new account" if host.opened else "resumed account"
-    if config.mode is Mode.LIVE:
+    if steps_on_venue_data(config):
         console.print(
-            f"aiswarm live mode: {how} {engine.account}; trading "
+            f"aiswarm {config.mode.value} mode: {how} {engine.account}; trading "
             f"{', '.join(engine.market.symbols)} at {engine.venue.venue_id} with "
             f"{len(engine.coordinator.agents)} agents; one step per "
             f"{config.live.bar_interval_s}s bar; events in {host.store.url_for_display}"

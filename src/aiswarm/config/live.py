@@ -112,6 +112,16 @@ class LiveConfig(_Section):
     warmup_bars: Annotated[
         int, Field(ge=0, le=1_000, description="Closed bars shown to the agents at start.")
     ] = 100
+    shadow_on_venue_data: Annotated[
+        bool,
+        Field(
+            description=(
+                "Shadow mode steps on the routed venue's closed bars (public data, no "
+                "credentials) instead of paper.feeds; orders still only go to the record-only "
+                "shadow venue."
+            )
+        ),
+    ] = False
 
     @model_validator(mode="after")
     def _check_routes(self) -> Self:

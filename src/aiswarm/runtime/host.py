@@ -22,7 +22,6 @@ from typing import Any
 from aiswarm import __version__
 from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
-from aiswarm.execution.live_venue import LiveVenue
 from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
 from aiswarm.runtime.composition import (
@@ -40,13 +39,16 @@ from aiswarm.runtime.live import (
     live_markets,
     live_venue,
     reconciliation_failures,
+    shadow_failures,
     start_failures,
+    steps_on_venue_data,
 )
 from aiswarm.runtime.live_driver import LiveDriver
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.store import EventStore, open_event_store
 from aiswarm.types import AccountId, EventType, Mode, Symbol
+from aiswarm.venues import ShadowVenue
 
 __all__ = ["HOST_STREAM", "Host"]
 
@@ -116,7 +118,7 @@ class Host:
         ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one). Live mode starts
         through ``_start_live``.
         """
-        if config.mode is Mode.LIVE:
+        if steps_on_venue_data(config):
             return await cls._start_live(
                 config, approval_secret, account=account, new_account=new_account, clock_at=clock_at
             )
@@ -199,14 +201,17 @@ class Host:
 
         Refuses (``LiveRefused``, one line per failure) unless live trading is enabled, every
         routed venue has credentials, and reconciliation at start is clean (runtime.live).
+        Shadow mode on venue data (``live.shadow_on_venue_data``) steps on the routed venue's
+        public bars, reads no credentials and sends every order to the record-only venue.
         """
-        failures = start_failures(config)
+        shadow = config.mode is Mode.SHADOW
+        failures = shadow_failures(config) if shadow else start_failures(config)
         if failures:
             raise LiveRefused(failures)
         wall = WallClock()
         clock = clock_at(wall.now()) if clock_at is not None else wall
         store = await open_event_store(config.store.url, clock)
-        venue = live_venue(config, clock)
+        venue = live_venue(config, clock, market_data_only=shadow)
         try:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
@@ -214,7 +219,9 @@ class Host:
             await venue.connect()
             interval_ns = config.live.bar_interval_s * _NS
             boundary_ns = clock.now_ns() - clock.now_ns() % interval_ns
-            markets = await live_markets(config, venue, clock, chosen)
+            decision_clock = SimulatedClock(from_ns(boundary_ns))
+            orders_to = ShadowVenue(venue.venue_id, decision_clock) if shadow else None
+            markets = await live_markets(config, venue, clock, chosen, orders_to=orders_to)
             recovered = await open_engine(
                 config,
                 store,
@@ -222,12 +229,12 @@ class Host:
                 account=chosen,
                 open_new=open_new,
                 feeds={},
-                clock=SimulatedClock(from_ns(boundary_ns)),
+                clock=decision_clock,
                 agent_timeout_s=config.paper.agent_timeout_s,
                 markets=markets,
             )
             engine = recovered.engine
-            failures = await reconciliation_failures(engine, venue)
+            failures = [] if shadow else await reconciliation_failures(engine, venue)
             if failures:
                 raise LiveRefused(failures)
             after_ns = max(boundary_ns - interval_ns, recovered.resume_ns or 0)
@@ -340,6 +347,6 @@ class Host:
             account=HOST_STREAM,
         )
         await self.store.close()
-        for engine in self.engines.values():
-            if isinstance(engine.venue, LiveVenue):
-                await engine.venue.close()
+        for driver in self.drivers.values():
+            if isinstance(driver, LiveDriver):
+                await driver.venue.close()

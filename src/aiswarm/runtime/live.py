@@ -16,6 +16,7 @@ recovered engine, so it runs in ``Host.start`` before anything trades.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -23,10 +24,20 @@ from aiswarm.clock import Clock
 from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution.live_venue import LiveVenue
+from aiswarm.execution.venue import Venue
 from aiswarm.execution.venue_retry import RetryPolicy
 from aiswarm.runtime.composition import AccountMarkets
 from aiswarm.runtime.engine import TradingEngine
-from aiswarm.types import Mandate, MandateId, MandateStatus, OrderStatus, Side, Symbol, VenueId
+from aiswarm.types import (
+    Mandate,
+    MandateId,
+    MandateStatus,
+    Mode,
+    OrderStatus,
+    Side,
+    Symbol,
+    VenueId,
+)
 from aiswarm.venues.ccxt_settings import CcxtSettings
 from aiswarm.venues.venue_credentials import credentials_prefix, missing_credentials
 
@@ -36,7 +47,9 @@ __all__ = [
     "live_markets",
     "live_venue",
     "reconciliation_failures",
+    "shadow_failures",
     "start_failures",
+    "steps_on_venue_data",
 ]
 
 
@@ -108,22 +121,48 @@ def start_failures(config: AppConfig) -> list[str]:
     return failures
 
 
-def live_venue(config: AppConfig, clock: Clock) -> LiveVenue:
-    """Return the (not yet connected) adapter of the one venue this account's routes use."""
+def steps_on_venue_data(config: AppConfig) -> bool:
+    """Return whether the account steps on a live venue's bars (live, or shadow on venue data)."""
+    mode = config.mode
+    return mode is Mode.LIVE or (mode is Mode.SHADOW and config.live.shadow_on_venue_data)
+
+
+def shadow_failures(config: AppConfig) -> list[str]:
+    """Return what stops shadow mode on a venue's data: it needs routes, nothing else."""
+    if config.live.routes:
+        return []
+    return [
+        "live.shadow_on_venue_data is true but live.routes is empty: route the symbols whose "
+        "bars shadow mode should follow, or set it false to replay paper.feeds"
+    ]
+
+
+def live_venue(config: AppConfig, clock: Clock, *, market_data_only: bool = False) -> LiveVenue:
+    """Return the (not yet connected) adapter of the one venue this account's routes use.
+
+    ``market_data_only`` reads no credentials: shadow mode's source of real bars.
+    """
     # Imported here: ccxt loads every exchange class (about a second of CPU), which paper
-    # and shadow runs, and every other command, never need.
+    # runs, and every other command, never need.
     from aiswarm.venues.ccxt_venue import CcxtVenue
 
-    return CcxtVenue(ccxt_settings(config, _routed_venue(config)), clock)
+    settings = ccxt_settings(config, _routed_venue(config))
+    return CcxtVenue(replace(settings, market_data_only=market_data_only), clock)
 
 
 async def live_markets(
-    config: AppConfig, venue: LiveVenue, clock: Clock, account: str
+    config: AppConfig,
+    venue: LiveVenue,
+    clock: Clock,
+    account: str,
+    *,
+    orders_to: Venue | None = None,
 ) -> AccountMarkets:
     """Return the account's markets from the connected venue: instruments, cash, mandate.
 
-    The opening deposit of a new account is the venue's free balance of the quote currency
-    (the one the risk limits are measured in), so NAV starts as what the venue holds.
+    The opening deposit of a new live account is the venue's free balance of the quote
+    currency (the one the risk limits are measured in), so NAV starts as what the venue holds.
+    A shadow account (``orders_to`` its record-only venue) starts with ``paper.starting_cash``.
     """
     instruments = dict(venue.instruments)
     quotes = sorted({instrument.quote for instrument in instruments.values()})
@@ -131,9 +170,12 @@ async def live_markets(
         raise ConfigError(
             f"live.routes trade against quote currencies {quotes}; route one quote currency"
         )
-    balances = await venue.balances()
-    held = balances.get(quotes[0])
-    cash = held.free if held is not None else Decimal(0)
+    if orders_to is None:
+        balances = await venue.balances()
+        held = balances.get(quotes[0])
+        cash = held.free if held is not None else Decimal(0)
+    else:
+        cash = config.paper.starting_cash
     interval_s = config.live.bar_interval_s
     now = clock.now()
     mandate = Mandate(
@@ -152,7 +194,7 @@ async def live_markets(
         status=MandateStatus.ACTIVE,
     )
     return AccountMarkets(
-        venue=venue,
+        venue=venue if orders_to is None else orders_to,
         instruments=instruments,
         series={symbol: (venue.venue_id, interval_s) for symbol in instruments},
         mandate=mandate,

@@ -58,6 +58,11 @@ class LiveDriver:
         self._idle = asyncio.Event()
         self._idle.set()
 
+    @property
+    def venue(self) -> LiveVenue:
+        """Return the venue the driver polls and reads bars from (the host closes it)."""
+        return self._venue
+
     def stop(self) -> None:
         """Finish the step in progress, then return from ``run``."""
         self._stopping.set()

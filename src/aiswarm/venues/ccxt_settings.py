@@ -33,3 +33,6 @@ class CcxtSettings:
     credentials_prefix: str = ""
     timeout_ms: int = 10_000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    market_data_only: bool = False
+    """Read no credentials: public market data (markets, bars) for shadow mode; an order
+    request is then refused by the venue, as it would be without keys."""

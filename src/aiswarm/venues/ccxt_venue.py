@@ -119,11 +119,13 @@ class CcxtVenue:
                 f"venue {settings.venue_id}: exchange {settings.exchange!r} is not a ccxt "
                 "exchange id; use one of ccxt.exchanges (binance, bybit, ...)"
             )
-        credentials = read_credentials(settings.credentials_prefix)
+        keys: dict[str, str] = {}
+        if not settings.market_data_only:
+            credentials = read_credentials(settings.credentials_prefix)
+            keys = {"apiKey": credentials.api_key, "secret": credentials.secret}
         exchange = factory(
             {
-                "apiKey": credentials.api_key,
-                "secret": credentials.secret,
+                **keys,
                 "enableRateLimit": True,
                 "timeout": settings.timeout_ms,
                 "options": {"defaultType": settings.market_type, **settings.options},
