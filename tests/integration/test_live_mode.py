@@ -6,7 +6,7 @@ The host starts exactly as ``aiswarm run --mode live`` starts it, against the fa
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from aiswarm.clock import SimulatedClock, to_ns
 from aiswarm.runtime import Host
 from aiswarm.runtime.live import LiveRefused
-from aiswarm.types import ClientOrderId, EventType
+from aiswarm.types import ClientOrderId, EventType, OrderStatus
 from aiswarm.venues import ShadowVenue
 from aiswarm.venues.ccxt_venue import CcxtVenue
 from fakes.binance_fake import FakeBinance
@@ -185,3 +185,30 @@ async def test_shadow_on_venue_data_steps_on_real_bars_and_sends_nothing(
     assert ("GET", "/api/v3/klines") in fake_binance.requests
     signed = {"/api/v3/order", "/api/v3/account", "/api/v3/openOrders", "/api/v3/myTrades"}
     assert not [path for _, path in fake_binance.requests if path in signed]
+
+
+async def test_live_restart_resumes_the_account_and_reconciles_clean(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    _publish_dip_then_rally(fake_binance)
+    config = _live_config(tmp_path, fake_binance)
+    first = await _start(config)
+    try:
+        await run_steps(first, 6)
+        placed = [o.client_order_id for o in fake_binance.orders.values()]
+    finally:
+        await first.stop("restart")
+
+    later = SimulatedClock(START + timedelta(minutes=10))
+    second = await Host.start(config, SECRET, clock_at=lambda _: later)
+    try:
+        await second.begin("test")
+        await run_steps(second, 2)
+        orders = second.engine.spine.oms.orders
+    finally:
+        await second.stop("test done")
+
+    assert not second.opened
+    assert placed
+    assert [o.client_order_id for o in fake_binance.orders.values()] == placed  # none resent
+    assert all(orders[ClientOrderId(cid)].status is OrderStatus.FILLED for cid in placed)
