@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from fakes.binance_fake import FakeBinance
-from kit.binance_venue import fake_settings
-from kit.builders import T0, order_spec
 
 from aiswarm.clock import SimulatedClock
 from aiswarm.execution.venue import RejectCode, ReportKind
 from aiswarm.types import ClientOrderId, InstrumentKind, OrderType, Side, Symbol
 from aiswarm.venues.ccxt_venue import CcxtVenue
+from fakes.binance_fake import FakeBinance
+from kit.binance_venue import fake_settings
+from kit.builders import T0, order_spec
 
 pytestmark = pytest.mark.integration
 
