@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from aiswarm.clock import SimulatedClock
 from aiswarm.execution.venue import RejectCode, ReportKind
-from aiswarm.types import ClientOrderId, OrderStatus, OrderType, Side, TimeInForce
+from aiswarm.types import ClientOrderId, OrderStatus, OrderType, Side, Symbol, TimeInForce
 from aiswarm.venues.ccxt_venue import CcxtVenue
 from fakes.binance_fake import FakeBinance
-from kit.builders import order_spec
+from kit.binance_venue import fake_settings
+from kit.builders import T0, order_spec
 
 pytestmark = pytest.mark.integration
 
@@ -220,3 +223,42 @@ async def test_modify_of_filled_order_places_nothing(
 
     assert not ack.accepted
     assert fake_binance.by_client_id("ais-new-2") == []
+
+
+async def test_markets_cached_in_a_file_are_read_instead_of_asking_the_venue(
+    fake_binance: FakeBinance, tmp_path: Path
+) -> None:
+    cache = tmp_path / "binance-markets.json"
+    first = CcxtVenue(fake_settings(fake_binance, markets_file=cache), SimulatedClock(T0))
+    await first.connect()
+    await first.close()
+    asked = fake_binance.requests.count(("GET", "/api/v3/exchangeInfo"))
+
+    second = CcxtVenue(fake_settings(fake_binance, markets_file=cache), SimulatedClock(T0))
+    await second.connect()
+    try:
+        instrument = second.instruments[Symbol("BTC/USDT")]
+    finally:
+        await second.close()
+
+    assert cache.exists()
+    assert asked == 1
+    assert fake_binance.requests.count(("GET", "/api/v3/exchangeInfo")) == 1
+    assert (instrument.tick_size, instrument.step_size) == (Decimal("0.01"), Decimal("0.00001"))
+    assert instrument.min_notional == Decimal("10")
+
+
+async def test_fills_since_returns_our_fills_oldest_first(
+    binance_venue: CcxtVenue, fake_binance: FakeBinance
+) -> None:
+    await binance_venue.submit(_limit("ais-since-1"))
+    await binance_venue.submit(_limit("ais-since-2", price="49000"))
+    fake_binance.fill("ais-since-2", "0.01")
+    fake_binance.fill("ais-since-1", "0.002")
+
+    fills = await binance_venue.fills_since(0)
+
+    assert [(r.client_order_id, r.quantity) for r in fills] == [
+        ("ais-since-2", Decimal("0.01")),
+        ("ais-since-1", Decimal("0.002")),
+    ]

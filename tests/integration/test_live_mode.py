@@ -7,6 +7,7 @@ The host starts exactly as ``aiswarm run --mode live`` starts it, against the fa
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,21 +38,25 @@ agents:
 """
 
 
-def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: Any) -> Any:
-    agents = tmp_path / "agents.yaml"
-    agents.write_text(AGENTS, encoding="utf-8")
-    venue = {
+def _venue(fake: FakeBinance, *, linear: bool = False, **more: Any) -> dict[str, Any]:
+    options = BINANCE_OPTIONS | ({"fetchMarkets": {"types": ["linear"]}} if linear else {})
+    return {
         "exchange": "binance",
         "base_url": fake.base_url,
-        "options": BINANCE_OPTIONS,
+        "options": options,
         "credentials_env": CREDENTIALS_PREFIX,
         "timeout_ms": 400,
         "retry_base_delay_s": 0.01,
         "retry_max_delay_s": 0.05,
-    }
+    } | more
+
+
+def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: Any) -> Any:
+    agents = tmp_path / "agents.yaml"
+    agents.write_text(AGENTS, encoding="utf-8")
     section = {
         "enabled": True,
-        "venues": {"binance": venue},
+        "venues": {"binance": _venue(fake)},
         "routes": [{"symbol": "BTC/USDT", "venue": "binance"}],
         "warmup_bars": 20,
     } | live
@@ -212,3 +217,23 @@ async def test_live_restart_resumes_the_account_and_reconciles_clean(
     assert placed
     assert [o.client_order_id for o in fake_binance.orders.values()] == placed  # none resent
     assert all(orders[ClientOrderId(cid)].status is OrderStatus.FILLED for cid in placed)
+
+
+async def test_live_mode_refused_when_a_perpetual_position_is_not_in_the_log(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    fake_binance.usdm.positions["BTCUSDT"] = Decimal("0.5")
+    fake_binance.usdm.last_price["BTCUSDT"] = Decimal("40000")
+    config = _live_config(
+        tmp_path,
+        fake_binance,
+        venues={"binance": _venue(fake_binance, market_type="swap", linear=True)},
+        routes=[{"symbol": "BTC/USDT:USDT", "venue": "binance"}],
+    )
+
+    with pytest.raises(LiveRefused) as refused:
+        await _start(config)
+
+    [line] = refused.value.failures
+    assert "BTC/USDT:USDT position at binance is 0.5" in line
+    assert "log's fills add up to 0" in line

@@ -234,7 +234,7 @@ class Host:
                 markets=markets,
             )
             engine = recovered.engine
-            failures = [] if shadow else await reconciliation_failures(engine, venue)
+            failures = [] if shadow else await reconciliation_failures(engine, venue, clock)
             if failures:
                 raise LiveRefused(failures)
             after_ns = max(boundary_ns - interval_ns, recovered.resume_ns or 0)

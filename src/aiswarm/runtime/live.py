@@ -29,6 +29,7 @@ from aiswarm.execution.venue_retry import RetryPolicy
 from aiswarm.runtime.composition import AccountMarkets
 from aiswarm.runtime.engine import TradingEngine
 from aiswarm.types import (
+    InstrumentKind,
     Mandate,
     MandateId,
     MandateStatus,
@@ -40,6 +41,9 @@ from aiswarm.types import (
 )
 from aiswarm.venues.ccxt_settings import CcxtSettings
 from aiswarm.venues.venue_credentials import credentials_prefix, missing_credentials
+
+_RECONCILE_FILLS_NS = 86_400 * 1_000_000_000
+"""How far back the start's reconciliation reads the venue's trade history (one day)."""
 
 __all__ = [
     "LiveRefused",
@@ -202,9 +206,40 @@ async def live_markets(
     )
 
 
-async def reconciliation_failures(engine: TradingEngine, venue: LiveVenue) -> list[str]:
-    """Return why the start's reconciliation is not clean (empty when it is)."""
+async def reconciliation_failures(
+    engine: TradingEngine, venue: LiveVenue, clock: Clock
+) -> list[str]:
+    """Return why the start's reconciliation is not clean (empty when it is).
+
+    Besides the open orders: every fill of our orders in the venue's last day of trade
+    history must be in the log (the OMS's reconcile has just fetched what it lacked), and on
+    a derivatives venue every position must equal the one the log's fills add up to.
+    """
     failures: list[str] = []
+    oms = engine.spine.oms
+    known = {trade for order in oms.orders.values() for trade in order.trade_ids}
+    since_ns = clock.now_ns() - _RECONCILE_FILLS_NS
+    missing = [f.trade_id for f in await venue.fills_since(since_ns) if f.trade_id not in known]
+    if missing:
+        failures.append(
+            f"reconciliation at start is not clean: the venue reports {len(missing)} fill(s) of "
+            f"our orders the log lacks ({', '.join(str(t) for t in missing[:5])}); inspect "
+            "the event store before trading"
+        )
+    portfolio = engine.spine.portfolio
+    at_venue = {held.symbol: held.quantity for held in await venue.positions()}
+    for symbol, instrument in venue.instruments.items():
+        if instrument.kind is not InstrumentKind.PERPETUAL:
+            continue  # spot holdings are balances, shared with whatever else the account holds
+        ours = portfolio.position(venue.venue_id, symbol)
+        logged = ours.quantity if ours is not None else Decimal(0)
+        held = at_venue.get(symbol, Decimal(0))
+        if logged != held:
+            failures.append(
+                f"reconciliation at start is not clean: the {symbol} position at "
+                f"{venue.venue_id} is {held}, the log's fills add up to {logged}; flatten or "
+                "book the difference before trading"
+            )
     foreign = await venue.foreign_open_orders()
     if foreign:
         failures.append(

@@ -34,13 +34,19 @@ def exact(value: object) -> Decimal:
 
 
 async def load_markets(exchange: ccxt.Exchange, markets_file: Path | None) -> None:
-    """Load the markets once: from ``markets_file`` when given, else from the venue."""
-    if markets_file is None:
-        await exchange.load_markets()
+    """Load the markets once: from ``markets_file`` when it exists, else from the venue.
+
+    A ``markets_file`` that does not exist yet is written from the venue's answer, so the
+    next start reads the cached copy (delete it to refresh after the venue lists new markets).
+    """
+    # A small local file read or written once at connect; not worth a thread.
+    if markets_file is not None and markets_file.exists():  # noqa: ASYNC240
+        markets = json.loads(markets_file.read_text(encoding="utf-8"))  # noqa: ASYNC240
+        exchange.set_markets(list(markets.values()) if isinstance(markets, dict) else markets)
         return
-    # A small local file read once at connect; not worth a thread.
-    markets = json.loads(markets_file.read_text(encoding="utf-8"))  # noqa: ASYNC240
-    exchange.set_markets(list(markets.values()) if isinstance(markets, dict) else markets)
+    await exchange.load_markets()
+    if markets_file is not None:
+        save_markets(exchange, markets_file)
 
 
 def save_markets(exchange: ccxt.Exchange, path: Path) -> None:
