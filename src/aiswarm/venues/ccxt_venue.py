@@ -15,22 +15,20 @@ One ``CcxtVenue`` trades one venue account. It keeps ``Venue``'s promises over R
 * **Reports** come from ``poll``: each open order is asked for its state and, when it
   traded, its trades; ``ccxt_tracking`` turns that into reports in order, once each.
 
-Credentials are read here, at ``connect``, from the environment or secret files
-(``venue_credentials``), and handed only to the ccxt client; nothing logs them. After a
-restart the composition root hands back the log's open orders (``adopt``) before the OMS
-reconciles, so every query knows the order's symbol.
+The connection (credentials, URLs, throttling, request classification, and the reads that
+need no order state: balances, positions, bars) is ``ccxt_session``'s. After a restart the
+composition root hands back the log's open orders (``adopt``) before the OMS reconciles, so
+every query knows the order's symbol.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 import ccxt.async_support as ccxt
 
@@ -44,7 +42,7 @@ from aiswarm.execution.venue import (
     VenueOrder,
     reused_id_ack,
 )
-from aiswarm.execution.venue_retry import backoff_s, retry_transient
+from aiswarm.execution.venue_retry import backoff_s
 from aiswarm.types import (
     Bar,
     ClientOrderId,
@@ -55,36 +53,15 @@ from aiswarm.types import (
     VenueId,
     VenueOrderId,
 )
-from aiswarm.venues.ccxt_errors import classify
-from aiswarm.venues.ccxt_markets import at_precision, exact, instrument_of, load_markets
+from aiswarm.venues.ccxt_markets import at_precision, exact, instrument_of
+from aiswarm.venues.ccxt_session import CcxtSession, RefusedError
 from aiswarm.venues.ccxt_settings import CcxtSettings
 from aiswarm.venues.ccxt_tracking import OrderTracker, TrackedOrder
-from aiswarm.venues.venue_credentials import read_credentials
 
 __all__ = ["CcxtVenue"]
 
 _log = logging.getLogger(__name__)
 _MS = 1_000_000
-_NS = 1_000_000_000
-T = TypeVar("T")
-
-
-class _RefusedError(Exception):
-    """A venue refusal with our code: not retried."""
-
-    def __init__(self, code: RejectCode, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
-
-
-def _point_at(urls: Any, base_url: str) -> Any:
-    """Return ccxt's URL table with every http origin replaced by ``base_url``."""
-    if isinstance(urls, dict):
-        return {key: _point_at(value, base_url) for key, value in urls.items()}
-    if isinstance(urls, str) and urls.startswith("http"):
-        parts = urlsplit(urls)
-        return base_url.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
-    return urls
 
 
 class CcxtVenue:
@@ -95,8 +72,9 @@ class CcxtVenue:
         self._clock = clock
         self._tracker = OrderTracker(settings.venue_id)
         self._replaced: dict[ClientOrderId, ClientOrderId] = {}
-        self._rng = random.Random(settings.retry.seed)  # noqa: S311 - jitter, seeded
-        self._exchange: ccxt.Exchange | None = None
+        self._session = CcxtSession(settings)
+        self._ask = self._session.ask
+        self._once = self._session.once
         self._instruments: dict[Symbol, Instrument] = {}
 
     @property
@@ -111,41 +89,10 @@ class CcxtVenue:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _build(self) -> ccxt.Exchange:
-        settings = self.settings
-        factory = getattr(ccxt, settings.exchange, None)
-        if not isinstance(factory, type) or not issubclass(factory, ccxt.Exchange):
-            raise ConfigError(
-                f"venue {settings.venue_id}: exchange {settings.exchange!r} is not a ccxt "
-                "exchange id; use one of ccxt.exchanges (binance, bybit, ...)"
-            )
-        keys: dict[str, str] = {}
-        if not settings.market_data_only:
-            credentials = read_credentials(settings.credentials_prefix)
-            keys = {"apiKey": credentials.api_key, "secret": credentials.secret}
-        exchange = factory(
-            {
-                **keys,
-                "enableRateLimit": True,
-                "timeout": settings.timeout_ms,
-                "options": {"defaultType": settings.market_type, **settings.options},
-            }
-        )
-        if settings.testnet:
-            exchange.set_sandbox_mode(True)
-        if settings.base_url:
-            exchange.urls["api"] = _point_at(exchange.urls["api"], settings.base_url)
-        for key, url in settings.urls.items():
-            exchange.urls["api"][key] = url
-        return exchange
-
     async def connect(self) -> None:
         """Build the client, load markets once, and read each routed symbol's instrument."""
-        if self._exchange is not None:
-            return
-        self._exchange = exchange = self._build()
+        exchange = await self._session.connect()
         try:
-            await self._ask(lambda: load_markets(exchange, self.settings.markets_file))
             for symbol, venue_symbol in self.settings.routes.items():
                 if venue_symbol not in exchange.markets:
                     raise ConfigError(
@@ -162,33 +109,12 @@ class CcxtVenue:
 
     async def close(self) -> None:
         """Close the client's connections; safe to call twice."""
-        exchange, self._exchange = self._exchange, None
-        if exchange is not None:
-            await exchange.close()
+        await self._session.close()
 
     @property
     def exchange(self) -> ccxt.Exchange:
-        if self._exchange is None:
-            raise VenueError(f"venue {self.venue_id} is not connected; call connect() first")
-        return self._exchange
-
-    # ------------------------------------------------------------------ calls
-
-    async def _once(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Make one request; raise a transient error to retry or ``_RefusedError``."""
-        try:
-            return await call()
-        except ccxt.BaseError as error:
-            headers = getattr(self._exchange, "last_response_headers", None)
-            outcome = classify(error, headers)
-            if isinstance(outcome, TransientVenueError):
-                _log.warning("venue %s transient fault: %s", self.venue_id, outcome)
-                raise outcome from None
-            raise _RefusedError(*outcome) from None
-
-    async def _ask(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Make a request that is safe to repeat, retried on transient faults."""
-        return await retry_transient(lambda: self._once(call), self.settings.retry, self._rng)
+        """Return the connected ccxt client."""
+        return self._session.exchange
 
     async def _lookup(self, order: TrackedOrder) -> dict[str, Any] | None:
         """Return the venue's order under our client order id, or None if it has none."""
@@ -199,7 +125,7 @@ class CcxtVenue:
                     None, order.venue_symbol, {"clientOrderId": order.spec.client_order_id}
                 )
             )
-        except _RefusedError as refused:
+        except RefusedError as refused:
             if refused.code is RejectCode.UNKNOWN_ORDER:
                 return None
             raise VenueError(f"lookup of {order.spec.client_order_id}: {refused.reason}") from None
@@ -292,9 +218,11 @@ class CcxtVenue:
                 created = await self._once(lambda: self._create(spec, venue_symbol, amount, price))
             except TransientVenueError as fault:
                 last = fault
-                await asyncio.sleep(backoff_s(self.settings.retry, attempt, self._rng, fault))
+                await asyncio.sleep(
+                    backoff_s(self.settings.retry, attempt, self._session.rng, fault)
+                )
                 continue
-            except _RefusedError as refused:
+            except RefusedError as refused:
                 if refused.code is RejectCode.DUPLICATE_CLIENT_ORDER_ID:
                     continue  # the venue holds this id: the lookup above takes its view
                 return self._refuse(order, refused.code, refused.reason)
@@ -332,7 +260,7 @@ class CcxtVenue:
                     None, order.venue_symbol, {"clientOrderId": client_order_id}
                 )
             )
-        except _RefusedError as refused:
+        except RefusedError as refused:
             if refused.code is not RejectCode.UNKNOWN_ORDER:
                 return self._ack(order, refused.code, refused.reason)
             await self._refresh(order)  # it ended before the cancel landed: report how
@@ -465,69 +393,12 @@ class CcxtVenue:
 
     async def balances(self) -> dict[str, Balance]:
         """Return the account's balances by asset (exact)."""
-        exchange = self.exchange
-        raw = await self._ask(lambda: exchange.fetch_balance())
-        return {
-            asset: Balance(
-                asset, exact(raw["free"].get(asset) or 0), exact(raw["used"].get(asset) or 0)
-            )
-            for asset in raw.get("total", {})
-        }
+        return await self._session.balances()
 
     async def positions(self) -> list[VenuePosition]:
         """Return open perpetual positions of the routed symbols (none on spot)."""
-        if self.settings.market_type == "spot":
-            return []
-        exchange = self.exchange
-        wanted = {venue: ours for ours, venue in self.settings.routes.items()}
-        raw = await self._ask(lambda: exchange.fetch_positions(list(wanted)))
-        positions = []
-        for item in raw:
-            contracts = exact(item.get("contracts") or 0)
-            if contracts and item.get("symbol") in wanted:
-                sign = -1 if item.get("side") == "short" else 1
-                entry = item.get("entryPrice")
-                positions.append(
-                    VenuePosition(
-                        wanted[item["symbol"]],
-                        sign * contracts * exact(item.get("contractSize") or 1),
-                        None if entry is None else exact(entry),
-                    )
-                )
-        return positions
+        return await self._session.positions()
 
     async def closed_bars(self, symbol: Symbol, interval_s: int, after_ns: int) -> list[Bar]:
         """Return ``symbol``'s bars that opened after ``after_ns`` and closed by now."""
-        exchange = self.exchange
-        venue_symbol = self.settings.routes[symbol]
-        frame = _timeframe(interval_s)
-        rows = await self._ask(
-            lambda: exchange.fetch_ohlcv(venue_symbol, frame, after_ns // _MS + 1)
-        )
-        now_ns = self._clock.now_ns()
-        bars = []
-        for row in rows:
-            open_ns = int(row[0]) * _MS
-            if open_ns > after_ns and open_ns + interval_s * _NS <= now_ns:
-                bars.append(
-                    Bar(
-                        venue=self.venue_id,
-                        symbol=symbol,
-                        ts_ns=open_ns,
-                        interval_s=interval_s,
-                        open=exact(row[1]),
-                        high=exact(row[2]),
-                        low=exact(row[3]),
-                        close=exact(row[4]),
-                        volume=exact(row[5]),
-                    )
-                )
-        return bars
-
-
-def _timeframe(interval_s: int) -> str:
-    """Return ccxt's timeframe text for a bar interval (60 -> '1m', 3600 -> '1h')."""
-    for unit, seconds in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if interval_s % seconds == 0:
-            return f"{interval_s // seconds}{unit}"
-    raise ConfigError(f"bar interval {interval_s}s is not whole minutes; use a multiple of 60")
+        return await self._session.closed_bars(symbol, interval_s, after_ns, self._clock.now_ns())
