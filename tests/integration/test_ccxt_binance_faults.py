@@ -113,11 +113,16 @@ async def test_5xx_on_a_query_is_retried(
 
 
 async def test_429_with_retry_after_is_retried_and_places_one_order(
-    binance_venue: CcxtVenue, fake_binance: FakeBinance
+    fake_binance: FakeBinance,
 ) -> None:
+    patient = RetryPolicy(attempts=3, base_delay_s=0.01, max_delay_s=2.0)
+    venue = CcxtVenue(fake_settings(fake_binance, retry=patient), SimulatedClock(T0))
+    await venue.connect()
     fake_binance.fault(*ORDER, Fault("429", retry_after_s=1))
-
-    ack = await binance_venue.submit(_spec("ais-429-1"))
+    try:
+        ack = await venue.submit(_spec("ais-429-1"))
+    finally:
+        await venue.close()
 
     assert ack.accepted
     assert len(fake_binance.by_client_id("ais-429-1")) == 1
@@ -184,3 +189,19 @@ async def test_fake_refuses_a_bad_signature(
     assert ack.code is RejectCode.VENUE_ERROR
     assert "Signature" in ack.reason
     assert fake_binance.by_client_id("ais-sig-1") == []
+
+
+async def test_429_asking_longer_than_the_largest_backoff_gives_up_at_once(
+    binance_venue: CcxtVenue, fake_binance: FakeBinance
+) -> None:
+    fake_binance.fault(*ORDER, Fault("429", retry_after_s=30))
+
+    with pytest.raises(VenueRateLimited) as limited:
+        await binance_venue.submit(_spec("ais-429-3"))
+
+    assert limited.value.retry_after_s == 30
+    assert fake_binance.requests.count(ORDER) == 1
+    assert fake_binance.by_client_id("ais-429-3") == []
+    ack = await binance_venue.submit(_spec("ais-429-3"))  # the OMS's next pass
+    assert ack.accepted
+    assert len(fake_binance.by_client_id("ais-429-3")) == 1

@@ -4,8 +4,9 @@ Which calls may be retried is the caller's decision, made once in the adapter: e
 (it changes nothing), a cancel (cancelling twice is refused, never doubled) and a submit only
 after the venue was asked by client order id whether the first attempt arrived. A refusal
 (``VenueError`` that is not transient) is never retried. A ``VenueRateLimited`` waits at least
-the venue's Retry-After. The jitter draws from its own seeded generator (time and chance are
-injected); the sleep is asyncio's, so a test's short delays keep it quick.
+the venue's Retry-After, or gives up at once when that is longer than ``max_delay_s``. The
+jitter draws from its own seeded generator (time and chance are injected); the sleep is
+asyncio's, so a test's short delays keep it quick.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from aiswarm.errors import TransientVenueError, VenueRateLimited
 
-__all__ = ["RetryPolicy", "backoff_s", "retry_transient"]
+__all__ = ["RetryPolicy", "backoff_s", "retry_transient", "waits_too_long"]
 
 T = TypeVar("T")
 
@@ -56,6 +58,30 @@ def backoff_s(
     return delay
 
 
+def waits_too_long(policy: RetryPolicy, error: BaseException | None) -> bool:
+    """Return whether a rate limit asks for a longer wait than ``max_delay_s``.
+
+    Then the caller gives up now rather than hold the step (and the OMS's lock) that long:
+    the request counts as unanswered and the OMS asks again on a later pass.
+    """
+    return (
+        isinstance(error, VenueRateLimited)
+        and error.retry_after_s is not None
+        and error.retry_after_s > policy.max_delay_s
+    )
+
+
+class _StopOnLongRateLimit(stop_base):
+    """Stop retrying when the venue asks for a longer wait than the policy allows."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        outcome = retry_state.outcome
+        return waits_too_long(self._policy, outcome.exception() if outcome is not None else None)
+
+
 class _BackoffWithJitter(wait_base):
     """``backoff_s`` as tenacity's wait strategy."""
 
@@ -78,7 +104,7 @@ async def retry_transient(
     request as unanswered (it asks again on its next pass).
     """
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
+        stop=stop_after_attempt(policy.attempts) | _StopOnLongRateLimit(policy),
         wait=_BackoffWithJitter(policy, rng),
         retry=retry_if_exception_type(TransientVenueError),
         reraise=True,

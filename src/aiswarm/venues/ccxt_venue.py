@@ -42,7 +42,7 @@ from aiswarm.execution.venue import (
     VenueOrder,
     reused_id_ack,
 )
-from aiswarm.execution.venue_retry import backoff_s
+from aiswarm.execution.venue_retry import backoff_s, waits_too_long
 from aiswarm.types import (
     Bar,
     ClientOrderId,
@@ -218,6 +218,8 @@ class CcxtVenue:
                 created = await self._once(lambda: self._create(spec, venue_symbol, amount, price))
             except TransientVenueError as fault:
                 last = fault
+                if waits_too_long(self.settings.retry, fault):
+                    break
                 await asyncio.sleep(
                     backoff_s(self.settings.retry, attempt, self._session.rng, fault)
                 )
@@ -228,7 +230,9 @@ class CcxtVenue:
                 return self._refuse(order, refused.code, refused.reason)
             await self._refresh(order, created)
             return self._ack(order)
-        raise TransientVenueError(f"submit {spec.client_order_id} unanswered: {last}")
+        if isinstance(last, TransientVenueError):
+            raise last  # unanswered: the OMS asks again (through the lookup) on its next pass
+        raise TransientVenueError(f"submit {spec.client_order_id} unanswered")
 
     async def _create(
         self, spec: OrderSpec, venue_symbol: str, amount: str, price: str | None
