@@ -38,8 +38,8 @@ _NS = 1_000_000_000
 T = TypeVar("T")
 
 
-class RefusedError(Exception):
-    """A venue refusal with our code: not retried."""
+class RefusedError(VenueError):
+    """A venue refusal with our code: not retried (the adapter turns it into a refused ack)."""
 
     def __init__(self, code: RejectCode, reason: str) -> None:
         super().__init__(reason)
@@ -106,7 +106,7 @@ class CcxtSession:
             return self._exchange
         self._exchange = exchange = self._build()
         try:
-            await self.ask(lambda: load_markets(exchange, self.settings.markets_file))
+            await self.read(lambda: load_markets(exchange, self.settings.markets_file))
         except BaseException:
             await self.close()
             raise
@@ -143,6 +143,17 @@ class CcxtSession:
         """Make a request that is safe to repeat, retried on transient faults."""
         return await retry_transient(lambda: self.once(call), self.settings.retry, self._rng)
 
+    async def read(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Make a read, retried like ``ask``; a refusal reads as a fault to ask again later.
+
+        A read changes nothing, so nothing is lost by asking again, and the caller (a poll, a
+        reconciliation) must not crash a step over an answer it cannot use.
+        """
+        try:
+            return await self.ask(call)
+        except RefusedError as refused:
+            raise TransientVenueError(f"{refused.code} {refused.reason}") from None
+
     @property
     def rng(self) -> random.Random:
         """Return the seeded generator the backoff jitter draws from."""
@@ -151,7 +162,7 @@ class CcxtSession:
     async def balances(self) -> dict[str, Balance]:
         """Return the account's balances by asset (exact)."""
         exchange = self.exchange
-        raw = await self.ask(lambda: exchange.fetch_balance())
+        raw = await self.read(lambda: exchange.fetch_balance())
         return {
             asset: Balance(
                 asset, exact(raw["free"].get(asset) or 0), exact(raw["used"].get(asset) or 0)
@@ -165,7 +176,7 @@ class CcxtSession:
             return []
         exchange = self.exchange
         wanted = {venue: ours for ours, venue in self.settings.routes.items()}
-        raw = await self.ask(lambda: exchange.fetch_positions(list(wanted)))
+        raw = await self.read(lambda: exchange.fetch_positions(list(wanted)))
         positions = []
         for item in raw:
             contracts = exact(item.get("contracts") or 0)
@@ -188,7 +199,7 @@ class CcxtSession:
         exchange = self.exchange
         venue_symbol = self.settings.routes[symbol]
         frame = timeframe(interval_s)
-        rows = await self.ask(
+        rows = await self.read(
             lambda: exchange.fetch_ohlcv(venue_symbol, frame, after_ns // _MS + 1)
         )
         bars = []

@@ -33,7 +33,7 @@ from typing import Any
 import ccxt.async_support as ccxt
 
 from aiswarm.clock import Clock
-from aiswarm.errors import ConfigError, TransientVenueError, VenueError
+from aiswarm.errors import ConfigError, TransientVenueError
 from aiswarm.execution.live_venue import Balance, VenuePosition
 from aiswarm.execution.venue import (
     ExecutionReport,
@@ -128,7 +128,10 @@ class CcxtVenue:
         except RefusedError as refused:
             if refused.code is RejectCode.UNKNOWN_ORDER:
                 return None
-            raise VenueError(f"lookup of {order.spec.client_order_id}: {refused.reason}") from None
+            # Whether the order arrived is still unknown: ask again later, never resend now.
+            raise TransientVenueError(
+                f"lookup of {order.spec.client_order_id}: {refused.code} {refused.reason}"
+            ) from None
 
     async def _refresh(self, order: TrackedOrder, seen: dict[str, Any] | None = None) -> None:
         """Ask for the order (unless given) and its trades when it traded; report what is new."""
@@ -139,7 +142,7 @@ class CcxtVenue:
         trades: list[dict[str, Any]] = []
         if exact(seen.get("filled") or 0) > order.filled:
             exchange = self.exchange
-            trades = await self._ask(
+            trades = await self._session.read(
                 lambda: exchange.fetch_my_trades(
                     order.venue_symbol, None, None, {"orderId": str(seen["id"])}
                 )
@@ -347,7 +350,7 @@ class CcxtVenue:
         exchange = self.exchange
         found: list[dict[str, Any]] = []
         for venue_symbol in sorted(set(self.settings.routes.values())):
-            found += await self._ask(partial(exchange.fetch_open_orders, venue_symbol))
+            found += await self._session.read(partial(exchange.fetch_open_orders, venue_symbol))
         return found
 
     async def fills_for(self, client_order_id: ClientOrderId) -> list[ExecutionReport]:
@@ -380,7 +383,7 @@ class CcxtVenue:
     ) -> list[dict[str, Any]]:
         exchange = self.exchange
         params = {} if order is None else {"orderId": str(order.venue_order_id)}
-        return await self._ask(
+        return await self._session.read(
             lambda: exchange.fetch_my_trades(venue_symbol, since_ms, None, params)
         )
 
