@@ -262,3 +262,13 @@ async def test_fills_since_returns_our_fills_oldest_first(
         ("ais-since-2", Decimal("0.01")),
         ("ais-since-1", Decimal("0.002")),
     ]
+
+
+async def test_client_throttles_by_the_venues_published_weights(binance_venue: CcxtVenue) -> None:
+    exchange = binance_venue.exchange
+
+    assert exchange.enableRateLimit is True
+    assert exchange.rateLimit > 0
+    # Binance's request weights as ccxt encodes them: an order query costs more than a ping.
+    weights = (exchange.api["private"]["get"]["order"], exchange.api["public"]["get"]["ping"])
+    assert weights[0]["cost"] > weights[1]["cost"]
