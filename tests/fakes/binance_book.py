@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-_DATA = "shared/data/cryptofeed/sample_data"
-_CANDIDATES = (Path(__file__).resolve().parents[3] / _DATA, Path("/work") / _DATA)
+_DATA = Path(__file__).resolve().parents[3] / "shared/data/cryptofeed/sample_data"
+"""The shared folder beside the repository (CI lays it there too)."""
 _OPEN = ("NEW", "PARTIALLY_FILLED")
 _cache: dict[str, dict[str, Any]] = {}
 
@@ -25,7 +25,11 @@ _cache: dict[str, dict[str, Any]] = {}
 def recorded_exchange_info(name: str) -> dict[str, Any]:
     """Return a recorded exchangeInfo response (``BINANCE.0`` spot, ``BINANCE_FUTURES.0``)."""
     if name not in _cache:
-        path = next(p / name for p in _CANDIDATES if (p / name).exists())
+        path = _DATA / name
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} is missing: the fake needs shared/data beside the repo"
+            )
         line = path.read_text(encoding="utf-8").splitlines()[0]
         _cache[name] = json.loads(line.split(": ", 1)[1])
     return _cache[name]
