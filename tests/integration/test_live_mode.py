@@ -237,3 +237,22 @@ async def test_live_mode_refused_when_a_perpetual_position_is_not_in_the_log(
     [line] = refused.value.failures
     assert "BTC/USDT:USDT position at binance is 0.5" in line
     assert "log's fills add up to 0" in line
+
+
+async def test_a_bar_the_venue_publishes_late_is_stepped_at_the_next_step(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    start_ms = to_ns(START) // 1_000_000 // MINUTE_MS * MINUTE_MS - 20 * MINUTE_MS
+    closes = [str(57_000 - 10 * i) for i in range(20)]
+    fake_binance.set_klines("BTCUSDT", start_ms, closes, MINUTE_MS)  # up to START's minute
+    host = await _start(_live_config(tmp_path, fake_binance))
+    try:
+        [late] = await run_steps(host, 1)  # the minute closed; the venue has no bar for it yet
+        fake_binance.set_klines("BTCUSDT", start_ms, [*closes, "56900", "56910"], MINUTE_MS)
+        [caught_up] = await run_steps(host, 1)
+    finally:
+        await host.stop("test done")
+
+    assert late.bars == 0
+    assert caught_up.bars == 2  # the late bar and the next one, none skipped
+    assert caught_up.now_ns > late.now_ns
