@@ -7,8 +7,9 @@ each (``LiveRefused``):
 2. every venue a route uses has its credentials (the variable names are listed, never the
    values; the venue adapter is the only reader);
 3. reconciliation at start is clean: after the OMS has settled every order in the log with the
-   venue, the venue holds no open order this account did not place, and no order of ours is
-   still waiting for the venue to say whether it has it.
+   venue, the venue holds no open order this account did not place, no order of ours is still
+   waiting for the venue to say whether it has it, the venue's last day of our fills is in the
+   log, and every perpetual position equals what the log's fills add up to.
 
 The first two are checked before any connection; the third needs the connected venue and the
 recovered engine, so it runs in ``Host.start`` before anything trades.
