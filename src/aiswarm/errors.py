@@ -7,6 +7,7 @@
     ├── InvalidTransition        a lifecycle event that the state table forbids; refused, logged
     └── VenueError               a venue refused or failed a request
         └── TransientVenueError  a passing venue fault; retried with backoff
+            └── VenueRateLimited the venue said slow down (429); retried after Retry-After
 
 Errors become exit codes only in ``cli.py`` and HTTP answers only in ``api/``.
 """
@@ -21,6 +22,7 @@ __all__ = [
     "StoreError",
     "TransientVenueError",
     "VenueError",
+    "VenueRateLimited",
 ]
 
 
@@ -50,3 +52,11 @@ class VenueError(AiswarmError):
 
 class TransientVenueError(VenueError):
     """A passing venue fault (timeout, rate limit): the caller retries with backoff."""
+
+
+class VenueRateLimited(TransientVenueError):  # noqa: N818 - reads as the fact it reports
+    """The venue refused a request for its rate (HTTP 429): retry no sooner than it said."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -3,9 +3,11 @@
 Paper mode replays the configured feeds through the trading engine; shadow mode sends the same
 orders to a record-only venue. Starting is recovering: the account resumes from the log (see
 ``runtime.composition``), and ``--new-account`` opens a fresh one. Paper mode may create its
-secrets on first run (see `config.credentials`). Live mode is refused here until live venue
-adapters exist; the message says so rather than pretending. When a replay runs out of data the
-engine stops stepping and the API stays up until Ctrl-C, so the result can still be inspected.
+secrets on first run (see `config.credentials`). Live mode runs the same engine on the ccxt
+venue the config routes to, and refuses to start, one line per reason, unless live trading is
+enabled, the venue's credentials are present and reconciliation at start is clean
+(``runtime.live``). When a replay runs out of data the engine stops stepping and the API stays
+up until Ctrl-C, so the result can still be inspected.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
 from aiswarm.market import FeedRegistry, FeedSchema
 from aiswarm.runtime import Host, StepReport, TradingService
-from aiswarm.types import Mode
+from aiswarm.runtime.live import LiveRefused, start_failures, steps_on_venue_data
+from aiswarm.types import TRADING_MODES, Mode
 from aiswarm.types.money import money_text
 
 __all__ = ["RunOptions", "run_platform"]
 
-_RUNNABLE = (Mode.PAPER, Mode.SHADOW)
 _NS = 1_000_000_000
 
 
@@ -67,16 +69,15 @@ def _apply_overrides(config: AppConfig, mode: str | None, port: int | None) -> A
         try:
             update["mode"] = Mode(mode)
         except ValueError:
-            raise ConfigError(f"--mode was {mode!r}; use paper or shadow") from None
+            raise ConfigError(f"--mode was {mode!r}; use paper, shadow or live") from None
     if port is not None:
         if not 1 <= port <= 65535:
             raise ConfigError(f"--port was {port}; use a TCP port from 1 to 65535")
         update["api"] = config.api.model_copy(update={"port": port})
     chosen = config.model_copy(update=update)
-    if chosen.mode not in _RUNNABLE:
+    if chosen.mode not in TRADING_MODES:
         raise ConfigError(
-            f"mode {chosen.mode.value} cannot run yet: live venue adapters are not built; "
-            f"use --mode paper or --mode shadow"
+            f"mode {chosen.mode.value} runs with `aiswarm backtest`; use paper, shadow or live"
         )
     return chosen
 
@@ -141,6 +142,10 @@ def status_line(report: StepReport, total_orders: int) -> str:
 async def run_platform(config_path: Path | None, options: RunOptions, console: Console) -> None:
     """Run until a signal arrives or ``options.cycles`` steps have run."""
     config = _apply_overrides(load_config(config_path), options.mode, options.port)
+    if config.mode is Mode.LIVE:
+        failures = start_failures(config)  # before the secrets, so every reason shows at once
+        if failures:
+            raise LiveRefused(failures)
     resolved = resolve_secrets(config, create=True)
     config = resolved.config
     assert config.api_key is not None  # resolve_secrets guarantees both secrets
@@ -166,13 +171,21 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     key_hint = resolved.sources["api_key"].removesuffix(" (created now)")
     loop = config.loop
     how = "opened a new account" if host.opened else "resumed account"
-    console.print(
-        f"aiswarm {config.mode.value} mode: {how} {engine.account}; replaying "
-        f"{', '.join(engine.market.symbols)} from {config.data_dir}/ with "
-        f"{len(engine.coordinator.agents)} agents; one {loop.interval_s:g}s bar every "
-        f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
-        f"events in {host.store.url_for_display}"
-    )
+    if steps_on_venue_data(config):
+        console.print(
+            f"aiswarm {config.mode.value} mode: {how} {engine.account}; trading "
+            f"{', '.join(engine.market.symbols)} at {engine.venue.venue_id} with "
+            f"{len(engine.coordinator.agents)} agents; one step per "
+            f"{config.live.bar_interval_s}s bar; events in {host.store.url_for_display}"
+        )
+    else:
+        console.print(
+            f"aiswarm {config.mode.value} mode: {how} {engine.account}; replaying "
+            f"{', '.join(engine.market.symbols)} from {config.data_dir}/ with "
+            f"{len(engine.coordinator.agents)} agents; one {loop.interval_s:g}s bar every "
+            f"{loop.interval_s / loop.speed:g} wall seconds (loop.speed x{loop.speed:g}); "
+            f"events in {host.store.url_for_display}"
+        )
     for loaded in host.feed_files.values():
         console.print(f"  feed {loaded.bars.symbol}: {loaded.describe()}", markup=False)
     for line in await funding_lines(host.feeds):

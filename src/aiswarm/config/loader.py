@@ -30,6 +30,9 @@ SECRET_FIELDS = ("approval_secret", "api_key")
 # Variables that are ours but are not settings: the config path, secret files, test knobs.
 _NOT_SETTINGS = {f"{ENV_PREFIX}CONFIG"} | {f"{ENV_PREFIX}{f.upper()}_FILE" for f in SECRET_FIELDS}
 _TEST_PREFIX = f"{ENV_PREFIX}TEST_"
+_VENUE_CREDENTIALS_PREFIX = f"{ENV_PREFIX}VENUE_"
+"""Live venues' API credentials (AIS_VENUE_<ID>_API_KEY ...): read only by the venue adapters,
+never settings; live mode names any that are missing (docs/venues.md)."""
 
 
 def env_name(dotted: str) -> str:
@@ -86,6 +89,8 @@ def _check_environment(environ: Mapping[str, str]) -> None:
     for name in sorted(environ):
         upper = name.upper()
         if not upper.startswith(ENV_PREFIX) or upper.startswith(_TEST_PREFIX) or upper in known:
+            continue
+        if upper.startswith(_VENUE_CREDENTIALS_PREFIX):
             continue
         close = difflib.get_close_matches(upper, sorted(known), n=1)
         hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(sorted(known))}"

@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from aiswarm.config.live import LiveConfig
 from aiswarm.config.secret_bytes import secret_text
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
@@ -273,6 +274,7 @@ class AppConfig(BaseSettings):
     loop: LoopConfig = LoopConfig()
     paper: PaperConfig = PaperConfig()
     trading: TradingConfig = Field(default_factory=TradingConfig)
+    live: LiveConfig = LiveConfig()
     approval_secret: Annotated[
         SecretStr | None,
         Field(

@@ -86,6 +86,10 @@ class RejectCode(StrEnum):
     UNKNOWN_ORDER = "unknown_order"
     ORDER_CLOSED = "order_closed"
     TIME_IN_FORCE = "time_in_force"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    RATE_LIMITED = "rate_limited"
+    PRECISION = "precision"
+    """Quantity or price not representable at the venue's precision (checked before sending)."""
     VENUE_ERROR = "venue_error"
     """A live venue's refusal that fits no other code; its text is in ``reason``."""
 

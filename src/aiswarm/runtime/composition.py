@@ -33,6 +33,7 @@ from aiswarm.clock import Clock, SimulatedClock, to_ns
 from aiswarm.config import AppConfig
 from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal, OrderState, Venue
+from aiswarm.execution.live_venue import LiveVenue
 from aiswarm.execution.venue import VenueAck
 from aiswarm.mandates import (
     MANDATE_CHANGED,
@@ -71,6 +72,7 @@ __all__ = [
     "ACCOUNT_OPENED",
     "CYCLE_COMPLETED",
     "VENUES",
+    "AccountMarkets",
     "Recovered",
     "accounts_in",
     "instrument_for",
@@ -109,6 +111,23 @@ class Recovered:
 
 
 VenueFactory = Callable[[AppConfig, VenueId, Mapping[Symbol, Instrument], Clock], Venue]
+
+
+@dataclass(frozen=True)
+class AccountMarkets:
+    """What an account trades: its venue, instruments, bar series and opening cash.
+
+    Its mandates come from the mandate files (``load_mandates``), in every mode.
+
+    Paper and shadow build it from the feed files (``paper_markets``); live mode from the
+    connected venue's markets and balance (``runtime.live``). ``series`` gives each symbol's
+    venue and bar interval in seconds.
+    """
+
+    venue: Venue
+    instruments: Mapping[Symbol, Instrument]
+    series: Mapping[Symbol, tuple[VenueId, int]]
+    starting_cash: Decimal
 
 
 def _paper_venue(
@@ -205,6 +224,27 @@ def load_agents(config: AppConfig) -> list[Agent]:
     """Build the agents ``trading.agents_file`` lists (an unknown agent or parameter is named)."""
     path = config.trading.agents_file
     return build_agents(load_agents_config(config), str(path))
+
+
+def paper_markets(
+    config: AppConfig, feeds: Mapping[Symbol, BarArrays], clock: Clock, account: str
+) -> AccountMarkets:
+    """Return a paper or shadow account's markets: the feed files' symbols at one venue."""
+    factory = VENUES.get(config.mode)
+    if factory is None:
+        raise ConfigError(
+            f"mode {config.mode.value} has no simulated venue; use --mode paper or --mode shadow"
+        )
+    instruments = {symbol: instrument_for(bars) for symbol, bars in feeds.items()}
+    venue_ids = {bars.venue for bars in feeds.values()}
+    if len(venue_ids) != 1:
+        raise ConfigError(f"paper.feeds span venues {sorted(venue_ids)}; use one venue per account")
+    return AccountMarkets(
+        venue=factory(config, venue_ids.pop(), instruments, clock),
+        instruments=instruments,
+        series={symbol: (bars.venue, bars.interval_s) for symbol, bars in feeds.items()},
+        starting_cash=config.paper.starting_cash,
+    )
 
 
 def load_agents_config(config: AppConfig) -> AgentsConfig:
@@ -335,19 +375,17 @@ async def open_engine(
     feeds: Mapping[Symbol, BarArrays],
     clock: SimulatedClock,
     agent_timeout_s: float | None = None,
+    markets: AccountMarkets | None = None,
 ) -> Recovered:
-    """Open a new account, or rebuild ``account`` from its stream; see the module docstring."""
+    """Open a new account, or rebuild ``account`` from its stream; see the module docstring.
+
+    ``markets`` is what the account trades; by default the paper feeds' (``paper_markets``).
+    """
     mode = config.mode
-    factory = VENUES.get(mode)
-    if factory is None:
-        raise ConfigError(
-            f"mode {mode.value} has no venue adapter yet; use --mode paper or --mode shadow"
-        )
-    instruments = {symbol: instrument_for(bars) for symbol, bars in feeds.items()}
-    venue_ids = {bars.venue for bars in feeds.values()}
-    if len(venue_ids) != 1:
-        raise ConfigError(f"paper.feeds span venues {sorted(venue_ids)}; use one venue per account")
-    venue = factory(config, venue_ids.pop(), instruments, clock)
+    if markets is None:
+        markets = paper_markets(config, feeds, clock, account)
+    instruments = markets.instruments
+    venue = markets.venue
     agents = load_agents(config)  # a bad agents file must stop start-up before any record
     mandate_files, bindings = load_mandates(config)  # so must a bad mandate file
     records = [] if open_new else await account_records(store, account)
@@ -356,8 +394,8 @@ async def open_engine(
             ACCOUNT_OPENED,
             {
                 "mode": mode.value,
-                "symbols": sorted(feeds),
-                "starting_cash": str(config.paper.starting_cash),
+                "symbols": sorted(instruments),
+                "starting_cash": str(markets.starting_cash),
             },
             account=account,
         )
@@ -402,6 +440,10 @@ async def open_engine(
             venue.restore(restored, positions, acknowledged, trades)
         elif isinstance(venue, ShadowVenue):
             venue.restore(restored, acknowledged)
+        elif isinstance(venue, LiveVenue):
+            # Every query after a restart must know the order's symbol: hand the log's back.
+            for order in spine.oms.open_orders():
+                venue.adopt(order.spec, order.venue_order_id)
 
     spine = await open_spine(
         store=store,
@@ -423,8 +465,8 @@ async def open_engine(
     for payload in changes:
         await store.append(MANDATE_CHANGED, payload, account=account)
     market = MarketState()
-    for symbol, bars in feeds.items():
-        market.add(SymbolSeries(bars.venue, symbol, bars.interval_s))
+    for symbol, (series_venue, interval_s) in markets.series.items():
+        market.add(SymbolSeries(series_venue, symbol, interval_s))
     engine = TradingEngine(
         setup=EngineSetup(
             account=account,
@@ -446,7 +488,7 @@ async def open_engine(
     if not any(kind == DEPOSIT for kind, _ in records):
         # A new account, or one whose opening a crash cut short: fund it and, if configured,
         # enable trading. Only here is ENABLE ever recorded by a start.
-        await engine.fund(config.paper.starting_cash)
+        await engine.fund(markets.starting_cash)
         if config.trading.enable_at_start and not spine.kill_switch.switch.is_latched():
             await spine.kill_switch.command(KillTrigger.ENABLE, "config enables trading at start")
     if records:

@@ -34,10 +34,21 @@ from aiswarm.runtime.composition import (
     recorded_session,
 )
 from aiswarm.runtime.engine import StepReport, TradingEngine
+from aiswarm.runtime.live import (
+    LiveRefused,
+    live_markets,
+    live_venue,
+    reconciliation_failures,
+    shadow_failures,
+    start_failures,
+    steps_on_venue_data,
+)
+from aiswarm.runtime.live_driver import LiveDriver
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.store import EventStore, open_event_store
-from aiswarm.types import AccountId, EventType, Symbol
+from aiswarm.types import AccountId, EventType, Mode, Symbol
+from aiswarm.venues import ShadowVenue
 
 __all__ = ["HOST_STREAM", "Host"]
 
@@ -65,7 +76,7 @@ class Host:
         clock: Clock,
         store: EventStore,
         engine: TradingEngine,
-        driver: ReplayDriver,
+        driver: ReplayDriver | LiveDriver,
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
@@ -76,7 +87,7 @@ class Host:
         self.feeds = feeds
         self.feed_files = feed_files
         self.engines: dict[AccountId, TradingEngine] = {engine.account: engine}
-        self.drivers: dict[AccountId, ReplayDriver] = {engine.account: driver}
+        self.drivers: dict[AccountId, ReplayDriver | LiveDriver] = {engine.account: driver}
         self.recovered = recovered
         self.opened = recovered.opened
         self.stopped = False
@@ -87,7 +98,7 @@ class Host:
         return next(iter(self.engines.values()))
 
     @property
-    def driver(self) -> ReplayDriver:
+    def driver(self) -> ReplayDriver | LiveDriver:
         """Return the driver of ``engine``."""
         return self.drivers[self.engine.account]
 
@@ -104,8 +115,13 @@ class Host:
         """Open the store, recover (or open) the account, warm its agents, record the start.
 
         ``clock_at`` builds the pacing clock from its start instant; by default a
-        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one).
+        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one). Live mode starts
+        through ``_start_live``.
         """
+        if steps_on_venue_data(config):
+            return await cls._start_live(
+                config, approval_secret, account=account, new_account=new_account, clock_at=clock_at
+            )
         files = load_feeds(config)
         bars = {symbol: loaded.bars for symbol, loaded in files.items()}
         funding = load_funding(config)
@@ -170,6 +186,90 @@ class Host:
             await store.close()
             raise
         return cls(config, clock, store, engine, driver, registry, recovered, files)
+
+    @classmethod
+    async def _start_live(
+        cls,
+        config: AppConfig,
+        approval_secret: bytes,
+        *,
+        account: str | None,
+        new_account: bool,
+        clock_at: Callable[[datetime], Clock] | None,
+    ) -> Host:
+        """Check live mode's preconditions, connect the venue, recover, reconcile, record.
+
+        Refuses (``LiveRefused``, one line per failure) unless live trading is enabled, every
+        routed venue has credentials, and reconciliation at start is clean (runtime.live).
+        Shadow mode on venue data (``live.shadow_on_venue_data``) steps on the routed venue's
+        public bars, reads no credentials and sends every order to the record-only venue.
+        """
+        shadow = config.mode is Mode.SHADOW
+        failures = shadow_failures(config) if shadow else start_failures(config)
+        if failures:
+            raise LiveRefused(failures)
+        wall = WallClock()
+        clock = clock_at(wall.now()) if clock_at is not None else wall
+        store = await open_event_store(config.store.url, clock)
+        venue = live_venue(config, clock, market_data_only=shadow)
+        try:
+            chosen, open_new = await choose_account(
+                store, config.mode, requested=account, new_account=new_account
+            )
+            await venue.connect()
+            interval_ns = config.live.bar_interval_s * _NS
+            boundary_ns = clock.now_ns() - clock.now_ns() % interval_ns
+            decision_clock = SimulatedClock(from_ns(boundary_ns))
+            orders_to = ShadowVenue(venue.venue_id, decision_clock) if shadow else None
+            markets = await live_markets(config, venue, clock, chosen, orders_to=orders_to)
+            recovered = await open_engine(
+                config,
+                store,
+                approval_secret,
+                account=chosen,
+                open_new=open_new,
+                feeds={},
+                clock=decision_clock,
+                agent_timeout_s=config.paper.agent_timeout_s,
+                markets=markets,
+            )
+            engine = recovered.engine
+            failures = [] if shadow else await reconciliation_failures(engine, venue, clock)
+            if failures:
+                raise LiveRefused(failures)
+            after_ns = max(boundary_ns - interval_ns, recovered.resume_ns or 0)
+            driver = LiveDriver(
+                engine,
+                venue,
+                list(markets.instruments),
+                config.live.bar_interval_s,
+                clock,
+                after_ns,
+            )
+            await driver.warmup(config.live.warmup_bars)
+            await store.append(
+                EventType.RUNTIME_STARTED,
+                {
+                    "mode": config.mode.value,
+                    "version": __version__,
+                    "account": engine.account,
+                    "account_opened": recovered.opened,
+                    "resumed_after_ns": recovered.resume_ns,
+                    "venue": venue.venue_id,
+                    "testnet": config.live.venues[venue.venue_id].testnet,
+                    "agents": len(engine.coordinator.agents),
+                    "symbols": sorted(markets.instruments),
+                    "trading_state": engine.spine.kill_switch.switch.state.value,
+                    "kill_switch_latched": engine.spine.kill_switch.switch.is_latched(),
+                    "open_orders": engine.spine.oms.activity.open_orders_count,
+                },
+                account=HOST_STREAM,
+            )
+        except BaseException:
+            await venue.close()
+            await store.close()
+            raise
+        return cls(config, clock, store, engine, driver, FeedRegistry(), recovered, {})
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -247,3 +347,6 @@ class Host:
             account=HOST_STREAM,
         )
         await self.store.close()
+        for driver in self.drivers.values():
+            if isinstance(driver, LiveDriver):
+                await driver.venue.close()

@@ -29,7 +29,14 @@ from aiswarm.market import Feed
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.types import Bar, FundingRate
 
-__all__ = ["LagGauge", "ReplayDriver", "ReplayEvent", "replay_groups", "step_events"]
+__all__ = [
+    "LagGauge",
+    "ReplayDriver",
+    "ReplayEvent",
+    "replay_groups",
+    "sleep_until",
+    "step_events",
+]
 
 _NS = 1_000_000_000
 _END = 2**63 - 1
@@ -126,6 +133,22 @@ async def replay_groups(
         funding = []
 
 
+async def sleep_until(clock: Clock, due_ns: int, stopping: asyncio.Event) -> None:
+    """Sleep on ``clock`` until ``due_ns`` or until ``stopping`` is set, whichever is first."""
+    wait_ns = due_ns - clock.now_ns()
+    if wait_ns <= 0:
+        await asyncio.sleep(0)  # let the API and signals in between catch-up steps
+        return
+    sleeper = asyncio.ensure_future(clock.sleep(wait_ns / _NS))
+    stopper = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, stopper):
+            task.cancel()
+        await asyncio.gather(sleeper, stopper, return_exceptions=True)
+
+
 async def history_before(feeds: Sequence[Feed], through_ns: int) -> list[ReplayEvent]:
     """Return every step's events up to the one at ``through_ns``, in order (to warm agents)."""
     events: list[ReplayEvent] = []
@@ -199,16 +222,4 @@ class ReplayDriver:
         self.finished = True
 
     async def _wait_until(self, due_ns: int) -> None:
-        """Sleep on the clock until ``due_ns`` or a stop, whichever comes first."""
-        wait_ns = due_ns - self._clock.now_ns()
-        if wait_ns <= 0:
-            await asyncio.sleep(0)  # let the API and signals in between catch-up steps
-            return
-        sleeper = asyncio.ensure_future(self._clock.sleep(wait_ns / _NS))
-        stopper = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, stopper):
-                task.cancel()
-            await asyncio.gather(sleeper, stopper, return_exceptions=True)
+        await sleep_until(self._clock, due_ns, self._stopping)
