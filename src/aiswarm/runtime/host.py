@@ -34,6 +34,7 @@ from aiswarm.runtime.composition import (
     recorded_session,
 )
 from aiswarm.runtime.engine import StepReport, TradingEngine
+from aiswarm.runtime.monitor import Monitor
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.store import EventStore, open_event_store
@@ -69,6 +70,7 @@ class Host:
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
+        monitor: Monitor,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -79,6 +81,7 @@ class Host:
         self.drivers: dict[AccountId, ReplayDriver] = {engine.account: driver}
         self.recovered = recovered
         self.opened = recovered.opened
+        self.monitor = monitor
         self.stopped = False
 
     @property
@@ -112,6 +115,8 @@ class Host:
         first_close = min(int(b.ts_ns[0]) + b.interval_s * _NS for b in bars.values())
         boot_clock = SimulatedClock(from_ns(first_close))
         store = await open_event_store(config.store.url, boot_clock)
+        wall = WallClock()  # durations (metrics) and alert times are wall time in every mode
+        monitor = Monitor(config, wall)
         try:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
@@ -137,8 +142,10 @@ class Host:
                 feeds=bars,
                 clock=decision_clock,
                 agent_timeout_s=config.paper.agent_timeout_s,
+                venue_timer=monitor,
             )
             engine = recovered.engine
+            await monitor.attach(store, engine)
             registry = feed_registry(bars, clock)
             for symbol, rates in funding.items():
                 feed_id = FeedId(bars[symbol].venue, symbol, FeedSchema.FUNDING)
@@ -147,7 +154,7 @@ class Host:
             after_ns = recovered.resume_ns if recovered.resume_ns is not None else -1
             if recovered.resume_ns is not None:
                 engine.warm(await history_before(replay, recovered.resume_ns))
-            driver = ReplayDriver(engine, replay, clock, after_ns)
+            driver = ReplayDriver(engine, replay, clock, after_ns, stopwatch=wall)
             await store.append(
                 EventType.RUNTIME_STARTED,
                 {
@@ -167,9 +174,10 @@ class Host:
                 account=HOST_STREAM,
             )
         except BaseException:
+            await monitor.close()
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered, files)
+        return cls(config, clock, store, engine, driver, registry, recovered, files, monitor)
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -203,6 +211,7 @@ class Host:
                 "lagged_steps": lag.lagged_steps,
             },
         )
+        await self.monitor.after_step(engine, report, self.driver.last_step_ns, lag.lag_ns)
 
     def status(self) -> dict[str, Any]:
         """Return the host's and its engine's status."""
@@ -246,4 +255,5 @@ class Host:
             {"reason": reason, "orders_cancelled": cancelled, **self.status()},
             account=HOST_STREAM,
         )
+        await self.monitor.close()
         await self.store.close()
