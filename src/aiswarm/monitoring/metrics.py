@@ -130,7 +130,7 @@ class Metrics:
             "net_exposure_usd": "Signed sum of position notionals.",
             "leverage": "Gross exposure over NAV.",
             "kill_switch_latched": "1 while the kill switch is latched (tripped, not reset).",
-            "circuit_breaker_open": "1 while latched by the venue-rejection circuit breaker.",
+            "circuit_breaker_open": "1 while venue rejections hold trading (breaker or its trip).",
             "max_drawdown_frac": "The drawdown limit the kill switch trips at.",
             "max_daily_loss_frac": "The daily-loss limit the kill switch trips at.",
         }

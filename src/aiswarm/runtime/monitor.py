@@ -256,10 +256,26 @@ class Monitor:
             net_exposure_usd=snapshot.net_exposure,
             trading_state=switch.state.value,
             kill_switch_latched=latched,
-            circuit_breaker_open=latched
-            and self._trip_cause.get(engine.account) == _CIRCUIT_BREAKER,
+            circuit_breaker_open=self._breaker_open(engine, latched),
             orders_by_state=by_state,
         )
+
+    def _breaker_open(self, engine: TradingEngine, latched: bool) -> bool:
+        """Return whether venue rejections hold trading: the breaker or the switch they tripped.
+
+        The breaker's rule is ``risk.guards_activity.check_circuit_breaker``'s: open from
+        ``circuit_breaker_rejections`` rejections in a row until the cooldown has passed since
+        the last one.
+        """
+        if latched and self._trip_cause.get(engine.account) == _CIRCUIT_BREAKER:
+            return True
+        activity = engine.spine.oms.activity
+        limits = engine.limits
+        if activity.consecutive_rejections < limits.circuit_breaker_rejections:
+            return False
+        last = activity.last_rejection_ns
+        cooldown_ns = round(limits.circuit_breaker_cooldown_s * _NS)
+        return last is None or engine.clock.now_ns() - last < cooldown_ns
 
     # ------------------------------------------------------------------ operators
 
