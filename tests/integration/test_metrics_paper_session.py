@@ -28,8 +28,7 @@ from aiswarm.config import AppConfig
 from aiswarm.errors import TransientVenueError
 from aiswarm.execution.venue import RejectCode, VenueAck
 from aiswarm.risk import ApprovalSigner, HmacKeyring
-from aiswarm.runtime import StepReport, TradingService
-from aiswarm.runtime import composition
+from aiswarm.runtime import StepReport, TradingService, composition
 from aiswarm.types import ClientOrderId, Instrument, Mode, OrderSpec, Symbol, VenueId
 from aiswarm.venues import FeeModel, PaperVenue
 from kit.host import FIXED_NOTIONAL, REPO, paper_config, start
