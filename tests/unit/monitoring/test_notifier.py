@@ -32,7 +32,8 @@ def test_plan_when_alert_starts_holds_and_clears_then_started_resent_cleared() -
 
     # Assert
     assert first.started == (_TRIPPED,)
-    assert held.started == () and held.resend == ()
+    assert held.started == ()
+    assert held.resend == ()
     assert due.resend == (_TRIPPED,)
     assert cleared.cleared == (_TRIPPED,)
     assert notifier.firing == []
