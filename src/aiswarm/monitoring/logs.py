@@ -53,7 +53,9 @@ def _scrub(value: Any) -> Any:
         return {key: _scrub_field(key, item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_scrub(item) for item in value]
-    return _scrub(str(value)) if _secrets and not isinstance(value, int | float | bool) else value
+    if value is None or isinstance(value, int | float | bool) or not _secrets:
+        return value
+    return _scrub(str(value))  # an object's text may hold a secret: render it, then scrub
 
 
 def _scrub_field(key: object, value: Any) -> Any:
