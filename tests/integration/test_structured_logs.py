@@ -76,8 +76,10 @@ def test_paper_run_when_logged_then_json_lines_traced_by_cycle_and_no_secret(
 
     # Act
     ran = subprocess.run(
-        [sys.executable, "-m", "aiswarm.cli", "run", "--config", str(config)]
-        + ["--port", str(_free_port()), "--cycles", "60"],
+        [
+            *(sys.executable, "-m", "aiswarm.cli", "run", "--config", str(config)),
+            *("--port", str(_free_port()), "--cycles", "60"),
+        ],
         capture_output=True,
         text=True,
         env=env,
