@@ -85,7 +85,7 @@ def alerts_for(inputs: AlertInputs) -> list[Alert]:
         found.append(
             Alert(
                 "TradingNotActive",
-                "critical" if book.trading_state == _HALTED else "warning",
+                "warning",  # the latch has its own critical alert (KillSwitchTripped)
                 {**labels, "state": book.trading_state},
                 f"trading state of {account} is {book.trading_state.upper()}",
                 "New exposure is refused until trading is enabled again.",

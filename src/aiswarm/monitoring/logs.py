@@ -32,6 +32,8 @@ __all__ = ["configure_logging", "new_trace_id", "redact", "trace"]
 
 REDACTED = "[redacted]"
 _SECRET_KEYS = ("secret", "api_key", "apikey", "password", "authorization", "token", "cookie")
+# Process-wide on purpose: logging is process-wide, and a secret registered once must be
+# scrubbed from every line any component writes afterwards.
 _secrets: set[str] = set()
 _MIN_SECRET_CHARS = 8  # shorter values would redact ordinary words
 
