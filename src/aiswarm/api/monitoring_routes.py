@@ -3,8 +3,8 @@
 Behind the bearer key like every operator route (Prometheus sends it from a credentials file,
 see prometheus/prometheus.yml); each route is one call to the service facade. An
 acknowledgement creates an Alertmanager silence for the alert on this account and records who
-acknowledged it (``alert.acknowledged``); with no Alertmanager configured it answers 409, and
-when Alertmanager does not answer, 503 (nothing is recorded then).
+acknowledged it (``alert.acknowledged``). An operator not in ``trading.operators``, or no
+Alertmanager configured, answers 409; Alertmanager not answering, 503. Nothing is recorded then.
 """
 
 from __future__ import annotations

@@ -243,6 +243,12 @@ class TradingService:
     ) -> dict[str, Any]:
         """Silence ``alertname`` for ``duration_s`` in Alertmanager and record who did it."""
         engine = self._engine(account)
+        operators = self._host.config.trading.operators
+        if operator_id not in operators:
+            raise RefusedError(
+                f"operator {operator_id!r} is not in trading.operators "
+                f"({', '.join(operators) or 'none listed'}); only a listed operator acknowledges"
+            )
         monitor = self._host.monitor
         if monitor.notifier is None:
             raise RefusedError(
