@@ -10,8 +10,9 @@ process was down are stepped through at once, none dropped.
 
 Each step is checkpointed as ``cycle.completed`` in the account's stream (its time is where a
 restart resumes), then shown to the host's ``Monitor`` (metrics, alerts; ``runtime.monitor``),
-which watches the store, the agents and the OMS's venue calls from the start. ``stop`` stops the drivers first, so nothing of the session is recorded after
-its ``runtime.stopped``. Nothing here is module-level state: one process may host many engines.
+which watches the store, the agents and the OMS's venue calls from the start. ``stop`` stops
+the drivers first, so nothing of the session is recorded after its ``runtime.stopped``. Nothing
+here is module-level state: one process may host many engines.
 """
 
 from __future__ import annotations
