@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench lock clean
+.PHONY: install tools run test lint bench lock clean
 
 install: $(STAMP)
 
@@ -21,10 +21,25 @@ $(STAMP): requirements/lock.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
+# promtool, amtool and Alertmanager for the monitoring tests (prometheus/, alertmanager/, the
+# Alertmanager round trip). Installed from Debian packages when missing, non-interactively;
+# skipped when present. Needs root or sudo only when something is missing.
+MONITORING_TOOLS := promtool amtool prometheus-alertmanager
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+tools:
+	@missing=""; for tool in $(MONITORING_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing prometheus and prometheus-alertmanager (promtool, amtool) with apt-get..."; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			prometheus prometheus-alertmanager; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/aiswarm run --mode paper
 
-test: $(STAMP)
+test: $(STAMP) tools
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -18,7 +18,9 @@ from aiswarm.runtime.service import TradingService
 
 from .auth import bearer_key_guard
 from .errors import answers, install_error_handlers
+from .monitoring_routes import monitoring_router
 from .operator_routes import operator_router
+from .tracing import TraceRequests
 
 __all__ = ["create_app"]
 
@@ -27,6 +29,7 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
     """Build the API over a running host's service facade."""
     app = FastAPIOffline(title="aiswarm control plane", version=__version__)
     install_error_handlers(app)
+    app.add_middleware(TraceRequests)
     public = APIRouter()
 
     @public.get("/health")
@@ -36,6 +39,11 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
     app.include_router(public)
     app.include_router(
         operator_router(service),
+        dependencies=[Depends(bearer_key_guard(api_key))],
+        responses=answers(401),
+    )
+    app.include_router(
+        monitoring_router(service),
         dependencies=[Depends(bearer_key_guard(api_key))],
         responses=answers(401),
     )

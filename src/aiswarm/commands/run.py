@@ -29,6 +29,7 @@ from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
 from aiswarm.market import FeedRegistry, FeedSchema
+from aiswarm.monitoring.logs import configure_logging, redact
 from aiswarm.runtime import Host, StepReport, TradingService
 from aiswarm.runtime.live import LiveRefused, start_failures, steps_on_venue_data
 from aiswarm.types import TRADING_MODES, Mode
@@ -149,10 +150,13 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     resolved = resolve_secrets(config, create=True)
     config = resolved.config
     assert config.api_key is not None  # resolve_secrets guarantees both secrets
+    assert config.approval_secret is not None
+    # JSON lines on stderr from here on, with the secrets scrubbed (docs/logging.md).
+    configure_logging(config.log.level)
+    redact([config.api_key.get_secret_value(), config.approval_secret.get_secret_value()])
     for path in resolved.created:
         console.print(f"created a random secret in {path} (permissions 0600)")
 
-    assert config.approval_secret is not None
     host = await Host.start(
         config,
         secret_bytes(config.approval_secret),
@@ -164,7 +168,12 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     app = create_app(service, config.api_key.get_secret_value())
     server = _QuietServer(
         uvicorn.Config(
-            app, host=config.api.host, port=config.api.port, log_level="warning", lifespan="off"
+            app,
+            host=config.api.host,
+            port=config.api.port,
+            log_level="warning",
+            log_config=None,  # uvicorn's lines go through our JSON setup too
+            lifespan="off",
         )
     )
     base = f"http://{config.api.host}:{config.api.port}"

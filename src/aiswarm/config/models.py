@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -22,10 +22,12 @@ from aiswarm.risk import Algorithm, RiskLimits
 from aiswarm.types import BarFileFormat, Mode
 
 __all__ = [
+    "AlertsConfig",
     "ApiConfig",
     "AppConfig",
     "FeedFile",
     "FundingFile",
+    "LogConfig",
     "LoopConfig",
     "PaperConfig",
     "StoreConfig",
@@ -249,6 +251,57 @@ class TradingConfig(_Section):
     risk: RiskLimits = Field(default_factory=RiskLimits)
 
 
+class AlertsConfig(_Section):
+    """Where alerts go (docs/alerts.md); no Alertmanager URL means the notifier is off."""
+
+    alertmanager_url: Annotated[
+        str | None,
+        Field(
+            pattern=r"^https?://[^\s/]+(/\S*)?$",
+            description=(
+                "Base URL of Alertmanager (http://127.0.0.1:9093); the runtime posts to its "
+                "/api/v2/alerts. null: no notifier (the start-up log says so)."
+            ),
+        ),
+    ] = None
+    near_limit_frac: Annotated[
+        Decimal,
+        Field(
+            gt=0,
+            le=1,
+            description="Alert when drawdown or daily loss reaches this fraction of its limit.",
+        ),
+    ] = Decimal("0.8")
+    hold_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            description=(
+                "Seconds a firing alert stays firing in Alertmanager without a resend: it "
+                "resolves by itself if this process dies."
+            ),
+        ),
+    ] = 300.0
+    resend_s: Annotated[
+        float, Field(gt=0, description="Wall seconds between resends of a firing alert.")
+    ] = 60.0
+    timeout_s: Annotated[
+        float, Field(gt=0, le=60, description="Seconds one request to Alertmanager may take.")
+    ] = 5.0
+    attempts: Annotated[
+        int, Field(ge=1, le=20, description="Tries per post, with exponential backoff.")
+    ] = 5
+
+
+class LogConfig(_Section):
+    """The process's log: JSON lines on stderr (docs/logging.md)."""
+
+    level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+        Field(description="Lowest level written."),
+    ] = "INFO"
+
+
 class AppConfig(BaseSettings):
     """Everything the runtime needs to start; validated once, then frozen."""
 
@@ -275,6 +328,8 @@ class AppConfig(BaseSettings):
     paper: PaperConfig = PaperConfig()
     trading: TradingConfig = Field(default_factory=TradingConfig)
     live: LiveConfig = LiveConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    log: LogConfig = LogConfig()
     approval_secret: Annotated[
         SecretStr | None,
         Field(

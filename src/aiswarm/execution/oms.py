@@ -283,6 +283,16 @@ class OrderManager(OrderRecovery):
             order = self._orders[client_order_id]
             return SubmitResult(client_order_id, True, order, detail=f"awaiting venue: {exc}")
         self._unsent.pop(client_order_id, None)
+        _log.info(
+            "order sent",
+            extra={
+                "client_order_id": client_order_id,
+                "symbol": spec.symbol,
+                "side": spec.side.value,
+                "quantity": str(spec.quantity),
+                "accepted": ack.accepted,
+            },
+        )
         await self._drain()
         order = self._orders[client_order_id]
         if not ack.accepted and order.status is OrderStatus.SUBMITTED:

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from aiswarm.agents import Agent, Proposal
 from aiswarm.clock import Clock, from_ns
@@ -66,6 +66,7 @@ from aiswarm.types import (
 )
 
 __all__ = [
+    "AgentStopwatch",
     "Collected",
     "Coordinator",
     "CycleOutcome",
@@ -123,6 +124,18 @@ Collected = tuple[list[Signal], list[Any], list[tuple[AgentId, str]]]
 """What the agents said this cycle: valid signals, rejected ones with problems, failures."""
 
 
+class AgentStopwatch(Protocol):
+    """Times each agent's ``propose`` (metrics); the runtime provides it, on a wall clock."""
+
+    def monotonic_ns(self) -> int:
+        """Return a monotonic counter in nanoseconds."""
+        ...
+
+    def agent_took(self, agent_id: str, duration_ns: int) -> None:
+        """Take how long one agent's ``propose`` ran."""
+        ...
+
+
 class Coordinator:
     """Run cycles for one account and mandate; see the module docstring."""
 
@@ -155,6 +168,22 @@ class Coordinator:
         self._calls: dict[tuple[AgentId, Symbol], tuple[int, float]] = {}
         self._schedule = OrderSchedule(allocator, oms, journal)
         self._timers = self._schedule.timers  # empty: nothing to follow up this cycle
+        self._stopwatch: AgentStopwatch | None = None
+
+    def use_stopwatch(self, stopwatch: AgentStopwatch | None) -> None:
+        """Time every agent's ``propose`` with ``stopwatch`` from now on (None: stop timing)."""
+        self._stopwatch = stopwatch
+
+    def _propose(self, agent: Agent, frame: MarketFrame) -> Proposal:
+        """Ask ``agent``, timed when a stopwatch is set (also when it raises)."""
+        stopwatch = self._stopwatch
+        if stopwatch is None:
+            return agent.propose(frame)
+        started = stopwatch.monotonic_ns()
+        try:
+            return agent.propose(frame)
+        finally:
+            stopwatch.agent_took(agent.agent_id, stopwatch.monotonic_ns() - started)
 
     def restore(self, records: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
         """Rebuild the order schedule (slices owed, orders watched) from the account's journal.
@@ -184,7 +213,7 @@ class Coordinator:
         failures: list[tuple[AgentId, str]] = []
         for agent in self._agents:
             try:
-                proposal = agent.propose(frame)
+                proposal = self._propose(agent, frame)
             except Exception as exc:  # noqa: BLE001 - one agent's bug must not stop the cycle
                 failures.append((agent.agent_id, f"{type(exc).__name__}: {exc}"))
                 continue
@@ -205,7 +234,9 @@ class Coordinator:
             if previous is not None and not previous.done():
                 failures.append((agent.agent_id, "still running its previous cycle; skipped"))
                 continue
-            running[agent.agent_id] = asyncio.ensure_future(asyncio.to_thread(agent.propose, frame))
+            running[agent.agent_id] = asyncio.ensure_future(
+                asyncio.to_thread(self._propose, agent, frame)
+            )
         if running:
             await asyncio.wait(running.values(), timeout=timeout_s)
         for agent_id, future in running.items():

@@ -19,6 +19,7 @@ by the loop's check, which trips from ACTIVE.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = ["KILL_SWITCH_CHANGED", "KillSwitchControl"]
 
 # An alias kept for runtime/spine.py, which is being rewritten; new code uses the EventType member.
 KILL_SWITCH_CHANGED = EventType.KILL_SWITCH_CHANGED
+_log = logging.getLogger(__name__)
 
 
 class KillSwitchControl:
@@ -83,6 +85,19 @@ class KillSwitchControl:
         self.switch.validate(change)
         await self._journal.append(EventType.KILL_SWITCH_CHANGED, change.model_dump(mode="json"))
         self.switch.apply(change)
+        _log.log(
+            logging.WARNING if change.trigger is KillTrigger.TRIP else logging.INFO,
+            "kill switch changed",
+            extra={
+                "trigger": change.trigger.value,
+                "from_state": change.from_state.value,
+                "to_state": change.to_state.value,
+                "latched": change.latched,
+                "cause": None if change.cause is None else change.cause.value,
+                "operator_id": change.operator_id,
+                "reason": change.reason,
+            },
+        )
         if change.trigger is KillTrigger.TRIP:
             self._duty.arm()
 

@@ -8,6 +8,7 @@ decision, approved or refused, is recorded before anything acts on it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from hashlib import sha256
@@ -51,6 +52,9 @@ def working_quantities(
         else:
             net += remaining
     return net, sells
+
+
+_log = logging.getLogger(__name__)
 
 
 def client_order_id_for(intent: OrderIntent) -> ClientOrderId:
@@ -147,6 +151,14 @@ class OrderPipeline:
         )
         await self._journal.append(EventType.RISK_DECISION, decision_payload(decision))
         if isinstance(decision, Refused):
+            _log.info(
+                "order refused by risk",
+                extra={
+                    "client_order_id": spec.client_order_id,
+                    "symbol": spec.symbol,
+                    "reasons": [refusal.code.value for refusal in decision.refusals],
+                },
+            )
             return Placement(spec, decision, None)
         mark = market.mark if market is not None else None
         return Placement(spec, None, await self._oms.submit(decision, mark=mark))

@@ -51,6 +51,7 @@ from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
+from aiswarm.runtime.venue_timing import TimedVenue, VenueTimer
 from aiswarm.store import EventStore
 from aiswarm.types import (
     AccountId,
@@ -376,10 +377,12 @@ async def open_engine(
     clock: SimulatedClock,
     agent_timeout_s: float | None = None,
     markets: AccountMarkets | None = None,
+    venue_timer: VenueTimer | None = None,
 ) -> Recovered:
     """Open a new account, or rebuild ``account`` from its stream; see the module docstring.
 
     ``markets`` is what the account trades; by default the paper feeds' (``paper_markets``).
+    With ``venue_timer`` the OMS calls the venue through ``TimedVenue`` (metrics).
     """
     mode = config.mode
     if markets is None:
@@ -447,7 +450,7 @@ async def open_engine(
 
     spine = await open_spine(
         store=store,
-        venue=venue,
+        venue=venue if venue_timer is None else TimedVenue(venue, venue_timer),
         clock=clock,
         account=account,
         instruments=instruments,

@@ -9,8 +9,10 @@ so time in a stream never goes backwards across a restart, and bars that closed 
 process was down are stepped through at once, none dropped.
 
 Each step is checkpointed as ``cycle.completed`` in the account's stream (its time is where a
-restart resumes). ``stop`` stops the drivers first, so nothing of the session is recorded after
-its ``runtime.stopped``. Nothing here is module-level state: one process may host many engines.
+restart resumes), then shown to the host's ``Monitor`` (metrics, alerts; ``runtime.monitor``),
+which watches the store, the agents and the OMS's venue calls from the start. ``stop`` stops
+the drivers first, so nothing of the session is recorded after its ``runtime.stopped``. Nothing
+here is module-level state: one process may host many engines.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from aiswarm.runtime.live import (
     steps_on_venue_data,
 )
 from aiswarm.runtime.live_driver import LiveDriver
+from aiswarm.runtime.monitor import Monitor
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.store import EventStore, open_event_store
@@ -80,6 +83,7 @@ class Host:
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
+        monitor: Monitor,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -90,6 +94,7 @@ class Host:
         self.drivers: dict[AccountId, ReplayDriver | LiveDriver] = {engine.account: driver}
         self.recovered = recovered
         self.opened = recovered.opened
+        self.monitor = monitor
         self.stopped = False
 
     @property
@@ -128,6 +133,8 @@ class Host:
         first_close = min(int(b.ts_ns[0]) + b.interval_s * _NS for b in bars.values())
         boot_clock = SimulatedClock(from_ns(first_close))
         store = await open_event_store(config.store.url, boot_clock)
+        wall = WallClock()  # durations (metrics) and alert times are wall time in every mode
+        monitor = Monitor(config, wall)
         try:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
@@ -153,8 +160,10 @@ class Host:
                 feeds=bars,
                 clock=decision_clock,
                 agent_timeout_s=config.paper.agent_timeout_s,
+                venue_timer=monitor,
             )
             engine = recovered.engine
+            await monitor.attach(store, engine)
             registry = feed_registry(bars, clock)
             for symbol, rates in funding.items():
                 feed_id = FeedId(bars[symbol].venue, symbol, FeedSchema.FUNDING)
@@ -163,7 +172,7 @@ class Host:
             after_ns = recovered.resume_ns if recovered.resume_ns is not None else -1
             if recovered.resume_ns is not None:
                 engine.warm(await history_before(replay, recovered.resume_ns))
-            driver = ReplayDriver(engine, replay, clock, after_ns)
+            driver = ReplayDriver(engine, replay, clock, after_ns, stopwatch=wall)
             await store.append(
                 EventType.RUNTIME_STARTED,
                 {
@@ -183,9 +192,10 @@ class Host:
                 account=HOST_STREAM,
             )
         except BaseException:
+            await monitor.close()
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered, files)
+        return cls(config, clock, store, engine, driver, registry, recovered, files, monitor)
 
     @classmethod
     async def _start_live(
@@ -212,6 +222,7 @@ class Host:
         clock = clock_at(wall.now()) if clock_at is not None else wall
         store = await open_event_store(config.store.url, clock)
         venue = live_venue(config, clock, market_data_only=shadow)
+        monitor = Monitor(config, wall)
         try:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
@@ -232,8 +243,10 @@ class Host:
                 clock=decision_clock,
                 agent_timeout_s=config.paper.agent_timeout_s,
                 markets=markets,
+                venue_timer=monitor,
             )
             engine = recovered.engine
+            await monitor.attach(store, engine)
             failures = [] if shadow else await reconciliation_failures(engine, venue, clock)
             if failures:
                 raise LiveRefused(failures)
@@ -245,6 +258,7 @@ class Host:
                 config.live.bar_interval_s,
                 clock,
                 after_ns,
+                stopwatch=wall,
             )
             await driver.warmup(config.live.warmup_bars)
             await store.append(
@@ -266,10 +280,11 @@ class Host:
                 account=HOST_STREAM,
             )
         except BaseException:
+            await monitor.close()
             await venue.close()
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, FeedRegistry(), recovered, {})
+        return cls(config, clock, store, engine, driver, FeedRegistry(), recovered, {}, monitor)
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -303,6 +318,7 @@ class Host:
                 "lagged_steps": lag.lagged_steps,
             },
         )
+        await self.monitor.after_step(engine, report, self.driver.last_step_ns, lag.lag_ns)
 
     def status(self) -> dict[str, Any]:
         """Return the host's and its engine's status."""
@@ -346,6 +362,7 @@ class Host:
             {"reason": reason, "orders_cancelled": cancelled, **self.status()},
             account=HOST_STREAM,
         )
+        await self.monitor.close()
         await self.store.close()
         for driver in self.drivers.values():
             if isinstance(driver, LiveDriver):

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiswarm.clock import Clock
 from aiswarm.errors import TransientVenueError
 from aiswarm.execution.live_venue import LiveVenue
+from aiswarm.monitoring.logs import trace
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.runtime.replay_driver import LagGauge, sleep_until
 from aiswarm.types import Bar, Symbol
@@ -43,6 +44,7 @@ class LiveDriver:
         interval_s: int,
         clock: Clock,
         after_ns: int,
+        stopwatch: Clock | None = None,
     ) -> None:
         self.engine = engine
         self._venue = venue
@@ -53,6 +55,9 @@ class LiveDriver:
         self._after_ns = after_ns  # the newest close of a stepped (or warmed) bar
         self._stepped_ns = after_ns  # the newest step's time
         self.lag = LagGauge()
+        # Step durations on ``stopwatch`` (wall time): the cycle-duration metric's figure.
+        self._stopwatch = stopwatch if stopwatch is not None else clock
+        self.last_step_ns = 0
         self.finished = False  # a live feed never runs out
         self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
@@ -136,7 +141,10 @@ class LiveDriver:
             return None
         step_ns = max([due_ns] + [bar.close_ts_ns for bar in bars])
         self.lag.observe(self._clock.now_ns() - step_ns)
-        report = await self.engine.step(step_ns, bars)
+        with trace(f"cycle:{self.engine.account}:{step_ns}"):  # one trace id per cycle
+            started = self._stopwatch.monotonic_ns()
+            report = await self.engine.step(step_ns, bars)
+            self.last_step_ns = self._stopwatch.monotonic_ns() - started
         self._stepped_ns = step_ns
         if bars:
             self._after_ns = max(bar.close_ts_ns for bar in bars)

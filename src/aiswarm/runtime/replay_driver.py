@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from aiswarm.clock import Clock
 from aiswarm.market import Feed
+from aiswarm.monitoring.logs import trace
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.types import Bar, FundingRate
 
@@ -168,8 +169,13 @@ class ReplayDriver:
         feeds: Sequence[Feed],
         clock: Clock,
         after_ns: int,
+        stopwatch: Clock | None = None,
     ) -> None:
         self.engine = engine
+        # Step durations are measured on ``stopwatch`` (a wall clock; the pacing clock may be
+        # simulated): ``last_step_ns`` is the latest one, for the cycle-duration metric.
+        self._stopwatch = stopwatch if stopwatch is not None else clock
+        self.last_step_ns = 0
         self._feeds = tuple(feeds)
         self._clock = clock
         self._after_ns = after_ns
@@ -215,10 +221,14 @@ class ReplayDriver:
             if self._stopping.is_set():
                 return
             self.lag.observe(self._clock.now_ns() - close_ns)
-            report = await self.engine.step(close_ns, events)
-            self._after_ns = close_ns
-            taken += 1
-            await on_step(report)
+            # One trace id per cycle: every line logged in the step and its checkpoint has it.
+            with trace(f"cycle:{self.engine.account}:{close_ns}"):
+                started = self._stopwatch.monotonic_ns()
+                report = await self.engine.step(close_ns, events)
+                self.last_step_ns = self._stopwatch.monotonic_ns() - started
+                self._after_ns = close_ns
+                taken += 1
+                await on_step(report)
         self.finished = True
 
     async def _wait_until(self, due_ns: int) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from aiswarm.errors import InvalidTransition
 from aiswarm.market import FeedIdError
 from aiswarm.market import UnknownFeedError as NoSuchFeed
+from aiswarm.monitoring import NotifierError
 from aiswarm.risk import Authorisation, KillTrigger
 from aiswarm.runtime.engine import TradingEngine
 from aiswarm.runtime.host import Host
@@ -29,6 +30,7 @@ __all__ = [
     "RefusedError",
     "ServiceError",
     "TradingService",
+    "UnavailableError",
     "UnknownAccountError",
     "UnknownFeedError",
 ]
@@ -48,6 +50,10 @@ class UnknownFeedError(ServiceError):
 
 class RefusedError(ServiceError):
     """The move is not allowed now (session or kill-switch table, or an unauthorised reset)."""
+
+
+class UnavailableError(ServiceError):
+    """A service the request needs (Alertmanager) did not answer; retry later."""
 
 
 class TradingService:
@@ -216,3 +222,39 @@ class TradingService:
             if len(rows) >= limit:
                 break
         return rows[:limit]
+
+    # ------------------------------------------------------------------ monitoring
+
+    def metrics(self) -> tuple[bytes, str]:
+        """Return the Prometheus scrape body of this process and its content type."""
+        return self._host.monitor.metrics.exposition()
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Return the alerts firing now (empty when no Alertmanager is configured)."""
+        return self._host.monitor.firing()
+
+    async def acknowledge_alert(
+        self,
+        alertname: str,
+        operator_id: str,
+        reason: str,
+        duration_s: float,
+        account: str | None = None,
+    ) -> dict[str, Any]:
+        """Silence ``alertname`` for ``duration_s`` in Alertmanager and record who did it."""
+        engine = self._engine(account)
+        operators = self._host.config.trading.operators
+        if operator_id not in operators:
+            raise RefusedError(
+                f"operator {operator_id!r} is not in trading.operators "
+                f"({', '.join(operators) or 'none listed'}); only a listed operator acknowledges"
+            )
+        monitor = self._host.monitor
+        if monitor.notifier is None:
+            raise RefusedError(
+                "no Alertmanager is configured; set alerts.alertmanager_url to acknowledge alerts"
+            )
+        try:
+            return await monitor.acknowledge(engine, alertname, operator_id, reason, duration_s)
+        except NotifierError as exc:
+            raise UnavailableError(str(exc)) from None

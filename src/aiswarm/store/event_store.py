@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Collection, Iterable, Mapping
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -58,7 +58,7 @@ from aiswarm.store.event_schema import ADVISORY_LOCK_KEY
 from aiswarm.store.event_writer import BatchWriter, Queued, open_batch_writer
 from aiswarm.store.store_url import StoreUrl, describe_failure, parse_store_url
 
-__all__ = ["EventStore", "open_event_store"]
+__all__ = ["AppendObserver", "EventStore", "open_event_store"]
 
 _log = logging.getLogger(__name__)
 
@@ -95,6 +95,29 @@ async def open_event_store(url: str, clock: Clock, *, max_batch: int = 4096) -> 
         raise target.unusable(exc) from exc
     _log.info("event store opened", extra={"store_url": target.shown, "head_seq": head[0]})
     return EventStore(engine, writer, target, clock, head, max_batch)
+
+
+class AppendObserver(Protocol):
+    """Told of every committed append (see ``EventStore.observe``)."""
+
+    def monotonic_ns(self) -> int:
+        """Return a monotonic counter for timing appends (nanoseconds)."""
+        ...
+
+    def committed(self, event: StoredEvent, latency_ns: int) -> None:
+        """Take one committed record and how long it waited from queueing to commit."""
+        ...
+
+
+def _committed_callback(
+    observer: AppendObserver, queued_ns: int
+) -> Callable[[asyncio.Future[StoredEvent]], None]:
+    def done(future: asyncio.Future[StoredEvent]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        observer.committed(future.result(), observer.monotonic_ns() - queued_ns)
+
+    return done
 
 
 def _upgrade(connection: Connection, is_postgres: bool) -> None:
@@ -151,6 +174,7 @@ class EventStore:
         self._accounts: dict[str, tuple[str, str]] = {}
         self._failure: str | None = None
         self._closing = False
+        self._observer: AppendObserver | None = None
         self._writer = asyncio.create_task(self._write_forever(), name="event-store-writer")
 
     @property
@@ -203,6 +227,15 @@ class EventStore:
         """
         self._clock = clock
 
+    def observe(self, observer: AppendObserver | None) -> None:
+        """Tell ``observer`` of every append once it is committed (metrics); None stops it.
+
+        The observer times each append from queueing to commit on its own clock (a wall
+        clock: the store's clock may be simulated) and sees the committed record's type and
+        payload. It must not raise or block: it runs in the future's done callback.
+        """
+        self._observer = observer
+
     def journal(self, account: str) -> AccountJournal:
         """Return a journal that appends to this store as ``account`` (checked now).
 
@@ -226,6 +259,9 @@ class EventStore:
         future: asyncio.Future[StoredEvent] = self._loop.create_future()
         now_ns = self._clock.now_ns()
         self._pending.append((kind, kind_json, account, account_json, now_ns, text, future))
+        observer = self._observer
+        if observer is not None:
+            future.add_done_callback(_committed_callback(observer, observer.monotonic_ns()))
         self._wakeup.set()
         return future
 

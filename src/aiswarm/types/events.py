@@ -72,6 +72,10 @@ class EventType(StrEnum):
     # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
     # key approvals are signed with, once per key, before the first approval it signs
     APPROVAL_KEY = "approval.key"
+    # runtime/monitor.py: an alert started or stopped holding (recorded before Alertmanager is
+    # told), and an operator acknowledged one (an Alertmanager silence was created)
+    ALERT_CHANGED = "alert.changed"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
     # runtime/composition.py (a mandate file's version the log lacks, at start) and
     # runtime/mandate_book.py (an expiry, each step): a mandate, recorded before it takes effect
     MANDATE_CHANGED = "mandate.changed"
