@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from aiswarm.config.operations import DailyPnlConfig, ReconciliationConfig
 from aiswarm.config.secret_bytes import secret_text
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
@@ -250,6 +251,8 @@ class AppConfig(BaseSettings):
     loop: LoopConfig = LoopConfig()
     paper: PaperConfig = PaperConfig()
     trading: TradingConfig = Field(default_factory=TradingConfig)
+    reconciliation: ReconciliationConfig = ReconciliationConfig()
+    pnl: DailyPnlConfig = DailyPnlConfig()
     approval_secret: Annotated[
         SecretStr | None,
         Field(

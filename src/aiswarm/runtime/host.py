@@ -33,9 +33,12 @@ from aiswarm.runtime.composition import (
     open_engine,
     recorded_session,
 )
+from aiswarm.runtime.daily_pnl import DailyPnlGuard
 from aiswarm.runtime.engine import StepReport, TradingEngine
+from aiswarm.runtime.reconciler import Reconciler
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
+from aiswarm.runtime.venue_holdings import holdings_for
 from aiswarm.store import EventStore, open_event_store
 from aiswarm.types import AccountId, EventType, Symbol
 
@@ -69,6 +72,8 @@ class Host:
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
+        reconciler: Reconciler,
+        pnl_guard: DailyPnlGuard,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -79,6 +84,8 @@ class Host:
         self.drivers: dict[AccountId, ReplayDriver] = {engine.account: driver}
         self.recovered = recovered
         self.opened = recovered.opened
+        self.reconciler = reconciler
+        self.pnl_guard = pnl_guard
         self.stopped = False
 
     @property
@@ -148,6 +155,10 @@ class Host:
             if recovered.resume_ns is not None:
                 engine.warm(await history_before(replay, recovered.resume_ns))
             driver = ReplayDriver(engine, replay, clock, after_ns)
+            reconciler = Reconciler(engine, holdings_for(engine), config.reconciliation)
+            await reconciler.restore(store)
+            pnl_guard = DailyPnlGuard(engine, config.pnl)
+            await pnl_guard.restore(store)
             await store.append(
                 EventType.RUNTIME_STARTED,
                 {
@@ -166,10 +177,13 @@ class Host:
                 },
                 account=HOST_STREAM,
             )
+            await reconciler.reconcile()  # at every start, before the first step
         except BaseException:
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered, files)
+        return cls(
+            config, clock, store, engine, driver, registry, recovered, files, reconciler, pnl_guard
+        )
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -182,7 +196,11 @@ class Host:
             await engine.change_session(resume or SessionTrigger.START, reason)
 
     async def record_step(self, report: StepReport) -> None:
-        """Checkpoint a step in its account's stream: where a restart resumes."""
+        """Checkpoint a step in its account's stream (where a restart resumes), then watch it.
+
+        After the checkpoint the daily PnL bounds are checked and, every
+        ``reconciliation.interval_min`` of decision time, the book is reconciled with the venue.
+        """
         engine = self.engine
         lag = self.driver.lag
         await engine.journal.append(
@@ -203,6 +221,8 @@ class Host:
                 "lagged_steps": lag.lagged_steps,
             },
         )
+        await self.pnl_guard.check()
+        await self.reconciler.reconcile_if_due()
 
     def status(self) -> dict[str, Any]:
         """Return the host's and its engine's status."""
