@@ -1,6 +1,7 @@
 """Say whether a host can serve trading now: its store, its venue and its loop.
 
-* **store**: the head of the log can be read within ``PROBE_TIMEOUT_S``;
+* **store**: it accepts appends (it has not failed or closed) and the head of the log can be
+  read within ``PROBE_TIMEOUT_S``;
 * **venue**: the venue answers an open-orders query within ``PROBE_TIMEOUT_S``;
 * **loop**: while a driver run is in progress, a step (or the run's start) happened within
   ``STALLED_AFTER_INTERVALS`` cycle intervals of the pacing clock. A replay that has finished
@@ -26,8 +27,11 @@ _NS = 1_000_000_000
 
 async def readiness(host: Host) -> dict[str, Any]:
     """Return ``{"ready": bool, "checks": {name: {"ok", "detail"}}}`` for ``host``."""
+    refusal = host.store.refusal
     checks = {
-        "store": await _probe("store", host.store.head()),
+        "store": {"ok": False, "detail": refusal}
+        if refusal is not None
+        else await _probe("store", host.store.head()),
         "venue": await _probe("venue", host.engine.venue.open_orders()),
         "loop": _loop(host),
     }
