@@ -4,7 +4,9 @@ Each event's SSE ``id`` is its event-store seq, so a client that reconnects with
 ``Last-Event-ID`` header (or ``after_seq``) gets exactly the events after the last one it saw,
 none twice and none lost, across a server restart too: the store is the source. ``limit`` ends
 the stream after that many events (for scripts and tests); without it the stream follows until
-the client goes. A comment line is sent every 15 s so proxies keep the connection open.
+the client goes. While nothing happens a ``heartbeat`` event (no id, so it never moves the
+resume point; its data is ``{}``) is sent every ``HEARTBEAT_S`` seconds: clients and proxies see
+the connection is alive, and a client reading a fixed number of events is never left waiting.
 """
 
 from __future__ import annotations
@@ -28,9 +30,30 @@ __all__ = ["ROUTE_SCOPES", "stream_router"]
 ROUTE_SCOPES: Mapping[tuple[str, str], str] = {("GET", "/events/stream"): "read"}
 """The scope (read, trade or admin) each route here needs."""
 
+HEARTBEAT_S = 2.0
+
+_EVENT = {
+    "type": "object",
+    "description": "One server-sent event: `id` the seq, `event` the type, `data` JSON.",
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$"},
+        "event": {"type": "string"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+                "anyOf": [
+                    StreamedEvent.model_json_schema(),
+                    {"type": "object", "maxProperties": 0, "description": "A heartbeat."},
+                ]
+            },
+        },
+    },
+    "required": ["data"],
+}
 _STREAM = {
-    "description": "Server-sent events; each `data` is a StreamedEvent as JSON.",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    "description": "Server-sent events; each event's `data` is a StreamedEvent as JSON.",
+    "content": {"text/event-stream": {"schema": _EVENT}},
 }
 
 
@@ -45,9 +68,12 @@ def stream_router(service: TradingService) -> APIRouter:
     )
     async def stream(
         last_event_id: Annotated[
-            int | None,
-            Header(ge=0, le=MAX_I64, description="The seq of the last event received."),
-        ] = None,
+            str,
+            Header(
+                pattern=r"^([0-9]{1,18})?$",
+                description="The seq of the last event received (digits; empty: none).",
+            ),
+        ] = "",
         after_seq: Annotated[
             int, Query(ge=0, le=MAX_I64, description="Start after this seq (no Last-Event-ID).")
         ] = 0,
@@ -55,8 +81,8 @@ def stream_router(service: TradingService) -> APIRouter:
             int | None, Query(ge=1, le=100_000, description="End after this many events.")
         ] = None,
     ) -> EventSourceResponse:
-        start = after_seq if last_event_id is None else last_event_id
-        return EventSourceResponse(_events(service, start, limit), ping=15)
+        start = int(last_event_id) if last_event_id else after_seq
+        return EventSourceResponse(_events(service, start, limit))
 
     return router
 
@@ -64,7 +90,10 @@ def stream_router(service: TradingService) -> APIRouter:
 async def _events(
     service: TradingService, after_seq: int, limit: int | None
 ) -> AsyncIterator[ServerSentEvent]:
-    async for row in service.stream(after_seq, limit):
+    async for row in service.stream(after_seq, limit, idle_s=HEARTBEAT_S):
+        if row is None:
+            yield ServerSentEvent(data="{}", event="heartbeat")
+            continue
         data: Any = present(row, verbatim="payload")
         StreamedEvent.model_validate(data)
         yield ServerSentEvent(

@@ -185,14 +185,16 @@ class TradingService:
         return {**report.model_dump(mode="json"), "markdown": to_markdown(report)}
 
     async def stream(
-        self, after_seq: int, limit: int | None = None, poll_s: float = 0.25
-    ) -> AsyncIterator[dict[str, Any]]:
+        self, after_seq: int, limit: int | None = None, idle_s: float = 2.0, poll_s: float = 0.25
+    ) -> AsyncIterator[dict[str, Any] | None]:
         """Yield streamed events (``store_views.STREAMED_TYPES``) after ``after_seq``, forever.
 
-        Polls the store every ``poll_s`` seconds, so a restart of the stream with the last seq
-        it saw resumes exactly where it stopped; ends after ``limit`` events when given.
+        Polls the store every ``poll_s`` seconds, so a stream restarted with the last seq it saw
+        resumes exactly where it stopped; yields None after each ``idle_s`` without an event (a
+        heartbeat for the transport); ends after ``limit`` events when given.
         """
         sent = 0
+        idle = 0.0
         while limit is None or sent < limit:
             batch = await self.events(store_views.STREAMED_TYPES, after_seq, 100)
             for row in batch:
@@ -201,8 +203,14 @@ class TradingService:
                 sent += 1
                 if limit is not None and sent >= limit:
                     return
-            if not batch:
-                await asyncio.sleep(poll_s)
+            if batch:
+                idle = 0.0
+                continue
+            await asyncio.sleep(poll_s)
+            idle += poll_s
+            if idle >= idle_s:
+                idle = 0.0
+                yield None
 
     def positions(self, account: str | None = None) -> list[dict[str, Any]]:
         """Return the account's positions (flat ones included once traded)."""
