@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from aiswarm.api import create_app
+from aiswarm.clock import SimulatedClock
 from aiswarm.config import AppConfig
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime import Host, TradingService
@@ -207,3 +209,35 @@ async def test_trading_state_when_reduce_then_reducing_and_409_when_halted(
     assert refused.status_code == 409
     assert blank.status_code == 422
     assert blank.json()["errors"][0]["field"] == "reason"
+
+
+async def test_ready_when_loop_stalls_mid_run_then_503_naming_the_loop(tmp_path: Path) -> None:
+    # Arrange: a run whose step never finishes recording (a hung store call, say)
+    host = await start(_config(tmp_path))
+    hung = asyncio.Event()
+    stepped = asyncio.Event()
+
+    async def hang(_: object) -> None:
+        stepped.set()
+        await hung.wait()
+
+    run = asyncio.create_task(host.driver.run(hang))
+    async with _client(host) as client:
+        await stepped.wait()
+        stepping = await client.get("/ready")
+        assert isinstance(host.clock, SimulatedClock)
+        host.clock.advance(4 * host.config.loop.interval_s)
+
+        # Act
+        stalled = await client.get("/ready")
+
+    # Assert
+    assert stepping.status_code == 200
+    assert stalled.status_code == 503, stalled.text
+    loop = stalled.json()["checks"]["loop"]
+    assert loop["ok"] is False
+    assert loop["detail"].startswith("stalled: no step for 240s")
+    host.driver.stop()
+    hung.set()
+    await run
+    await host.stop("test over")

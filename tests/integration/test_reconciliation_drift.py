@@ -209,3 +209,20 @@ async def test_reconciler_when_restarted_then_reports_come_back_and_start_reconc
     assert second.reconciler.last is not None
     assert second.reconciler.last.unknown_rounds == 0
     assert len({report["report_id"] for report in stored}) == len(stored)  # ids never repeat
+
+
+async def test_paper_session_when_nothing_injected_then_every_scheduled_report_matches(
+    host: Host,
+) -> None:
+    # Arrange: reconcile every 5 minutes of decision time (the default) over 4 hours of bars
+    await run_steps(host, 240)
+
+    # Act
+    reports = [e.payload async for e in host.store.replay(types=[EventType.RECONCILIATION_REPORT])]
+
+    # Assert: the start report and one per 5 minutes, none with drift (no false alarms)
+    assert len(reports) >= 240 // 5
+    assert all(report["mismatches"] == [] for report in reports)
+    assert {report["action"] for report in reports} == {"none"}
+    orders = [s for r in reports for s in r["sections"] if s["section"] == "orders"]
+    assert any(section["engine_entries"] > 0 for section in orders)  # orders were compared

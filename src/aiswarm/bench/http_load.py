@@ -3,10 +3,12 @@
 ``generate_load`` runs in a child process (``multiprocessing`` with ``spawn``), so its work
 does not take the measured server's interpreter lock. It sends ``rate_per_s`` requests per
 second on a fixed schedule (request ``i`` is due ``i / rate_per_s`` seconds after the start, so
-a slow answer does not slow the schedule), stops after ``max_requests`` requests, ``max_s``
+a slow answer does not slow the schedule; the achieved rate is requests sent over the sending
+time), stops after ``max_requests`` requests, ``max_s``
 seconds or a stop signal, whichever comes first, and puts its figures on ``results``: requests
 sent, answers by status, transport errors, the achieved rate and the p50/p99 of its own
-request latencies (ms). Bounded in count and time by construction.
+request latencies (ms). Bounded in count and time by construction: answers still owed when it
+stops get ``_GRACE_S`` seconds and are then given up (``unanswered``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import httpx
 from aiswarm.clock import WallClock
 
 __all__ = ["generate_load", "percentiles_ms"]
+
+_GRACE_S = 5.0
 
 
 class ResultQueue(Protocol):
@@ -97,12 +101,17 @@ async def _load(
             if wait_ns > 0:
                 await asyncio.sleep(wait_ns / 1e9)
             tasks.append(asyncio.create_task(one(client)))
-        await asyncio.gather(*tasks)
         elapsed_s = (clock.monotonic_ns() - begun) / 1e9
+        # Answers still owed get a short grace, then are given up: the run stays bounded.
+        _, owed = await asyncio.wait(tasks, timeout=_GRACE_S) if tasks else (set(), set())
+        for task in owed:
+            task.cancel()
+        await asyncio.gather(*owed, return_exceptions=True)
     return {
         "sent": len(tasks),
         "statuses": statuses,
         "transport_errors": errors,
+        "unanswered": len(owed),
         "achieved_rate_per_s": round(len(tasks) / elapsed_s, 1) if elapsed_s > 0 else None,
         **percentiles_ms(latencies),
     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import socket
 import tempfile
 import time
@@ -48,7 +49,7 @@ _GAP_S = 0.02  # between trials, so the trips spread over the load instead of a 
 
 
 def _bench_config(folder: Path, config_path: Path | None) -> AppConfig:
-    """Return the shipped config with its store in ``folder`` and an operator for resets."""
+    """Return the shipped config at live pace, its store in ``folder``, an operator for resets."""
     config = load_config(config_path)
     return config.model_copy(
         update={
@@ -57,6 +58,9 @@ def _bench_config(folder: Path, config_path: Path | None) -> AppConfig:
             "trading": config.trading.model_copy(
                 update={"operators": (_OPERATOR,), "enable_at_start": True}
             ),
+            # Live pace: one cycle per loop.interval_s of wall time, as in live trading (a
+            # replay at speed 300 would measure how a catch-up starves the event loop instead).
+            "loop": config.loop.model_copy(update={"speed": 1.0}),
             "api_key": SecretStr(_KEY),
             "approval_secret": SecretStr(_SECRET),
         }
@@ -164,7 +168,7 @@ async def _measure(
         "untimed_warmup_trips": _UNTIMED_TRIALS,
         "problems": problems,
         "engine_steps": host.engine.steps,
-        "machine": machine_info(),
+        "machine": {**machine_info(), "load_average_1m": round(os.getloadavg()[0], 2)},
     }
 
 
