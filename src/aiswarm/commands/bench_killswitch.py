@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import queue
 import socket
 import tempfile
 import time
@@ -94,6 +95,15 @@ def _trials(base: str, trials: int, timer: Clock) -> tuple[list[int], list[int],
     return trips, health, problems
 
 
+def _figures(results: Any, wait_s: float) -> dict[str, Any]:
+    """Return the load generator's figures, or say that none came (blocking; in a thread)."""
+    try:
+        figures: dict[str, Any] = results.get(True, wait_s)
+    except queue.Empty:
+        return {"error": f"the load generator sent no figures within {wait_s:g}s"}
+    return figures
+
+
 async def bench_killswitch(
     *, trials: int, rate_per_s: int, max_s: float, timer: Clock, config_path: Path | None = None
 ) -> dict[str, Any]:
@@ -145,7 +155,7 @@ async def _measure(
         await asyncio.sleep(_WARMUP_S)
         trips, health, problems = await asyncio.to_thread(_trials, base, trials, timer)
         stop.set()
-        load_figures = await asyncio.to_thread(results.get, True, max_s + 30)
+        load_figures = await asyncio.to_thread(_figures, results, max_s + 30)
     finally:
         stop.set()
         await asyncio.to_thread(load.join, 30)
