@@ -82,6 +82,8 @@ class Reconciler:
         self.alert_hooks: list[AlertHook] = []
         self.last: ReconciliationReport | None = None
         self._rounds = 0  # reports recorded for this account, for the report id
+        # One round at a time: the loop's scheduled round and an operator's may meet.
+        self._lock = asyncio.Lock()
 
     async def restore(self, store: EventStore) -> None:
         """Take back the last report (and the count of reports) from the account's stream."""
@@ -102,6 +104,10 @@ class Reconciler:
 
     async def reconcile(self) -> ReconciliationReport:
         """Run one round: compare, record the report, then alert or halt as it says."""
+        async with self._lock:
+            return await self._round()
+
+    async def _round(self) -> ReconciliationReport:
         engine = self._engine
         venue_book = VenueBook(
             open_orders=await self._ask(self._venue_orders),
