@@ -241,3 +241,40 @@ async def test_ready_when_loop_stalls_mid_run_then_503_naming_the_loop(tmp_path:
     hung.set()
     await run
     await host.stop("test over")
+
+
+async def test_stream_when_resumed_after_restart_then_continues_after_last_id(
+    tmp_path: Path,
+) -> None:
+    # Arrange: read two events, restart the host
+    config = _config(tmp_path)
+    host = await start(config)
+    await run_steps(host, 30)
+    async with _client(host) as client:
+        seen = _sse((await client.get("/events/stream", params={"limit": 2})).text)
+        expected = _sse((await client.get("/events/stream", params={"limit": 3})).text)[2]
+    await host.stop("restart")
+    again = await start(config)
+
+    # Act
+    async with _client(again) as client:
+        headers = {"Last-Event-ID": seen[-1]["id"]}
+        resumed = _sse(
+            (await client.get("/events/stream", params={"limit": 1}, headers=headers)).text
+        )
+    await again.stop("test over")
+
+    # Assert
+    assert resumed == [expected]
+
+
+async def test_stream_when_nothing_happens_then_heartbeat(tmp_path: Path) -> None:
+    host = await start(_config(tmp_path))
+    head, _ = await host.store.head()
+    stream = TradingService(host).stream(head, idle_s=0.05, poll_s=0.01)
+
+    first = await anext(stream)
+    await stream.aclose()
+    await host.stop("test over")
+
+    assert first is None  # the heartbeat: nothing after the head yet
