@@ -315,6 +315,30 @@ def bench_backtest(
     _show(report, as_json)
 
 
+@bench_app.command("killswitch")
+def bench_killswitch(
+    trials: Annotated[int, typer.Option("--trials", min=1, max=10_000, help="Trips timed.")] = 200,
+    rate: Annotated[
+        int, typer.Option("--rate", min=1, max=2_000, help="Load: GET /status per second.")
+    ] = 200,
+    max_s: Annotated[
+        float, typer.Option("--max-s", min=1, max=600, help="Load: at most this many seconds.")
+    ] = 60.0,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Time request to HALTED recorded for a kill-switch trip over HTTP, under load."""
+    from aiswarm.clock import WallClock
+    from aiswarm.commands.bench_killswitch import bench_killswitch as run_bench
+
+    report = asyncio.run(
+        run_bench(
+            trials=trials, rate_per_s=rate, max_s=max_s, timer=WallClock(), config_path=config
+        )
+    )
+    _show(report, as_json)
+
+
 @app.command()
 def backtest(
     data: DataOption,
@@ -588,6 +612,27 @@ def run(
 
     options = RunOptions(mode, port, cycles, new_account, account)
     asyncio.run(run_platform(config, options, out))
+
+
+@app.command()
+def reconcile(
+    config: ConfigOption = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="The account (default: the mode's newest).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON instead of Markdown.")
+    ] = False,
+) -> None:
+    """Compare the stored account's orders, positions and balances with its venue's.
+
+    The report is recorded in the event store and acted on past the configured thresholds
+    (docs/reconciliation.md).
+    """
+    from aiswarm.commands.reconcile import reconcile_command, report_text
+
+    report = asyncio.run(reconcile_command(config, account))
+    sys.stdout.write(report_text(report, as_json) + "\n")
 
 
 def _usage_line(exc: TyperException) -> str:

@@ -20,7 +20,11 @@ from .auth import bearer_key_guard
 from .errors import answers, install_error_handlers
 from .monitoring_routes import monitoring_router
 from .operator_routes import operator_router
+from .read_routes import read_router
+from .reconcile_routes import reconcile_router
+from .stream_routes import stream_router
 from .tracing import TraceRequests
+from .trading_state_routes import trading_state_router
 
 __all__ = ["create_app"]
 
@@ -37,14 +41,14 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
         return {"status": "ok", "mode": service.mode}
 
     app.include_router(public)
-    app.include_router(
+    guard = [Depends(bearer_key_guard(api_key))]
+    for router in (
         operator_router(service),
-        dependencies=[Depends(bearer_key_guard(api_key))],
-        responses=answers(401),
-    )
-    app.include_router(
         monitoring_router(service),
-        dependencies=[Depends(bearer_key_guard(api_key))],
-        responses=answers(401),
-    )
+        read_router(service),
+        trading_state_router(service),
+        reconcile_router(service),
+        stream_router(service),
+    ):
+        app.include_router(router, dependencies=guard, responses=answers(401))
     return app

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from aiswarm.config.live import LiveConfig
+from aiswarm.config.operations import DailyPnlConfig, ReconciliationConfig
 from aiswarm.config.secret_bytes import secret_text
 from aiswarm.orchestration import ArbitrationConfig
 from aiswarm.portfolio import AllocationMode, AllocatorConfig
@@ -330,6 +331,8 @@ class AppConfig(BaseSettings):
     live: LiveConfig = LiveConfig()
     alerts: AlertsConfig = AlertsConfig()
     log: LogConfig = LogConfig()
+    reconciliation: ReconciliationConfig = ReconciliationConfig()
+    pnl: DailyPnlConfig = DailyPnlConfig()
     approval_secret: Annotated[
         SecretStr | None,
         Field(

@@ -1,4 +1,5 @@
-"""Monitoring: Prometheus metrics, alert conditions, the Alertmanager notifier, logging setup.
+"""Monitoring: Prometheus metrics, alert conditions, the Alertmanager notifier, logging setup,
+and reconciliation with the venue (``aiswarm.monitoring.reconciliation``, imported by name).
 
 This room imports only types and the clock: the runtime pushes observations in
 (``runtime.monitor``) and wires it from config. See docs/metrics.md and docs/alerts.md.

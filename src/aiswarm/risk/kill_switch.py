@@ -84,6 +84,8 @@ class TripCause(StrEnum):
     CIRCUIT_BREAKER = "circuit_breaker"
     MANUAL = "manual"
     ACCOUNTING_BREAK = "accounting_break"  # a fill the books could not take (runtime/spine.py)
+    RECONCILIATION = "reconciliation"  # the venue's book drifted past a threshold (runtime)
+    DAILY_PNL = "daily_pnl"  # a configured daily profit target or loss limit in USD (runtime)
 
 
 TRANSITIONS: Mapping[tuple[TradingState, KillTrigger], TradingState] = MappingProxyType(

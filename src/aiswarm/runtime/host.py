@@ -35,6 +35,7 @@ from aiswarm.runtime.composition import (
     open_engine,
     recorded_session,
 )
+from aiswarm.runtime.daily_pnl import DailyPnlGuard
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.runtime.live import (
     LiveRefused,
@@ -47,8 +48,10 @@ from aiswarm.runtime.live import (
 )
 from aiswarm.runtime.live_driver import LiveDriver
 from aiswarm.runtime.monitor import Monitor
+from aiswarm.runtime.reconciler import Reconciler
 from aiswarm.runtime.replay_driver import ReplayDriver, history_before
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
+from aiswarm.runtime.venue_holdings import holdings_for
 from aiswarm.store import EventStore, open_event_store
 from aiswarm.types import AccountId, EventType, Mode, Symbol
 from aiswarm.venues import ShadowVenue
@@ -84,6 +87,8 @@ class Host:
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
         monitor: Monitor,
+        reconciler: Reconciler,
+        pnl_guard: DailyPnlGuard,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -95,6 +100,8 @@ class Host:
         self.recovered = recovered
         self.opened = recovered.opened
         self.monitor = monitor
+        self.reconciler = reconciler
+        self.pnl_guard = pnl_guard
         self.stopped = False
 
     @property
@@ -173,6 +180,11 @@ class Host:
             if recovered.resume_ns is not None:
                 engine.warm(await history_before(replay, recovered.resume_ns))
             driver = ReplayDriver(engine, replay, clock, after_ns, stopwatch=wall)
+            reconciler = Reconciler(engine, holdings_for(engine), config.reconciliation)
+            reconciler.report_hooks.append(monitor.take_reconciliation)
+            await reconciler.restore(store)
+            pnl_guard = DailyPnlGuard(engine, config.pnl)
+            await pnl_guard.restore(store)
             await store.append(
                 EventType.RUNTIME_STARTED,
                 {
@@ -191,11 +203,24 @@ class Host:
                 },
                 account=HOST_STREAM,
             )
+            await reconciler.reconcile()  # at every start, before the first step
         except BaseException:
             await monitor.close()
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered, files, monitor)
+        return cls(
+            config,
+            clock,
+            store,
+            engine,
+            driver,
+            registry,
+            recovered,
+            files,
+            monitor,
+            reconciler,
+            pnl_guard,
+        )
 
     @classmethod
     async def _start_live(
@@ -261,6 +286,11 @@ class Host:
                 stopwatch=wall,
             )
             await driver.warmup(config.live.warmup_bars)
+            reconciler = Reconciler(engine, holdings_for(engine), config.reconciliation)
+            reconciler.report_hooks.append(monitor.take_reconciliation)
+            await reconciler.restore(store)
+            pnl_guard = DailyPnlGuard(engine, config.pnl)
+            await pnl_guard.restore(store)
             await store.append(
                 EventType.RUNTIME_STARTED,
                 {
@@ -284,7 +314,19 @@ class Host:
             await venue.close()
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, FeedRegistry(), recovered, {}, monitor)
+        return cls(
+            config,
+            clock,
+            store,
+            engine,
+            driver,
+            FeedRegistry(),
+            recovered,
+            {},
+            monitor,
+            reconciler,
+            pnl_guard,
+        )
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -297,7 +339,11 @@ class Host:
             await engine.change_session(resume or SessionTrigger.START, reason)
 
     async def record_step(self, report: StepReport) -> None:
-        """Checkpoint a step in its account's stream: where a restart resumes."""
+        """Checkpoint a step in its account's stream (where a restart resumes), then watch it.
+
+        After the checkpoint the daily PnL bounds are checked and, every
+        ``reconciliation.interval_min`` of decision time, the book is reconciled with the venue.
+        """
         engine = self.engine
         lag = self.driver.lag
         await engine.journal.append(
@@ -319,6 +365,8 @@ class Host:
             },
         )
         await self.monitor.after_step(engine, report, self.driver.last_step_ns, lag.lag_ns)
+        await self.pnl_guard.check()
+        await self.reconciler.reconcile_if_due()
 
     def status(self) -> dict[str, Any]:
         """Return the host's and its engine's status."""

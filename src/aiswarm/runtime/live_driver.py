@@ -58,6 +58,7 @@ class LiveDriver:
         # Step durations on ``stopwatch`` (wall time): the cycle-duration metric's figure.
         self._stopwatch = stopwatch if stopwatch is not None else clock
         self.last_step_ns = 0
+        self.last_progress_ns = clock.now_ns()  # when a step last completed (readiness)
         self.finished = False  # a live feed never runs out
         self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
@@ -75,6 +76,11 @@ class LiveDriver:
     async def wait_idle(self) -> None:
         """Return once no ``run`` is in progress."""
         await self._idle.wait()
+
+    @property
+    def running(self) -> bool:
+        """Return True while a ``run`` is in progress (stepping, or waiting for the next close)."""
+        return not self._idle.is_set()
 
     @property
     def stopping(self) -> bool:
@@ -111,6 +117,7 @@ class LiveDriver:
     ) -> None:
         """Run steps until ``stop()`` or ``max_steps`` steps in this run."""
         self._idle.clear()
+        self.last_progress_ns = self._clock.now_ns()
         try:
             taken = 0
             while not self._stopping.is_set() and (max_steps is None or taken < max_steps):
@@ -145,6 +152,7 @@ class LiveDriver:
             started = self._stopwatch.monotonic_ns()
             report = await self.engine.step(step_ns, bars)
             self.last_step_ns = self._stopwatch.monotonic_ns() - started
+        self.last_progress_ns = self._clock.now_ns()  # a step deferred by a venue fault is not
         self._stepped_ns = step_ns
         if bars:
             self._after_ns = max(bar.close_ts_ns for bar in bars)

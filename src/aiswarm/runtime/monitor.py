@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -44,6 +45,7 @@ from aiswarm.monitoring import (
     count_event,
 )
 from aiswarm.monitoring.logs import new_trace_id, trace
+from aiswarm.monitoring.reconciliation_report import MismatchKind, ReconciliationReport
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.store import EventStore, StoredEvent
 from aiswarm.types import EventType, OrderStatus, TradingState
@@ -175,6 +177,11 @@ class Monitor:
         self.metrics.venue_call(venue, operation, duration_ns / _NS, failed)
         if failed:
             self._venue_errors[venue] = self._venue_errors.get(venue, 0) + 1
+
+    def take_reconciliation(self, report: ReconciliationReport) -> None:
+        """Take a reconciliation report: its mismatch counts by kind (zero when clean)."""
+        counts = Counter(m.kind.value for m in report.mismatches)
+        self.report_drift(report.account, {kind.value: counts[kind.value] for kind in MismatchKind})
 
     def report_drift(self, account: str, drift: Mapping[str, int]) -> None:
         """Take the mismatch counts (by kind) of ``account``'s last reconciliation.

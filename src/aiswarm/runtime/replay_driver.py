@@ -184,6 +184,8 @@ class ReplayDriver:
         self._stopping = asyncio.Event()
         self._idle = asyncio.Event()  # set while no ``run`` is in progress
         self._idle.set()
+        # Clock time (ns) a run started or last finished a step: how readiness sees a stall.
+        self.last_progress_ns = clock.now_ns()
 
     def stop(self) -> None:
         """Finish the step in progress, then return from ``run``."""
@@ -192,6 +194,11 @@ class ReplayDriver:
     async def wait_idle(self) -> None:
         """Return once no ``run`` is in progress (a step under way has finished)."""
         await self._idle.wait()
+
+    @property
+    def running(self) -> bool:
+        """Return True while a ``run`` is in progress (stepping, or waiting for the next close)."""
+        return not self._idle.is_set()
 
     @property
     def stopping(self) -> bool:
@@ -205,6 +212,7 @@ class ReplayDriver:
     ) -> None:
         """Run steps until the data ends, ``stop()``, or ``max_steps`` steps in this run."""
         self._idle.clear()
+        self.last_progress_ns = self._clock.now_ns()
         try:
             await self._run(on_step, max_steps)
         finally:
@@ -227,6 +235,7 @@ class ReplayDriver:
                 report = await self.engine.step(close_ns, events)
                 self.last_step_ns = self._stopwatch.monotonic_ns() - started
                 self._after_ns = close_ns
+                self.last_progress_ns = self._clock.now_ns()
                 taken += 1
                 await on_step(report)
         self.finished = True

@@ -11,7 +11,8 @@ illegal move, 409). Nothing above this module touches an engine's parts.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+from collections.abc import AsyncIterator, Collection
 from contextlib import aclosing
 from dataclasses import asdict
 from typing import Any
@@ -20,9 +21,12 @@ from aiswarm.errors import InvalidTransition
 from aiswarm.market import FeedIdError
 from aiswarm.market import UnknownFeedError as NoSuchFeed
 from aiswarm.monitoring import NotifierError
+from aiswarm.monitoring.reconciliation_markdown import to_markdown
 from aiswarm.risk import Authorisation, KillTrigger
+from aiswarm.runtime import daily_pnl, store_views
 from aiswarm.runtime.engine import TradingEngine
 from aiswarm.runtime.host import Host
+from aiswarm.runtime.readiness import readiness
 from aiswarm.runtime.session_state import SessionTrigger
 from aiswarm.types import AccountId
 
@@ -99,6 +103,121 @@ class TradingService:
             for order in chosen
         ]
 
+    async def orders_with_history(
+        self, account: str | None = None, open_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Return the account's orders, each with its recorded steps (the store's history)."""
+        engine = self._engine(account)
+        orders = self.orders(account, open_only)
+        chosen = {order["client_order_id"] for order in orders} if open_only else None
+        histories = await store_views.order_histories(self._host.store, engine.account, chosen)
+        return [
+            {**order, "history": histories.get(order["client_order_id"], [])} for order in orders
+        ]
+
+    async def fills(
+        self, after_seq: int = 0, limit: int = 100, account: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the account's recorded fills after ``after_seq``, oldest first."""
+        engine = self._engine(account)
+        return await store_views.fills(self._host.store, engine.account, after_seq, limit)
+
+    async def cycles(self, last: int = 10, account: str | None = None) -> list[dict[str, Any]]:
+        """Return the last completed cycles with their signals and decisions."""
+        engine = self._engine(account)
+        return await store_views.cycles(self._host.store, engine.account, last)
+
+    async def refusals(self, account: str | None = None) -> dict[str, Any]:
+        """Return the risk engine's and the OMS's refusals, counted by reason code."""
+        engine = self._engine(account)
+        return await store_views.refusals_by_reason(self._host.store, engine.account)
+
+    def portfolio(self, account: str | None = None) -> dict[str, Any]:
+        """Return cash, NAV, PnL, the drawdown baselines and fees (no valuation is recorded)."""
+        engine = self._engine(account)
+        book = engine.spine.portfolio
+        peak, day, day_open = book.baselines()
+        nav = book.marked_nav()
+        return {
+            "account": engine.account,
+            "cash": book.cash,
+            "nav": nav,
+            "pnl": None if nav is None else nav - engine.starting_cash,
+            "starting_cash": engine.starting_cash,
+            "peak_nav": peak,
+            "day": None if day is None else day.isoformat(),
+            "day_open_nav": day_open,
+            "total_fees": book.total_fees,
+            "open_positions": len(book.open_markets()),
+        }
+
+    def balances(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Return the account's cash per currency as the engine books it."""
+        engine = self._engine(account)
+        quotes = sorted({instrument.quote for instrument in engine.instruments.values()})
+        return [{"currency": quote, "amount": engine.spine.portfolio.cash} for quote in quotes]
+
+    async def readiness(self) -> dict[str, Any]:
+        """Return whether the store, the venue and the loop are healthy, with each detail."""
+        return await readiness(self._host)
+
+    async def pnl_status(self, account: str | None = None) -> dict[str, Any]:
+        """Return today's PnL, the configured bounds and every UTC day's PnL from the store."""
+        engine = self._engine(account)
+        guard = self._host.pnl_guard
+        config = guard.config
+        return {
+            "account": engine.account,
+            "day": engine.clock.now().date().isoformat(),
+            "today_pnl": guard.today_pnl(),
+            "profit_target_usd": config.profit_target_usd,
+            "loss_limit_usd": config.loss_limit_usd,
+            "on_profit_target": config.on_profit_target.value,
+            "trading_state": engine.spine.kill_switch.switch.state.value,
+            "days": await daily_pnl.history(self._host.store, engine.account),
+        }
+
+    async def reconciliations(
+        self, last: int = 10, account: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return the last reconciliation reports, newest last."""
+        engine = self._engine(account)
+        return await store_views.reconciliation_reports(self._host.store, engine.account, last)
+
+    async def reconcile(self, account: str | None = None) -> dict[str, Any]:
+        """Reconcile now: the report (recorded, acted on) and its Markdown."""
+        self._engine(account)
+        report = await self._host.reconciler.reconcile()
+        return {**report.model_dump(mode="json"), "markdown": to_markdown(report)}
+
+    async def stream(
+        self, after_seq: int, limit: int | None = None, idle_s: float = 2.0, poll_s: float = 0.25
+    ) -> AsyncIterator[dict[str, Any] | None]:
+        """Yield streamed events (``store_views.STREAMED_TYPES``) after ``after_seq``, forever.
+
+        Polls the store every ``poll_s`` seconds, so a stream restarted with the last seq it saw
+        resumes exactly where it stopped; yields None after each ``idle_s`` without an event (a
+        heartbeat for the transport); ends after ``limit`` events when given.
+        """
+        sent = 0
+        idle = 0.0
+        while limit is None or sent < limit:
+            batch = await self.events(store_views.STREAMED_TYPES, after_seq, 100)
+            for row in batch:
+                yield row
+                after_seq = row["seq"]
+                sent += 1
+                if limit is not None and sent >= limit:
+                    return
+            if batch:
+                idle = 0.0
+                continue
+            await asyncio.sleep(poll_s)
+            idle += poll_s
+            if idle >= idle_s:
+                idle = 0.0
+                yield None
+
     def positions(self, account: str | None = None) -> list[dict[str, Any]]:
         """Return the account's positions (flat ones included once traded)."""
         engine = self._engine(account)
@@ -133,6 +252,12 @@ class TradingService:
             "latched": switch.is_latched(),
             "flatten_owed": control.flatten_owed(),
         }
+
+    def trading_state(self, account: str | None = None) -> dict[str, Any]:
+        """Return the trading state (ACTIVE, REDUCING, HALTED), its latch and the session."""
+        engine = self._engine(account)
+        switch = self.kill_switch(account)
+        return {**switch, "session": engine.session.value}
 
     async def command_kill_switch(
         self,

@@ -219,6 +219,13 @@ class EventStore:
         ]
         return list(await asyncio.gather(*futures))
 
+    @property
+    def refusal(self) -> str | None:
+        """Return why appends are refused now (a failed commit, a close), or None if accepted."""
+        if self._failure is not None:
+            return self._failure
+        return f"event store {self.url_for_display} is closed" if self._closing else None
+
     def use_clock(self, clock: Clock) -> None:
         """Stamp later appends with ``clock``'s time (the host's pacing clock, once chosen).
 

@@ -72,6 +72,9 @@ class EventType(StrEnum):
     # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
     # key approvals are signed with, once per key, before the first approval it signs
     APPROVAL_KEY = "approval.key"
+    # runtime/reconciler.py: one comparison of the engine's book with the venue's, with the
+    # action it called for (monitoring/reconciliation.py holds the payload's model)
+    RECONCILIATION_REPORT = "reconciliation.report"
     # runtime/monitor.py: an alert started or stopped holding (recorded before Alertmanager is
     # told), and an operator acknowledged one (an Alertmanager silence was created)
     ALERT_CHANGED = "alert.changed"
