@@ -102,8 +102,11 @@ class BacktestRun:
         return self.result.bars
 
 
-def _engine(setup: BacktestSetup) -> tuple[TradingEngine, MemoryJournal]:
-    """Wire one run: simulated clock, in-memory journal, paper venue, spine and engine."""
+def _engine(setup: BacktestSetup, fills: list[Fill]) -> tuple[TradingEngine, MemoryJournal]:
+    """Wire one run: simulated clock, in-memory journal, paper venue, spine and engine.
+
+    ``fills`` receives every fill the OMS books, after its record is journaled.
+    """
     bars = setup.bars
     clock = SimulatedClock(from_ns(int(bars.ts_ns[0])))
     journal = MemoryJournal(clock, setup.account)
@@ -127,6 +130,7 @@ def _engine(setup: BacktestSetup) -> tuple[TradingEngine, MemoryJournal]:
         max_participation_frac=setup.max_participation_frac,
         liquidity_window_bars=setup.liquidity_window_bars,
         order_ttl_s=setup.order_ttl_s,
+        kept_fills=fills,
     )
     return engine, journal
 
@@ -140,7 +144,8 @@ async def run_backtest(
     """Replay ``setup.bars`` through the trading engine; see the module docstring."""
     timer = timer or WallClock()
     started = timer.monotonic_ns()
-    engine, journal = _engine(setup)
+    fills: list[Fill] = []
+    engine, journal = _engine(setup, fills)
     bars = setup.bars
     await engine.fund(setup.starting_cash)
     await engine.spine.kill_switch.command(KillTrigger.ENABLE, "backtest start")
@@ -164,7 +169,7 @@ async def run_backtest(
     loop_ns = timer.monotonic_ns() - loop_started
 
     oms = engine.spine.oms
-    result = _result(setup, engine, journal)
+    result = _result(setup, engine, journal, fills)
     journal.seal()
     if progress is not None:
         progress(count, count)
@@ -209,18 +214,6 @@ def _funding_by_step(bars: BarArrays, funding: Sequence[FundingRate]) -> dict[in
     return {index: (tuple(before), tuple(after)) for index, (before, after) in steps.items()}
 
 
-def _fills(journal: MemoryJournal) -> list[Fill]:
-    fills: list[Fill] = []
-    for event in journal.events((EventType.ORDER_EVENT,)):
-        # Only a payload with a "fill" key holds the text '"fill":' (inside a JSON string a
-        # quote is escaped), so the others (acks, cancels) need not be decoded.
-        if '"fill":' in event.payload_text:
-            payload = event.payload
-            if "fill" in payload:
-                fills.append(Fill.model_validate(payload["fill"]))
-    return fills
-
-
 def _bar_of_fills(
     close_ns: npt.NDArray[np.int64], fill_ns: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.intp]:
@@ -237,10 +230,15 @@ def _bar_of_fills(
     return np.minimum(index, close_ns.size - 1)
 
 
-def _result(setup: BacktestSetup, engine: TradingEngine, journal: MemoryJournal) -> BacktestResult:
-    """Build the result: fills from the journal, equity marked column-wise at every close."""
+def _result(
+    setup: BacktestSetup, engine: TradingEngine, journal: MemoryJournal, fills: list[Fill]
+) -> BacktestResult:
+    """Build the result: the booked fills, equity marked column-wise at every close.
+
+    ``fills`` are the ones the OMS booked, each after its record was journaled: the same fills,
+    in the same order, as the journal's ``order.event`` records hold, without decoding them.
+    """
     bars = setup.bars
-    fills = _fills(journal)
     count = len(bars)
     close_ns = bars.ts_ns + bars.interval_s * _NS
     fill_ns = np.array([to_ns(fill.ts_event) for fill in fills], dtype=np.int64)
