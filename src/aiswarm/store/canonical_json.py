@@ -6,13 +6,16 @@ that encoder, with a Python callback per ``Decimal`` and a sort per object, took
 backtest's loop. So a payload made only of values whose text the two encoders provably agree
 on is written by orjson, some thirty times faster: dicts with ``str`` keys, lists, tuples,
 ``str`` (and its subclasses, such as a ``StrEnum``), exact ``int``, ``bool``, ``None``, finite
-``Decimal`` (its ``str()``), timezone-aware ``datetime`` (its ``isoformat()``) and ``float``s
-that ``repr`` writes without an exponent (zero, or a magnitude in [1e-4, 1e16)). Anything else
-(a NaN, ``1e-05``, a set, another mapping type, an integer beyond 64 bits, a lone surrogate)
-takes the standard encoder, which also explains refusals. The text is therefore the same, byte
-for byte, whichever encoder wrote it: there is no new encoding version, and every stored log
-verifies as before. A property test (``tests/property/test_canonical_json_properties.py``)
-checks the two agree on arbitrary payloads.
+``Decimal`` (its ``str()``), timezone-aware ``datetime`` (its ``isoformat()``) and finite
+``float``s. A float that ``repr`` writes with an exponent (a magnitude below 1e-4 or from 1e16
+up, such as ``1e-05``) is handed to orjson as ``repr``'s text, since the two write those
+differently. Anything else (a NaN, a set, another mapping type, an integer beyond 64 bits, a
+lone surrogate) takes the standard encoder, which also explains refusals.
+
+The text is therefore the same, byte for byte, whichever encoder wrote it: there is no new
+encoding version, and every stored log verifies as before. A property test
+(``tests/property/test_canonical_json_properties.py``) checks that the two agree on arbitrary
+payloads.
 """
 
 from __future__ import annotations
@@ -58,29 +61,58 @@ _ENCODE = json.JSONEncoder(
 ).encode
 
 
-def _agreed(value: object) -> bool:
-    """Return whether both encoders write ``value`` (and all it holds) to the same text."""
+# What ``_check`` finds: both encoders agree; they agree once the floats repr writes with an
+# exponent are passed to orjson as repr's text; or only the standard encoder may write it.
+_AGREED, _EXPONENT_FLOATS, _STANDARD = 0, 1, 2
+
+
+def _check(value: object) -> int:
+    """Return how ``value`` (and all it holds) can be written to the standard encoder's text."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:
-        return True
-    # Plain loops, not all(...): a generator per container costs more on this hot path.
+        return _AGREED
+    found = _AGREED
     if isinstance(value, dict):
-        for key, item in value.items():  # noqa: SIM110
-            if type(key) is not str or not _agreed(item):
-                return False
-        return True
+        for key, item in value.items():
+            if type(key) is not str:
+                return _STANDARD
+            kind = type(item)
+            if kind is str or kind is int or kind is bool or item is None:
+                continue  # the common leaves, checked here to spare a call
+            found = max(found, _check(item))
+            if found == _STANDARD:
+                break
+        return found
     if kind is list or kind is tuple:
-        for item in cast("list[object]", value):  # noqa: SIM110
-            if not _agreed(item):
-                return False
-        return True
+        for item in cast("list[object]", value):
+            found = max(found, _check(item))
+            if found == _STANDARD:
+                break
+        return found
     if isinstance(value, float):
-        return value == 0.0 or _FLOAT_LOW <= abs(value) < _FLOAT_HIGH
+        if value == 0.0 or _FLOAT_LOW <= abs(value) < _FLOAT_HIGH:
+            return _AGREED
+        return _EXPONENT_FLOATS if math.isfinite(value) else _STANDARD
     if isinstance(value, Decimal):
-        return value.is_finite()
+        return _AGREED if value.is_finite() else _STANDARD
     if isinstance(value, datetime):
-        return value.tzinfo is not None
-    return isinstance(value, str)
+        return _AGREED if value.tzinfo is not None else _STANDARD
+    return _AGREED if isinstance(value, str) else _STANDARD
+
+
+def _with_float_text(value: object) -> object:
+    """Return ``value`` with every float outside repr's positional range as repr's own text.
+
+    orjson writes ``1e-05`` as ``0.00001`` and ``1.5e-07`` as ``1.5e-7``; an ``orjson.Fragment``
+    is copied into the output verbatim, so the standard encoder's ``float.__repr__`` text is.
+    """
+    if isinstance(value, dict):
+        return {key: _with_float_text(item) for key, item in value.items()}
+    if type(value) is list or type(value) is tuple:
+        return [_with_float_text(item) for item in cast("list[object]", value)]
+    if isinstance(value, float) and not (value == 0.0 or _FLOAT_LOW <= abs(value) < _FLOAT_HIGH):
+        return orjson.Fragment(float.__repr__(value))
+    return value
 
 
 def _fast_default(value: object) -> str:
@@ -100,8 +132,10 @@ def to_canonical_json(payload: Mapping[str, Any]) -> str:
     """
     if type(payload) is dict:
         try:
-            if _agreed(payload):
-                return orjson.dumps(payload, default=_fast_default, option=_FAST_OPTIONS).decode()
+            found = _check(payload)
+            if found != _STANDARD:
+                fast = payload if found == _AGREED else _with_float_text(payload)
+                return orjson.dumps(fast, default=_fast_default, option=_FAST_OPTIONS).decode()
         except (orjson.JSONEncodeError, RecursionError):
             pass  # an integer beyond 64 bits, a lone surrogate, a payload holding itself
     return _standard_text(payload)
