@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -35,6 +35,7 @@ _ALLOWED = "JSON values, finite Decimal and timezone-aware datetime"
 _FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 # repr writes a float without an exponent exactly when its magnitude is in this range (or 0).
 _FLOAT_LOW, _FLOAT_HIGH = 1e-4, 1e16
+_KEYS = frozenset({str})
 
 
 def _encode_extra(value: object) -> object:
@@ -66,38 +67,54 @@ _ENCODE = json.JSONEncoder(
 _AGREED, _EXPONENT_FLOATS, _STANDARD = 0, 1, 2
 
 
-def _check(value: object) -> int:
-    """Return how ``value`` (and all it holds) can be written to the standard encoder's text."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+_LEAVES = frozenset({str, int, bool, type(None)})
+
+
+def _check(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> int:
+    """Return how the container ``value`` (and all it holds) can be written to the standard text.
+
+    Most values are strings and numbers: a container holding only those is cleared by one
+    C-level pass over the types (``map(type, ...)``), so only floats, money, times and nested
+    containers are looked at one by one.
+    """
+    if isinstance(value, dict):
+        if not _KEYS.issuperset(map(type, value)):
+            return _STANDARD
+        items: Iterable[object] = value.values()
+    else:
+        items = value
+    if _LEAVES.issuperset(map(type, items)):
         return _AGREED
     found = _AGREED
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if type(key) is not str:
+    for item in items:
+        kind = type(item)
+        if kind in _LEAVES:
+            continue
+        if kind is float:
+            if item == 0.0 or _FLOAT_LOW <= abs(item) < _FLOAT_HIGH:  # type: ignore[operator]
+                continue
+            if not math.isfinite(item):  # type: ignore[arg-type]
                 return _STANDARD
-            kind = type(item)
-            if kind is str or kind is int or kind is bool or item is None:
-                continue  # the common leaves, checked here to spare a call
-            found = max(found, _check(item))
-            if found == _STANDARD:
-                break
-        return found
-    if kind is list or kind is tuple:
-        for item in cast("list[object]", value):
-            found = max(found, _check(item))
-            if found == _STANDARD:
-                break
-        return found
-    if isinstance(value, float):
-        if value == 0.0 or _FLOAT_LOW <= abs(value) < _FLOAT_HIGH:
-            return _AGREED
-        return _EXPONENT_FLOATS if math.isfinite(value) else _STANDARD
-    if isinstance(value, Decimal):
-        return _AGREED if value.is_finite() else _STANDARD
-    if isinstance(value, datetime):
-        return _AGREED if value.tzinfo is not None else _STANDARD
-    return _AGREED if isinstance(value, str) else _STANDARD
+            found = _EXPONENT_FLOATS
+        elif kind is dict or kind is list or kind is tuple:
+            inner = _check(item)  # type: ignore[arg-type]
+            if inner == _STANDARD:
+                return _STANDARD
+            found = max(found, inner)
+        elif kind is Decimal:
+            if not item.is_finite():  # type: ignore[attr-defined]
+                return _STANDARD
+        elif kind is datetime:
+            if item.tzinfo is None:  # type: ignore[attr-defined]
+                return _STANDARD
+        elif isinstance(item, dict):
+            inner = _check(item)
+            if inner == _STANDARD:
+                return _STANDARD
+            found = max(found, inner)
+        elif not isinstance(item, str):
+            return _STANDARD
+    return found
 
 
 def _with_float_text(value: object) -> object:
