@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from aiswarm.agents import Agent
 from aiswarm.backtest.results import BacktestResult, EquityCurve, OrderRecord
+from aiswarm.backtest.step_times import StepTimes
 from aiswarm.clock import Clock, SimulatedClock, WallClock, from_ns, to_ns
 from aiswarm.market.bar_arrays import BarArrays
 from aiswarm.market.market_state import BarClosed, MarketEvent
@@ -140,8 +141,13 @@ async def run_backtest(
     *,
     timer: Clock | None = None,
     progress: Callable[[int, int], None] | None = None,
+    step_times: StepTimes | None = None,
 ) -> BacktestRun:
-    """Replay ``setup.bars`` through the trading engine; see the module docstring."""
+    """Replay ``setup.bars`` through the trading engine; see the module docstring.
+
+    ``step_times``, when given, times every step and splits the loop between quiet bars and
+    busy ones (a benchmark's figures; see ``step_times``).
+    """
     timer = timer or WallClock()
     started = timer.monotonic_ns()
     fills: list[Fill] = []
@@ -154,6 +160,7 @@ async def run_backtest(
     count = len(close_ns)
     symbol = bars.symbol
     step = engine.step
+    activity = engine.spine.oms.activity
     every = max(1, count // 100)
     funding = _funding_by_step(bars, setup.funding)
 
@@ -163,7 +170,10 @@ async def run_backtest(
         settled = funding.get(index)
         if settled is not None:
             events = (*settled[0], *events, *settled[1])
-        await step(close_ns[index], events)
+        if step_times is None:
+            await step(close_ns[index], events)
+        else:
+            await step_times.step(step, activity, close_ns[index], events)
         if progress is not None and index % every == 0:
             progress(index, count)
     loop_ns = timer.monotonic_ns() - loop_started

@@ -91,9 +91,10 @@ def _check(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> int:
         if kind in _LEAVES:
             continue
         if kind is float:
-            if item == 0.0 or _FLOAT_LOW <= abs(item) < _FLOAT_HIGH:  # type: ignore[operator]
+            number = cast(float, item)
+            if number == 0.0 or _FLOAT_LOW <= abs(number) < _FLOAT_HIGH:
                 continue
-            if not math.isfinite(item):  # type: ignore[arg-type]
+            if not math.isfinite(number):
                 return _STANDARD
             found = _EXPONENT_FLOATS
         elif kind is dict or kind is list or kind is tuple:

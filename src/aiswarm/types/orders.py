@@ -131,5 +131,5 @@ class OrderSpec(_OrderShape):
 
 
 _ORDER_FIELDS = tuple(_OrderShape.model_fields)
-_CLIENT_ORDER_ID: TypeAdapter[str] = TypeAdapter(ClientOrderId)
+_CLIENT_ORDER_ID: TypeAdapter[ClientOrderId] = TypeAdapter(ClientOrderId)
 _CREATED_AT: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)
