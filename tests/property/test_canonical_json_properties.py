@@ -89,6 +89,7 @@ def _outcome(encode: Any, payload: dict[str, Any]) -> str | None:
 @example({"px": Decimal("101.2500"), "at": datetime(2024, 1, 1, 0, 0, 0, 1, tzinfo=UTC)})
 @example({"big": 2**64, "edge": 2**64 - 1, "neg": -(2**63) - 1})
 @example({"nan": float("nan")})
+@example({"ids": {1: "x", 2: "y"}, "colours": {_Colour.RED: 1, _Colour.BLUE: [1e-7]}})
 @example({"ctl": "\x00\x1f\x7f\u2028\ud800"})
 @example({"é": 1, "e": 2, "\U0001f600": 3, "\uffff": 4})
 def test_canonical_text_when_any_payload_then_the_spec_text_or_refused(

@@ -35,7 +35,6 @@ _ALLOWED = "JSON values, finite Decimal and timezone-aware datetime"
 _FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 # repr writes a float without an exponent exactly when its magnitude is in this range (or 0).
 _FLOAT_LOW, _FLOAT_HIGH = 1e-4, 1e16
-_KEYS = frozenset({str})
 
 
 def _encode_extra(value: object) -> object:
@@ -77,12 +76,8 @@ def _check(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> int:
     C-level pass over the types (``map(type, ...)``), so only floats, money, times and nested
     containers are looked at one by one.
     """
-    if isinstance(value, dict):
-        if not _KEYS.issuperset(map(type, value)):
-            return _STANDARD
-        items: Iterable[object] = value.values()
-    else:
-        items = value
+    # Keys are left to orjson, which refuses any but text (the standard encoder then writes it).
+    items: Iterable[object] = value.values() if isinstance(value, dict) else value
     if _LEAVES.issuperset(map(type, items)):
         return _AGREED
     found = _AGREED
