@@ -25,6 +25,7 @@ is in the equity curve from that bar on. Rates settled after the last close are 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,10 +153,37 @@ async def run_backtest(
     started = timer.monotonic_ns()
     fills: list[Fill] = []
     engine, journal = _engine(setup, fills)
-    bars = setup.bars
     await engine.fund(setup.starting_cash)
     await engine.spine.kill_switch.command(KillTrigger.ENABLE, "backtest start")
+    # What exists before the loop (bars, engine, modules) lives through the run: frozen, the
+    # collector stops scanning it (a full collection over it took 4 % of a 50,000-bar run).
+    # Unfrozen at the end, so nothing outlives the run because of it; a caller's own freeze
+    # (objects already frozen) is left as it is.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return await _loop(setup, engine, journal, fills, (timer, started), progress, step_times)
+    finally:
+        if freeze:
+            gc.unfreeze()
 
+
+async def _loop(
+    setup: BacktestSetup,
+    engine: TradingEngine,
+    journal: MemoryJournal,
+    fills: list[Fill],
+    timing: tuple[Clock, int],
+    progress: Callable[[int, int], None] | None,
+    step_times: StepTimes | None,
+) -> BacktestRun:
+    """Step the engine over every bar, then build the result and seal the journal.
+
+    ``timing`` is the timer and when (by it) the run started.
+    """
+    timer, started = timing
+    bars = setup.bars
     close_ns = (bars.ts_ns + bars.interval_s * _NS).tolist()
     count = len(close_ns)
     symbol = bars.symbol
