@@ -303,15 +303,18 @@ def bench_backtest(
     repeats: Annotated[
         int, typer.Option("--repeats", min=1, help="Fresh runs to take the median of.")
     ] = 3,
+    cpu_time: Annotated[
+        bool,
+        typer.Option("--cpu-time", help="Time in this process's CPU time (a busy machine)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Run the EMA(9/21) cross through the full pipeline; print orders and bars per second."""
     from aiswarm.bench.backtest import run_backtest_bench
-    from aiswarm.clock import WallClock
+    from aiswarm.clock import CpuTimeClock, WallClock
 
-    report = asyncio.run(
-        run_backtest_bench(data=data, bars=bars, repeats=repeats, timer=WallClock())
-    )
+    timer = CpuTimeClock() if cpu_time else WallClock()
+    report = asyncio.run(run_backtest_bench(data=data, bars=bars, repeats=repeats, timer=timer))
     _show(report, as_json)
 
 

@@ -12,7 +12,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ScaledClock", "SimulatedClock", "WallClock", "from_ns", "to_ns"]
+__all__ = [
+    "Clock",
+    "CpuTimeClock",
+    "ScaledClock",
+    "SimulatedClock",
+    "WallClock",
+    "from_ns",
+    "to_ns",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -72,6 +80,18 @@ class WallClock:
     async def sleep(self, seconds: float) -> None:
         """Sleep on the event loop."""
         await asyncio.sleep(seconds)
+
+
+class CpuTimeClock(WallClock):
+    """The real clock, but durations in this process's CPU time: benchmarks on a busy machine.
+
+    Other processes sharing the cores stretch wall time but not (much) the CPU time this
+    process itself is given, so ``aiswarm bench backtest --cpu-time`` compares runs with it.
+    """
+
+    def monotonic_ns(self) -> int:
+        """Return the CPU time (user and system) this process has used, in nanoseconds."""
+        return time.process_time_ns()
 
 
 class SimulatedClock:

@@ -26,7 +26,9 @@ import numpy as np
 from aiswarm.agents import AgentConfig
 from aiswarm.agents.registry import build_agent
 from aiswarm.backtest.runner import BacktestRun, BacktestSetup, run_backtest
+from aiswarm.backtest.step_times import StepTimes
 from aiswarm.bench.machine import machine_info
+from aiswarm.bench.order_floor import minimal_order_path_ns
 from aiswarm.bench.synthetic_bars import make_bars
 from aiswarm.clock import Clock, from_ns
 from aiswarm.market import BarArrays, read_bar_file
@@ -171,6 +173,32 @@ def minimal_loop_ns(closes: list[float], timer: Clock) -> int:
     return timer.monotonic_ns() - started
 
 
+async def _unit_costs(
+    arrays: BarArrays, closes: list[float], orders: int, timer: Clock
+) -> dict[str, Any]:
+    """Time one more run step by step: µs per order and per quiet bar, beside their floors.
+
+    The floors are timed right after it, in the same process: the bare per-bar loop
+    (``minimal_loop_ns``) and the bare safety work of an order (``minimal_order_path_ns``).
+    """
+    times = StepTimes(timer)
+    await run_backtest(benchmark_setup(arrays), timer=timer, step_times=times)
+    floor_order_us = minimal_order_path_ns(max(orders, 1), timer) / max(orders, 1) / 1e3
+    floor_bar_us = minimal_loop_ns(closes, timer) / len(closes) / 1e3
+    order_us = times.busy_ns / max(orders, 1) / 1e3
+    quiet_us = times.quiet_ns / max(times.quiet_steps, 1) / 1e3
+    return {
+        "us_per_order": round(order_us, 2),
+        "us_per_quiet_bar": round(quiet_us, 3),
+        "quiet_bars": times.quiet_steps,
+        "busy_bars": times.busy_steps,
+        "minimal_order_path_us": round(floor_order_us, 3),
+        "minimal_loop_us_per_bar": round(floor_bar_us, 4),
+        "order_vs_floor": round(order_us / floor_order_us, 1),
+        "quiet_bar_vs_floor": round(quiet_us / floor_bar_us, 1),
+    }
+
+
 async def run_backtest_bench(
     *, data: Path | None, bars: int, repeats: int, timer: Clock
 ) -> dict[str, Any]:
@@ -192,6 +220,7 @@ async def run_backtest_bench(
     reference = None if data is not None else REFERENCE_ORDERS.get(len(arrays))
     end_to_end = [run["bars_per_s_end_to_end"] for run in runs]
     loop_only = [run["bars_per_s_loop_only"] for run in runs]
+    costs = await _unit_costs(arrays, closes, runs[0]["orders"], timer)
     return {
         "benchmark": "EMA(9/21) long-only cross, full pipeline",
         "data": str(data) if data is not None else f"synthetic seed 42, {len(arrays)} bars",
@@ -213,6 +242,7 @@ async def run_backtest_bench(
         "baseline_bars_per_s": round(statistics.median(run["baseline_bars_per_s"] for run in runs)),
         "loop_vs_baseline": round(statistics.median(run["loop_vs_baseline"] for run in runs), 5),
         "target_bars_per_s": TARGET_BARS_PER_S,
+        **costs,
         "final_cash": runs[0]["final_cash"],
         "final_position": runs[0]["final_position"],
         "journal_events": runs[0]["journal_events"],

@@ -57,6 +57,7 @@ from aiswarm.types import (
     AccountId,
     Bar,
     EventType,
+    Fill,
     FundingRate,
     Instrument,
     InstrumentKind,
@@ -286,11 +287,13 @@ def preloaded_engine(
     max_participation_frac: Decimal | None = Decimal("0.1"),
     liquidity_window_bars: int = 60,
     order_ttl_s: float | None = None,
+    kept_fills: list[Fill] | None = None,
 ) -> TradingEngine:
     """Wire an engine over whole files held in memory: a backtest's (or a benchmark's).
 
     Same spine, same engine; only the journal (in memory), the clock (simulated) and the
     market state (each file preloaded, stepped with ``BarClosed``) differ from paper mode.
+    ``kept_fills`` receives every booked fill (see ``assemble_spine``).
     """
     venue_ids = {bars.venue for bars in feeds.values()}
     if len(venue_ids) != 1:
@@ -313,6 +316,7 @@ def preloaded_engine(
         limits=setup.limits,
         switch=KillSwitch(),
         order_ttl_s=order_ttl_s,
+        kept_fills=kept_fills,
     )
     market = MarketState()
     for symbol, bars in feeds.items():

@@ -262,18 +262,18 @@ class TradingEngine:
         tripped = tripped or halted > 0
         self.signals += signals
         self.orders += orders
-        report = StepReport(
-            step=self.steps,
-            now_ns=now_ns,
-            bars=len(events) - funding,
-            agents=len(coordinator.agents),
-            signals=signals,
-            orders=orders,
-            nav=nav,
-            pnl=None if nav is None else nav - self.starting_cash,
-            trading_state=spine.kill_switch.switch.state,  # a StrEnum: its text
-            session=self.session,
-            tripped=tripped,
+        report = StepReport(  # positional: keywords cost more, once a bar
+            self.steps,
+            now_ns,
+            len(events) - funding,  # bars
+            len(coordinator.agents),
+            signals,
+            orders,
+            nav,
+            None if nav is None else nav - self.starting_cash,  # pnl
+            spine.kill_switch.switch.state,  # trading_state, a StrEnum: its text
+            self.session,
+            tripped,
         )
         self.last = report
         return report

@@ -176,11 +176,14 @@ def assemble_spine(
     max_skew_s: float = 1.0,
     order_ttl_s: float | None = None,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
+    kept_fills: list[Fill] | None = None,
 ) -> Spine:
     """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed or recorded.
 
     ``order_ttl_s`` cancels resting (non-market) orders that long after they were sent;
     ``algorithm`` chooses how approvals are signed (see ``approval_keys.signing_keys``).
+    ``kept_fills``, when given, receives every fill the OMS books, in booking order (after its
+    record is journaled): a backtest builds its result from it instead of re-reading the log.
     """
     keys = signing_keys(approval_secret, algorithm)
     signer = ApprovalSigner(keys.signer, ttl_ns=round(approval_ttl_s * _NS))
@@ -194,6 +197,8 @@ def assemble_spine(
     def book(fill: Fill) -> None:
         # Never raises: a fill the books cannot take is held aside (see ``halt_on_breaks``).
         portfolio.take_fill(fill, by_key.get((fill.venue, fill.symbol)))
+        if kept_fills is not None:
+            kept_fills.append(fill)
 
     def pay(report: ExecutionReport) -> None:
         # Never raises: a payment the books cannot take is held aside (see ``halt_on_breaks``).

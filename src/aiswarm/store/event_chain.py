@@ -17,7 +17,8 @@ Canonical payload text
     keeps every digit), a timezone-aware ``datetime`` becomes its ISO-8601 ``isoformat()`` text,
     and any other non-JSON value (a set, bytes, a naive datetime, NaN) is refused with the key
     that held it. Decoding the text gives the strings back, not the ``Decimal``: the stored text
-    is the fact, and readers re-parse money from it.
+    is the fact, and readers re-parse money from it. (``canonical_json`` writes most payloads
+    with a faster encoder; its text is the same, byte for byte, or it is not used.)
 
 Record bytes (encoding version 2, every record with an account)
     The UTF-8 encoding of the characters ``[2,`` then decimal ``seq``, ``,``, decimal ``ts_ns``,
@@ -49,14 +50,13 @@ What the chain can and cannot show
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from hashlib import sha256
 from typing import Any
+
+from aiswarm.store.canonical_json import to_canonical_json
 
 __all__ = [
     "ENCODING_VERSION",
@@ -80,8 +80,6 @@ ZERO_HASH = "0" * 64
 # One stored record as a plain tuple, in StoredEvent's field order:
 # seq, ts_ns, account, type, payload text, hash.
 Row = tuple[int, int, str, str, str, str]
-
-_ALLOWED = "JSON values, finite Decimal and timezone-aware datetime"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,101 +119,6 @@ class ChainReport:
     first_bad_seq: int | None
     reason: str
     head_hash: str
-
-
-def _encode_extra(value: object) -> object:
-    """Encode what plain JSON lacks: Decimal, aware datetime, non-dict mappings."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"Decimal {value} is not finite")
-        return str(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise TypeError(f"datetime {value.isoformat()} has no time zone")
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not stored")
-
-
-_ENCODE = json.JSONEncoder(
-    sort_keys=True,
-    separators=(",", ":"),
-    ensure_ascii=False,
-    allow_nan=False,
-    default=_encode_extra,
-).encode
-
-
-def to_canonical_json(payload: Mapping[str, Any]) -> str:
-    """Return the canonical JSON text of ``payload`` (see the module docstring).
-
-    Raises ``TypeError`` naming the key whose value cannot be stored, so the caller learns which
-    field to convert, and ``ValueError`` for NaN or infinity.
-    """
-    if type(payload) is not dict:
-        if not isinstance(payload, Mapping):
-            raise TypeError(
-                f"an event payload must be a mapping of str keys, got {type(payload).__name__}; "
-                "wrap the value, e.g. {'value': ...}"
-            )
-        payload = dict(payload)
-    try:
-        text = _ENCODE(payload)
-    except (TypeError, ValueError) as exc:
-        raise _explain(payload, exc) from exc
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValueError(
-                f"event payload holds text that is not valid Unicode ({exc.reason}); "
-                "store bytes as base64 or hex text"
-            ) from exc
-    return text
-
-
-def _explain(payload: Mapping[str, Any], exc: Exception) -> Exception:
-    """Return an error naming the first key path whose value cannot be stored."""
-    try:
-        found = _find_bad(payload, "")
-    except RecursionError:  # a payload that contains itself; the encoder said so already
-        found = None
-    if found is None:
-        return type(exc)(f"event payload cannot be stored: {exc}")
-    path, value, why = found
-    error: type[Exception] = ValueError if why == "not finite" else TypeError
-    return error(
-        f"event payload key '{path}' holds {type(value).__name__} {value!r} ({why}); "
-        f"only {_ALLOWED} are stored, so convert it first"
-    )
-
-
-def _find_bad(value: object, path: str) -> tuple[str, object, str] | None:
-    """Return (path, value, why) for the first value the encoder refuses, or None."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                return f"{path}.{key!r}" if path else repr(key), key, "key is not text"
-            found = _find_bad(item, f"{path}.{key}" if path else str(key))
-            if found is not None:
-                return found
-        return None
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = _find_bad(item, f"{path}[{index}]")
-            if found is not None:
-                return found
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return path, value, "not finite"
-    if isinstance(value, Decimal) and not value.is_finite():
-        return path, value, "not finite"
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return path, value, "no time zone"
-    if value is None or isinstance(value, str | int | float | Decimal | datetime):
-        return None
-    return path, value, "not a JSON type"
 
 
 def json_text(text: str) -> str:

@@ -165,6 +165,30 @@ def test_from_intent_when_built_then_order_fields_copied() -> None:
     assert spec.mandate_id == intent.mandate_id
 
 
+def test_from_intent_when_built_then_equals_the_validated_spec() -> None:
+    # Arrange
+    intent = order_intent(side=Side.SELL, quantity=Decimal("0.5"), reduce_only=True)
+    created = T0 + timedelta(seconds=1)
+    fields = intent.model_dump(exclude={"reason", "ts_event"})
+
+    # Act
+    spec = OrderSpec.from_intent(intent, ClientOrderId("cid-9"), created)
+
+    # Assert
+    validated = OrderSpec(client_order_id=ClientOrderId("cid-9"), created_at=created, **fields)
+    assert spec == validated
+    assert spec.model_dump(mode="json") == validated.model_dump(mode="json")
+
+
+def test_from_intent_when_created_at_naive_then_refused() -> None:
+    # Arrange
+    intent = order_intent()
+
+    # Act / Assert
+    with pytest.raises(ValidationError, match="has no time zone"):
+        OrderSpec.from_intent(intent, ClientOrderId("cid-9"), T0.replace(tzinfo=None))
+
+
 def test_order_intent_when_limit_without_limit_price_then_refused() -> None:
     # Act / Assert
     with pytest.raises(ValidationError, match="needs a limit_price"):
