@@ -1,0 +1,44 @@
+"""Run one consumer of a group: receive, hand each delivery to a handler, acknowledge or retry.
+
+A handler that returns has handled the message (it is acknowledged); one that raises has not
+(the error is recorded and the message comes back until the group's tries run out, then it is
+dead-lettered with that error). Deliveries are handled one at a time, in order, so a consumer
+sees a topic's messages in the order they were published unless one is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiswarm.bus.contract import Delivery
+from aiswarm.bus.stream_bus import StreamBus
+
+__all__ = ["Handler", "consume"]
+
+Handler = Callable[[Delivery], Awaitable[None]]
+
+
+async def consume(
+    bus: StreamBus,
+    topic: str,
+    group: str,
+    consumer: str,
+    handler: Handler,
+    *,
+    stop: asyncio.Event,
+    batch: int = 100,
+    block_ms: int = 1_000,
+) -> int:
+    """Handle deliveries until ``stop`` is set; return how many were acknowledged."""
+    handled = 0
+    while not stop.is_set():
+        for delivery in await bus.receive(topic, group, consumer, batch, block_ms):
+            try:
+                await handler(delivery)
+            except Exception as exc:  # noqa: BLE001 - any failure of a handler is a retry
+                await bus.nack(delivery, f"{type(exc).__name__}: {exc}")
+            else:
+                await bus.ack(delivery)
+                handled += 1
+    return handled
