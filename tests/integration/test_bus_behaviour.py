@@ -149,10 +149,12 @@ async def test_requeue_when_dead_letter_then_only_its_group_gets_it_again(bus: S
         await bus.nack(delivery, "not yet")
     (letter,) = await bus.dead_letters()
 
-    new_id = await bus.requeue(letter.dead_letter_id)
+    requeued = await bus.requeue(letter.dead_letter_id)
+    new_id = requeued.message_id
     again = await bus.receive(TOPIC, "engines", "engine-1")
     journal = await bus.receive(TOPIC, "journal", "journal-1")
 
+    assert requeued.letter == letter
     assert new_id != letter.message_id
     assert numbers(again) == [5]
     assert again[0].attempt == 1

@@ -19,6 +19,7 @@ from aiswarm.runtime.service import TradingService
 from .auth import bearer_key_guard
 from .errors import answers, install_error_handlers
 from .operator_routes import operator_router
+from .stream_routes import stream_router
 
 __all__ = ["create_app"]
 
@@ -36,6 +37,11 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
     app.include_router(public)
     app.include_router(
         operator_router(service),
+        dependencies=[Depends(bearer_key_guard(api_key))],
+        responses=answers(401),
+    )
+    app.include_router(
+        stream_router(service.streams),
         dependencies=[Depends(bearer_key_guard(api_key))],
         responses=answers(401),
     )

@@ -28,6 +28,7 @@ _MEANING = {
     404: "The thing asked for is not here.",
     409: "The move is not allowed now; nothing changed.",
     422: "A field was refused; `errors` names each.",
+    503: "A service the answer needs (the bus's Redis, say) is unreachable; nothing changed.",
 }
 
 

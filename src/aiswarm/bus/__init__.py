@@ -10,11 +10,14 @@ from aiswarm.bus.contract import (
     DeadLetter,
     Delivery,
     PendingEntry,
+    Requeued,
     UnknownDeadLetterError,
 )
+from aiswarm.bus.memory_bus import InProcessBus
 from aiswarm.bus.message import Message, MessageError
 from aiswarm.bus.opening import open_bus
 from aiswarm.bus.records import BUS_RECORDS, MarketBar, RecordTypes
+from aiswarm.bus.redis_bus import RedisStreamsBus
 from aiswarm.bus.stream_bus import StreamBus
 
 __all__ = [
@@ -23,11 +26,14 @@ __all__ = [
     "BusSettings",
     "DeadLetter",
     "Delivery",
+    "InProcessBus",
     "MarketBar",
     "Message",
     "MessageError",
     "PendingEntry",
     "RecordTypes",
+    "RedisStreamsBus",
+    "Requeued",
     "StreamBus",
     "UnknownDeadLetterError",
     "consume",

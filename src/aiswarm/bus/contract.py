@@ -20,6 +20,7 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "PendingEntry",
+    "Requeued",
     "UnknownDeadLetterError",
 ]
 
@@ -122,3 +123,11 @@ class DeadLetter:
             "dead_lettered_ns": self.dead_lettered_ns,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    """A dead letter put back on its topic for its group, under a new message id."""
+
+    letter: DeadLetter
+    message_id: str

@@ -18,6 +18,7 @@ from aiswarm.bus.contract import (
     BusSettings,
     DeadLetter,
     PendingEntry,
+    Requeued,
     UnknownDeadLetterError,
 )
 from aiswarm.bus.records import BUS_RECORDS, RecordTypes
@@ -230,8 +231,8 @@ class InProcessBus(StreamBus):
         """Return up to ``limit`` dead letters, oldest first."""
         return [letter for letter, _ in list(self._dead.values())[:limit]]
 
-    async def requeue(self, dead_letter_id: str) -> str:
-        """Put a dead letter back on its topic for its group; return the new message id."""
+    async def requeue(self, dead_letter_id: str) -> Requeued:
+        """Put a dead letter back on its topic for its group."""
         found = self._dead.pop(_number(dead_letter_id), None)
         if found is None:
             raise UnknownDeadLetterError(
@@ -239,7 +240,7 @@ class InProcessBus(StreamBus):
             )
         letter, data = found
         published = await self._append(letter.topic, data, None, letter.group)
-        return published.message_id
+        return Requeued(letter, published.message_id)
 
     async def close(self) -> None:
         """Nothing to release: the streams live and die with this object."""

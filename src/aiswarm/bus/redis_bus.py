@@ -32,6 +32,7 @@ from aiswarm.bus.contract import (
     BusSettings,
     DeadLetter,
     PendingEntry,
+    Requeued,
     UnknownDeadLetterError,
 )
 from aiswarm.bus.records import BUS_RECORDS, RecordTypes
@@ -72,7 +73,7 @@ for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
 local id = redis.call('XADD', ARGV[2] .. 'stream:' .. fields['topic'], 'MAXLEN', '~', ARGV[3],
   '*', 'm', fields['m'], 'g', fields['group'])
 redis.call('XDEL', KEYS[1], ARGV[1])
-return id
+return {id, flat}
 """
 
 
@@ -315,8 +316,8 @@ class RedisStreamsBus(StreamBus):
             message=self._summary(fields[b"m"]),
         )
 
-    async def requeue(self, dead_letter_id: str) -> str:
-        """Put a dead letter back on its topic for its group; return the new message id."""
+    async def requeue(self, dead_letter_id: str) -> Requeued:
+        """Put a dead letter back on its topic for its group."""
         if not _STREAM_ID.match(dead_letter_id):
             raise UnknownDeadLetterError(
                 f"dead letter id {dead_letter_id!r} is not a stream id; ids read like "
@@ -328,12 +329,14 @@ class RedisStreamsBus(StreamBus):
                 self._prefix,
                 self.settings.max_stream_length,
             ]
-            new_id = await self._requeue(keys=[self._dlq], args=args)
-        if new_id is None:
+            reply = await self._requeue(keys=[self._dlq], args=args)
+        if reply is None:
             raise UnknownDeadLetterError(
                 f"no dead letter {dead_letter_id!r}; list them with GET /admin/streams/dlq"
             )
-        return _text(new_id)
+        new_id, flat = reply
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
+        return Requeued(self._letter(dead_letter_id, fields), _text(new_id))
 
     async def close(self) -> None:
         """Close the connection pool."""

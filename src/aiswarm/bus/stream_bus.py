@@ -26,7 +26,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from aiswarm.bus.contract import BusSettings, DeadLetter, Delivery, PendingEntry
+from aiswarm.bus.contract import BusSettings, DeadLetter, Delivery, PendingEntry, Requeued
 from aiswarm.bus.message import Message, MessageError, decode_message, encode_message
 from aiswarm.bus.records import RecordTypes
 from aiswarm.clock import Clock
@@ -74,22 +74,35 @@ class StreamBus(ABC):
         self, topic: str, group: str, consumer: str, count: int = 10, block_ms: int = 0
     ) -> list[Delivery]:
         """Return up to ``count`` deliveries for ``consumer`` of ``group``; wait up to
-        ``block_ms`` for new ones when nothing is due (0: do not wait)."""
+        ``block_ms`` for new ones when nothing is due (0: do not wait).
+
+        Entries settled on the way (dead-lettered, or requeued for another group) are not
+        returned; an empty answer means nothing was deliverable.
+        """
         if (topic, group) not in self._joined:
             await self._create_group(topic, group)
             self._joined.add((topic, group))
+        while True:
+            entries = await self._due(topic, group, consumer, count, block_ms)
+            deliveries: list[Delivery] = []
+            for entry in entries:
+                delivery = await self._triage(topic, group, consumer, entry)
+                if delivery is not None:
+                    deliveries.append(delivery)
+            if deliveries or not entries:
+                return deliveries
+
+    async def _due(
+        self, topic: str, group: str, consumer: str, count: int, block_ms: int
+    ) -> list[RawEntry]:
+        """Read what is due, in the order the module docstring gives."""
         entries = await self._own_pending(topic, group, consumer, count)
         if len(entries) < count:
             entries += await self._claim_idle(topic, group, consumer, count - len(entries))
         wait_ms = 0 if entries else block_ms
         if len(entries) < count:
             entries += await self._read_new(topic, group, consumer, count - len(entries), wait_ms)
-        deliveries: list[Delivery] = []
-        for entry in entries:
-            delivery = await self._triage(topic, group, consumer, entry)
-            if delivery is not None:
-                deliveries.append(delivery)
-        return deliveries
+        return entries
 
     async def ack(self, delivery: Delivery) -> None:
         """Mark ``delivery`` done for its group: it is never handed out again."""
@@ -195,8 +208,9 @@ class StreamBus(ABC):
         """Return up to ``limit`` dead letters, oldest first."""
 
     @abstractmethod
-    async def requeue(self, dead_letter_id: str) -> str:
-        """Put a dead letter back on its topic for its group; return the new message id."""
+    async def requeue(self, dead_letter_id: str) -> Requeued:
+        """Put a dead letter back on its topic for its group (``UnknownDeadLetterError`` if
+        there is none with that id)."""
 
     @abstractmethod
     async def close(self) -> None:

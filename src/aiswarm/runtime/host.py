@@ -20,10 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from aiswarm import __version__
+from aiswarm.bus import InProcessBus, StreamBus
 from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
+from aiswarm.runtime.bus_opening import open_configured_bus
 from aiswarm.runtime.composition import (
     CYCLE_COMPLETED,
     Recovered,
@@ -69,6 +71,7 @@ class Host:
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
+        bus: StreamBus | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -78,6 +81,7 @@ class Host:
         self.engines: dict[AccountId, TradingEngine] = {engine.account: engine}
         self.drivers: dict[AccountId, ReplayDriver] = {engine.account: driver}
         self.recovered = recovered
+        self.bus = bus if bus is not None else InProcessBus(clock)
         self.opened = recovered.opened
         self.stopped = False
 
@@ -112,6 +116,7 @@ class Host:
         first_close = min(int(b.ts_ns[0]) + b.interval_s * _NS for b in bars.values())
         boot_clock = SimulatedClock(from_ns(first_close))
         store = await open_event_store(config.store.url, boot_clock)
+        bus: StreamBus | None = None
         try:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
@@ -127,6 +132,7 @@ class Host:
                 else ScaledClock(from_ns(start_ns), config.loop.speed, WallClock())
             )
             store.use_clock(clock)
+            bus = await open_configured_bus(config.bus, clock)
             decision_clock = SimulatedClock(from_ns(first_close - 1))
             recovered = await open_engine(
                 config,
@@ -167,9 +173,11 @@ class Host:
                 account=HOST_STREAM,
             )
         except BaseException:
+            if bus is not None:
+                await bus.close()
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered, files)
+        return cls(config, clock, store, engine, driver, registry, recovered, files, bus)
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.
@@ -218,6 +226,7 @@ class Host:
             "max_lag_s": driver.lag.max_lag_ns / _NS,
             "agents": len(engine.coordinator.agents),
             "store_url": self.store.url_for_display,
+            "bus_url": self.bus.url_for_display,
             **engine.status(),
         }
 
@@ -246,4 +255,5 @@ class Host:
             {"reason": reason, "orders_cancelled": cancelled, **self.status()},
             account=HOST_STREAM,
         )
+        await self.bus.close()
         await self.store.close()

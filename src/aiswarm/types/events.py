@@ -72,6 +72,8 @@ class EventType(StrEnum):
     # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
     # key approvals are signed with, once per key, before the first approval it signs
     APPROVAL_KEY = "approval.key"
+    # runtime/stream_admin.py: an operator put a dead letter of the bus back on its topic
+    BUS_REQUEUED = "bus.requeued"
     # Registered ahead of its writer, which nothing appends yet: the mandate registry.
     MANDATE_CHANGED = "mandate.changed"
 
