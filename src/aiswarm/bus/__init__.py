@@ -10,6 +10,7 @@ from aiswarm.bus.contract import (
     DeadLetter,
     Delivery,
     PendingEntry,
+    Rejected,
     Requeued,
     UnknownDeadLetterError,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "PendingEntry",
     "RecordTypes",
     "RedisStreamsBus",
+    "Rejected",
     "Requeued",
     "StreamBus",
     "UnknownDeadLetterError",

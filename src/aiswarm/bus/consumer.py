@@ -2,8 +2,11 @@
 
 A handler that returns has handled the message (it is acknowledged); one that raises has not
 (the error is recorded and the message comes back until the group's tries run out, then it is
-dead-lettered with that error). Deliveries are handled one at a time, in order, so a consumer
-sees a topic's messages in the order they were published unless one is retried.
+dead-lettered with that error), and one that raises ``Rejected`` dead-letters it at once. A
+``BaseException`` that is not an ``Exception`` (cancellation, a signal) leaves the message
+pending, as a crash would: it comes back when the consumer restarts. Deliveries are handled
+one at a time, in order, so a consumer sees a topic's messages in the order they were published
+unless one is retried.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from aiswarm.bus.contract import Delivery
+from aiswarm.bus.contract import Delivery, Rejected
 from aiswarm.bus.stream_bus import StreamBus
 
 __all__ = ["Handler", "consume"]
@@ -36,6 +39,8 @@ async def consume(
         for delivery in await bus.receive(topic, group, consumer, batch, block_ms):
             try:
                 await handler(delivery)
+            except Rejected as exc:
+                await bus.reject(delivery, str(exc))
             except Exception as exc:  # noqa: BLE001 - any failure of a handler is a retry
                 await bus.nack(delivery, f"{type(exc).__name__}: {exc}")
             else:

@@ -20,6 +20,7 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "PendingEntry",
+    "Rejected",
     "Requeued",
     "UnknownDeadLetterError",
 ]
@@ -31,6 +32,10 @@ class BusError(AiswarmError):
 
 class UnknownDeadLetterError(BusError):
     """No dead letter has the id asked for (already requeued, or never there)."""
+
+
+class Rejected(Exception):  # noqa: N818 - reads as the verdict a handler gives
+    """Raised by a handler for a message no retry can help: it is dead-lettered at once."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Deliver, retry and dead-letter the same way over any stream store: the bus's one set of rules.
 
-``StreamBus`` is the interface every caller uses (publish, receive, ack, nack, inspect,
-requeue) and holds the rules; a transport (``InProcessBus``, ``RedisStreamsBus``) supplies the
-storage steps. The rules:
+``StreamBus`` is the interface every caller uses (publish, receive, ack, nack, reject,
+inspect, requeue) and holds the rules; a transport (``InProcessBus``, ``RedisStreamsBus``)
+supplies the storage steps. The rules:
 
 * A topic is an append-only stream; each consumer group gets every message of it, and the
   consumers of one group share them (each message goes to one of them).
@@ -14,6 +14,7 @@ storage steps. The rules:
 * ``nack`` records the error; the message is delivered again until ``max_deliveries``, then
   moved to the dead-letter stream with the last error. A message handed out more than
   ``max_deliveries`` times without an answer (its consumer kept crashing) is dead-lettered too.
+* ``reject`` dead-letters a delivery at once, for a message no retry can help.
 * A message that cannot be read, or of a kind or version this process does not know, is
   dead-lettered at once with the reason, never crashed on.
 * A publication whose idempotency key was already published on the topic (within
@@ -111,12 +112,16 @@ class StreamBus(ABC):
     async def nack(self, delivery: Delivery, error: str) -> None:
         """Record that handling ``delivery`` failed; dead-letter it if it has no tries left."""
         if delivery.attempt >= self.settings.max_deliveries:
-            reason = f"failed {delivery.attempt} of {self.settings.max_deliveries} tries: {error}"
-            raw = encode_message(delivery.message)
-            entry = RawEntry(delivery.message_id, raw, None, delivery.attempt)
-            await self._dead_letter(delivery.topic, delivery.group, entry, reason)
+            tries = f"failed {delivery.attempt} of {self.settings.max_deliveries} tries"
+            await self.reject(delivery, f"{tries}: {error}")
         else:
             await self._record_error(delivery.topic, delivery.group, delivery.message_id, error)
+
+    async def reject(self, delivery: Delivery, error: str) -> None:
+        """Dead-letter ``delivery`` now: no retry can help (it is not meant for this reader)."""
+        raw = encode_message(delivery.message)
+        entry = RawEntry(delivery.message_id, raw, None, delivery.attempt)
+        await self._dead_letter(delivery.topic, delivery.group, entry, error)
 
     async def _triage(
         self, topic: str, group: str, consumer: str, entry: RawEntry
