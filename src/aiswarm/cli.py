@@ -43,6 +43,11 @@ streams_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(streams_app, name="streams")
+market_data_app = typer.Typer(
+    help="The market-data service: publish bars on the bus, or follow a feed (docs/bus.md).",
+    no_args_is_help=True,
+)
+app.add_typer(market_data_app, name="market-data")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -295,6 +300,55 @@ def streams_requeue(
         f"as {result['message_id']}",
         markup=False,
     )
+
+
+@market_data_app.command("run")
+def market_data_run(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Publish every configured feed's bars and indicators to md.<venue>.<symbol>.<timeframe>
+    on bus.url (paper and shadow: the files replayed at loop.speed) until they end or Ctrl-C."""
+    from aiswarm.commands.market_data import publish_market_data
+
+    report = asyncio.run(publish_market_data(config, lambda line: err.print(line, markup=False)))
+    if as_json:
+        _print_json(report)
+        return
+    for feed_id, count in report["published"].items():
+        out.print(f"published {count} bars of {feed_id}", markup=False)
+
+
+@market_data_app.command("tail")
+def market_data_tail(
+    feed: Annotated[str, typer.Option("--feed", help="Feed id, e.g. coinbase:BTC/USD:1m.")],
+    group: Annotated[
+        str, typer.Option("--group", help="Consumer group (each group gets every bar).")
+    ] = "tail",
+    consumer: Annotated[str, typer.Option("--consumer", help="Consumer name in the group.")] = (
+        "tail-1"
+    ),
+    count: Annotated[int, typer.Option("--count", min=1, help="Stop after this many bars.")] = 10,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow a feed's bars on the bus as a consumer group; print each (acknowledged after).
+    With --json, one JSON object per line."""
+    from aiswarm.clock import from_ns
+    from aiswarm.commands.market_data import MarketBar, tail_bars
+
+    def show(bar: MarketBar) -> None:
+        if as_json:  # one JSON object per line, so a reader can follow the stream
+            sys.stdout.write(bar.model_dump_json() + "\n")
+            sys.stdout.flush()
+            return
+        values = " ".join(
+            f"{name} {value:.6g}" for name, value in bar.indicators.items() if value is not None
+        )
+        out.print(
+            f"{from_ns(bar.bar.ts_ns):%Y-%m-%d %H:%M} {bar.feed_id} close {bar.bar.close} "
+            f"volume {bar.bar.volume} {values}",
+            markup=False,
+        )
+
+    asyncio.run(tail_bars(config, feed, group, consumer, count, show))
 
 
 @bench_app.command("events")

@@ -10,7 +10,11 @@ each bar are the vectorised forms' numbers.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -154,3 +158,71 @@ async def test_published_indicators_when_compared_then_equal_vectorised_forms(
     assert got[0].indicators["rsi_14"] is None
     assert isinstance(eth_topic[0].record, MarketBar)
     assert eth_topic[0].record.bar == eth[0]
+
+
+def _aiswarm(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("AIS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "aiswarm.cli", "market-data", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def _service_config(tmp_path: Path, bus: str) -> Path:
+    source = REPO / "backtest_data" / SHIPPED["BTC/USD"]
+    head = source.read_text(encoding="utf-8").splitlines()[:31]  # the header and 30 bars
+    (tmp_path / "btc.csv").write_text("\n".join(head) + "\n", encoding="utf-8")
+    path = tmp_path / "aiswarm.yaml"
+    path.write_text(
+        f"state_dir: {tmp_path}/state\ndata_dir: {tmp_path}\nloop:\n  speed: 100000\n"
+        "paper:\n  feeds:\n    - {file: btc.csv, venue: coinbase, symbol: BTC/USD}\n"
+        f"{bus}",
+        encoding="utf-8",
+    )
+    return path
+
+
+async def test_cli_market_data_when_run_then_tail_prints_bars_in_order(tmp_path: Path) -> None:
+    prefix = f"test:{secrets.token_hex(6)}:"
+    config = _service_config(tmp_path, f"bus:\n  url: {REDIS_URL}\n  prefix: '{prefix}'\n")
+    try:
+        run = _aiswarm(config, "run", "--json")
+        rerun = _aiswarm(config, "run", "--json")
+        first = _aiswarm(config, "tail", "--feed", str(FEED), "--count", "2", "--json")
+        rest = _aiswarm(config, "tail", "--feed", str(FEED), "--count", "28")
+    finally:
+        await delete_prefix(prefix)
+
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["published"] == {str(FEED): 30}
+    assert json.loads(rerun.stdout)["published"] == {str(FEED): 0}
+    bars = shipped_bars(count=30)
+    shown = [json.loads(line) for line in first.stdout.splitlines()]
+    assert [Bar.model_validate(row["bar"]) for row in shown] == bars[:2]
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stdout.splitlines()[0].startswith("2018-04-04 00:02 coinbase:BTC/USD:1m close")
+    assert len(rest.stdout.splitlines()) == 28
+
+
+def test_cli_market_data_when_no_bus_url_then_one_line_with_the_fix(tmp_path: Path) -> None:
+    result = _aiswarm(_service_config(tmp_path, ""), "run")
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "bus.url is not set" in result.stderr
+    assert "AIS_BUS__URL" in result.stderr
+
+
+def test_cli_market_data_tail_when_feed_id_bad_then_one_line_naming_it(tmp_path: Path) -> None:
+    config = _service_config(tmp_path, f"bus:\n  url: {REDIS_URL}\n")
+
+    result = _aiswarm(config, "tail", "--feed", "coinbase:BTC/USD:1x")
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "'coinbase:BTC/USD:1x'" in result.stderr

@@ -33,10 +33,16 @@ async def consume(
     batch: int = 100,
     block_ms: int = 1_000,
 ) -> int:
-    """Handle deliveries until ``stop`` is set; return how many were acknowledged."""
+    """Handle deliveries until ``stop`` is set; return how many were acknowledged.
+
+    ``stop`` is checked before each delivery: what was received but not handled stays pending
+    and is handed to this consumer first when it next receives.
+    """
     handled = 0
     while not stop.is_set():
         for delivery in await bus.receive(topic, group, consumer, batch, block_ms):
+            if stop.is_set():
+                break  # the rest of the batch stays pending for this consumer's next start
             try:
                 await handler(delivery)
             except Rejected as exc:

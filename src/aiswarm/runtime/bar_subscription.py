@@ -29,11 +29,14 @@ async def follow_bars(
     handler: BarHandler,
     *,
     stop: asyncio.Event,
+    batch: int = 100,
     block_ms: int = 1_000,
 ) -> int:
     """Hand the feed's bars to ``handler`` in order until ``stop`` is set; return how many.
 
-    A message on the topic that is not a bar of this feed is dead-lettered with the reason.
+    Up to ``batch`` bars are taken at a time; those not handled when ``stop`` is set stay
+    pending for this consumer. A message on the topic that is not a bar of this feed is
+    dead-lettered with the reason.
     """
     topic = market_topic(feed_id)
 
@@ -43,4 +46,6 @@ async def follow_bars(
             raise Rejected(f"topic {topic} carries bars of {feed_id}; got {delivery.message.kind}")
         await handler(record)
 
-    return await consume(bus, topic, group, consumer, handle, stop=stop, block_ms=block_ms)
+    return await consume(
+        bus, topic, group, consumer, handle, stop=stop, batch=batch, block_ms=block_ms
+    )

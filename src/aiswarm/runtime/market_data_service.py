@@ -1,12 +1,13 @@
 """Publish every feed's bars once per deployment, with their indicators, for any engine to read.
 
 One ``MarketDataService`` per deployment connects once to each venue symbol and timeframe (one
-task per feed, reading its ``Feed.stream``), keeps each feed's indicator state incrementally
-(``BarIndicators``: constant work per bar, the same numbers as the vectorised forms), and
-publishes each closed bar as a ``MarketBar`` to ``md.<venue>.<symbol>.<timeframe>``. Engines
-subscribe by feed id (``runtime.bar_subscription``), each in its own consumer group, so every
-engine gets every bar however many there are, from one connection per feed. In paper mode
-the feeds replay the shipped files (``market.ReplayFeed``) on the pacing clock.
+task per feed, reading its ``Feed.stream``, or a recorded feed's history paced by the clock),
+keeps each feed's indicator state incrementally (``BarIndicators``: constant work per bar, the
+same numbers as the vectorised forms), and publishes each closed bar as a ``MarketBar`` to
+``md.<venue>.<symbol>.<timeframe>``. Engines subscribe by feed id
+(``runtime.bar_subscription``), each in its own consumer group, so every engine gets every bar
+from one connection per feed, however many engines there are. In paper mode the feeds replay
+the shipped files (``market.ReplayFeed``) on the pacing clock.
 
 Crash-only: the service holds nothing that is not in its source. Each bar is published with
 the idempotency key ``<feed id>:<bar open ns>``, so a restarted service that replays bars it
@@ -19,15 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from aiswarm.bus import BUS_RECORDS, MarketBar, StreamBus
 from aiswarm.clock import Clock
 from aiswarm.indicators import AtrStream, EmaStream, RsiStream
-from aiswarm.market import Feed, FeedId, FeedSchema
+from aiswarm.market import Feed, FeedId, FeedSchema, LatencyClass, MarketRecord
 from aiswarm.types import Bar
 
 __all__ = ["BarIndicators", "MarketDataService", "market_topic"]
+
+_NS_PER_S = 1_000_000_000
+_END_NS = 2**63 - 1
 
 
 def market_topic(feed_id: FeedId) -> str:
@@ -107,7 +111,7 @@ class MarketDataService:
         feed_id = feed.spec.feed_id
         topic, text = market_topic(feed_id), str(feed_id)
         indicators = BarIndicators()
-        async for record in feed.stream():
+        async for record in self._records(feed):
             assert isinstance(record, Bar)  # checked when the service was built
             bar = MarketBar(feed_id=text, bar=record, indicators=indicators.update(record))
             key = f"{text}:{record.ts_ns}"
@@ -116,3 +120,21 @@ class MarketDataService:
             published = await self._bus.publish(topic, message)
             if not published.duplicate:
                 self.published[text] += 1
+
+    async def _records(self, feed: Feed) -> AsyncIterator[MarketRecord]:
+        """Yield a live feed's records as they come, a recorded feed's paced from its first.
+
+        A recorded feed is read whole (``history``) and each bar is published when the clock
+        reaches its close; reading ``stream`` instead would skip the bars that closed while
+        the service was starting, which at a fast replay speed is many.
+        """
+        if feed.spec.latency is not LatencyClass.HISTORICAL:
+            async for record in feed.stream():
+                yield record
+            return
+        async for batch in feed.history(0, _END_NS, 1_000):
+            for record in batch:
+                assert isinstance(record, Bar)
+                while (wait_ns := record.close_ts_ns - self._clock.now_ns()) > 0:
+                    await self._clock.sleep(wait_ns / _NS_PER_S)
+                yield record
