@@ -20,12 +20,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from aiswarm.api import create_app
-from aiswarm.bus import BUS_RECORDS, MarketBar, Message, StreamBus
-from aiswarm.runtime import Host, TradingService
+from aiswarm.api.errors import install_error_handlers
+from aiswarm.api.stream_routes import stream_router
+from aiswarm.bus import BUS_RECORDS, BusError, MarketBar, Message, RedisStreamsBus, StreamBus
+from aiswarm.clock import SimulatedClock
+from aiswarm.runtime import Host, StreamAdmin, TradingService
+from aiswarm.store import open_event_store
 from aiswarm.types import Bar, EventType
-from kit.bus import REDIS_URL, TRANSPORTS, delete_prefix
+from kit.bus import REDIS_URL, START, TRANSPORTS, delete_prefix
 from kit.host import paper_config, start
 
 pytestmark = pytest.mark.integration
@@ -231,3 +236,42 @@ def test_cli_streams_when_redis_unreachable_then_one_line_naming_it(tmp_path: Pa
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "redis://127.0.0.1:1/0 is unreachable" in result.stderr
+
+
+async def test_host_start_when_redis_unreachable_then_refused_and_nothing_recorded(
+    tmp_path: Path,
+) -> None:
+    config = paper_config(tmp_path, bus={"url": "redis://127.0.0.1:1/0"})
+
+    with pytest.raises(BusError, match=r"redis://127\.0\.0\.1:1/0 is unreachable"):
+        await start(config)
+
+    store = await open_event_store(config.store.url, SimulatedClock(START))
+    try:
+        assert (await store.head())[0] == 0
+    finally:
+        await store.close()
+
+
+async def test_admin_routes_when_redis_unreachable_then_503_naming_it(tmp_path: Path) -> None:
+    clock = SimulatedClock(START)
+    store = await open_event_store(f"sqlite+aiosqlite:///{tmp_path}/events.db", clock)
+    bus = RedisStreamsBus("redis://127.0.0.1:1/0", clock)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(stream_router(StreamAdmin(bus, store)))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://api"
+        ) as client:
+            answers = [
+                await client.get("/admin/streams/pending"),
+                await client.get("/admin/streams/dlq"),
+                await client.post("/admin/streams/dlq/requeue", json={"id": "1-0", "reason": "x"}),
+            ]
+    finally:
+        await bus.close()
+        await store.close()
+
+    assert [answer.status_code for answer in answers] == [503, 503, 503]
+    assert all("127.0.0.1:1/0 is unreachable" in a.json()["detail"] for a in answers)
