@@ -12,6 +12,8 @@ state comes back from the event store, so a restarted process loses nothing it n
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass, field
 
 from aiswarm.bus.contract import (
@@ -48,9 +50,14 @@ class _Group:
 @dataclass
 class _Topic:
     entries: dict[int, tuple[bytes, str | None]] = field(default_factory=dict)
+    numbers: list[int] = field(default_factory=list)
+    """Entry numbers in order; those before ``first`` were trimmed (compacted now and then)."""
+    first: int = 0
     groups: dict[str, _Group] = field(default_factory=dict)
     keys: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Idempotency key -> (entry number, expiry ns)."""
+    expiries: deque[tuple[int, str]] = field(default_factory=deque)
+    """(expiry ns, key) in the order keys were set, which is expiry order (one TTL)."""
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -105,12 +112,27 @@ class InProcessBus(StreamBus):
                 return Published(_id(known[0]), duplicate=True)
         number = self._next_number()
         stream.entries[number] = (data, only_group)
+        stream.numbers.append(number)
         if key is not None:
-            stream.keys[key] = (number, now + self.settings.idempotency_ttl_ms * _NS_PER_MS)
-        while len(stream.entries) > self.settings.max_stream_length:
-            del stream.entries[next(iter(stream.entries))]
+            expiry = now + self.settings.idempotency_ttl_ms * _NS_PER_MS
+            stream.keys[key] = (number, expiry)
+            stream.expiries.append((expiry, key))
+        self._trim(stream, now)
         stream.arrived.set()
         return Published(_id(number), duplicate=False)
+
+    def _trim(self, stream: _Topic, now_ns: int) -> None:
+        """Drop the oldest entries past ``max_stream_length``, and keys that expired."""
+        while len(stream.entries) > self.settings.max_stream_length:
+            del stream.entries[stream.numbers[stream.first]]
+            stream.first += 1
+        if stream.first > 1_024 and stream.first * 2 > len(stream.numbers):
+            del stream.numbers[: stream.first]
+            stream.first = 0
+        while stream.expiries and stream.expiries[0][0] <= now_ns:
+            expiry, key = stream.expiries.popleft()
+            if stream.keys.get(key, (0, 0))[1] == expiry:  # not set again since
+                del stream.keys[key]
 
     async def _create_group(self, topic: str, group: str) -> None:
         self._topic(topic).groups.setdefault(group, _Group())
@@ -162,20 +184,24 @@ class InProcessBus(StreamBus):
     ) -> list[RawEntry]:
         stream = self._topic(topic)
         state = stream.groups[group]
-        fresh = [n for n in stream.entries if n >= state.next_index]
-        if not fresh and block_ms > 0:
+        taken = self._unseen(stream, state, count)
+        if not taken and block_ms > 0:
             stream.arrived.clear()
             try:
                 await asyncio.wait_for(stream.arrived.wait(), block_ms / 1000)
             except TimeoutError:
                 return []
-            fresh = [n for n in stream.entries if n >= state.next_index]
-        taken = fresh[:count]
+            taken = self._unseen(stream, state, count)
         if taken:
             state.next_index = taken[-1] + 1
         for number in taken:
             state.pending[number] = _Held(consumer, 0, 0)
         return self._hand(stream, taken, state, consumer)
+
+    @staticmethod
+    def _unseen(stream: _Topic, state: _Group, count: int) -> list[int]:
+        start = bisect_left(stream.numbers, state.next_index, lo=stream.first)
+        return stream.numbers[start : start + count]
 
     async def _ack(self, topic: str, group: str, message_id: str) -> None:
         self._topic(topic).groups[group].pending.pop(_number(message_id), None)

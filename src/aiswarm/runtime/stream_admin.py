@@ -13,13 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiswarm.bus import BusError, StreamBus, UnknownDeadLetterError
+from aiswarm.runtime.host import HOST_STREAM
 from aiswarm.store import EventStore
 from aiswarm.types import EventType
 
-__all__ = ["ADMIN_STREAM", "BusError", "StreamAdmin", "UnknownDeadLetterError"]
-
-ADMIN_STREAM = "host"
-"""The store stream operator actions on the bus are recorded in (the host's own)."""
+__all__ = ["BusError", "StreamAdmin", "UnknownDeadLetterError"]
 
 
 class StreamAdmin:
@@ -57,5 +55,5 @@ class StreamAdmin:
             "error": letter.error,
             "reason": reason,
         }
-        await self._store.append(EventType.BUS_REQUEUED, result, account=ADMIN_STREAM)
+        await self._store.append(EventType.BUS_REQUEUED, result, account=HOST_STREAM)
         return result
