@@ -275,3 +275,27 @@ async def test_admin_routes_when_redis_unreachable_then_503_naming_it(tmp_path: 
 
     assert [answer.status_code for answer in answers] == [503, 503, 503]
     assert all("127.0.0.1:1/0 is unreachable" in a.json()["detail"] for a in answers)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["streams", "pending"],
+        ["streams", "dlq"],
+        ["streams", "requeue"],
+        ["market-data", "run"],
+        ["market-data", "tail"],
+    ],
+)
+def test_help_when_asked_then_bus_commands_explain_themselves(command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aiswarm.cli", *command, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
