@@ -38,6 +38,16 @@ approvals_app = typer.Typer(
     help="Approval keys: what a third party verifies approvals with.", no_args_is_help=True
 )
 app.add_typer(approvals_app, name="approvals")
+streams_app = typer.Typer(
+    help="The bus's streams on Redis: pending deliveries, dead letters, requeue (docs/bus.md).",
+    no_args_is_help=True,
+)
+app.add_typer(streams_app, name="streams")
+market_data_app = typer.Typer(
+    help="The market-data service: publish bars on the bus, or follow a feed (docs/bus.md).",
+    no_args_is_help=True,
+)
+app.add_typer(market_data_app, name="market-data")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -217,6 +227,128 @@ def approvals_public_key(config: ConfigOption = None, as_json: JsonOption = Fals
     out.print(f"key id {key['key_id']} ({key['algorithm']}), from {key['source']}", markup=False)
     out.print(f"public key (32 bytes, hex): {key['public_key']}", markup=False)
     out.print(key["pem"].rstrip("\n"), markup=False)
+
+
+TopicOption = Annotated[
+    str | None, typer.Option("--topic", help="Only this topic, e.g. md.coinbase.BTC/USD.1m.")
+]
+LimitOption = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most this many.")]
+
+
+@streams_app.command("pending")
+def streams_pending(
+    topic: TopicOption = None,
+    limit: LimitOption = 100,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List deliveries not yet acknowledged: consumer, idle time, deliveries, last error."""
+    from aiswarm.commands.streams import pending
+
+    rows = asyncio.run(pending(config, topic, limit))
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no pending deliveries")
+    for row in rows:
+        out.print(
+            f"{row['topic']} group {row['group']} consumer {row['consumer']} id "
+            f"{row['message_id']}: {row['deliveries']} deliveries, idle {row['idle_ms']} ms"
+            + (f", last error: {row['last_error']}" if row["last_error"] else ""),
+            markup=False,
+        )
+
+
+@streams_app.command("dlq")
+def streams_dlq(
+    limit: LimitOption = 100, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
+    """List dead letters, oldest first, each with the error that put it there."""
+    from aiswarm.commands.streams import dead_letters
+
+    rows = asyncio.run(dead_letters(config, limit))
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no dead letters")
+    for row in rows:
+        out.print(
+            f"{row['dead_letter_id']} {row['topic']} group {row['group']} after "
+            f"{row['deliveries']} deliveries: {row['error']}",
+            markup=False,
+        )
+
+
+@streams_app.command("requeue")
+def streams_requeue(
+    dead_letter_id: Annotated[str, typer.Argument(help="The id `aiswarm streams dlq` lists.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it goes back (recorded).")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Put a dead letter back on its topic for its group; the event store records it."""
+    from aiswarm.commands.streams import requeue
+
+    result = asyncio.run(requeue(config, dead_letter_id, reason))
+    if as_json:
+        _print_json(result)
+        return
+    out.print(
+        f"requeued {result['dead_letter_id']} on {result['topic']} for group {result['group']} "
+        f"as {result['message_id']}",
+        markup=False,
+    )
+
+
+@market_data_app.command("run")
+def market_data_run(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Publish every configured feed's bars and indicators to md.<venue>.<symbol>.<timeframe>
+    on bus.url (paper and shadow: the files replayed at loop.speed) until they end or Ctrl-C."""
+    from aiswarm.commands.market_data import publish_market_data
+
+    report = asyncio.run(publish_market_data(config, lambda line: err.print(line, markup=False)))
+    if as_json:
+        _print_json(report)
+        return
+    for feed_id, count in report["published"].items():
+        out.print(f"published {count} bars of {feed_id}", markup=False)
+
+
+@market_data_app.command("tail")
+def market_data_tail(
+    feed: Annotated[str, typer.Option("--feed", help="Feed id, e.g. coinbase:BTC/USD:1m.")],
+    group: Annotated[
+        str, typer.Option("--group", help="Consumer group (each group gets every bar).")
+    ] = "tail",
+    consumer: Annotated[str, typer.Option("--consumer", help="Consumer name in the group.")] = (
+        "tail-1"
+    ),
+    count: Annotated[int, typer.Option("--count", min=1, help="Stop after this many bars.")] = 10,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow a feed's bars on the bus as a consumer group; print each (acknowledged after).
+    With --json, one JSON object per line."""
+    from aiswarm.clock import from_ns
+    from aiswarm.commands.market_data import MarketBar, tail_bars
+
+    def show(bar: MarketBar) -> None:
+        if as_json:  # one JSON object per line, so a reader can follow the stream
+            sys.stdout.write(bar.model_dump_json() + "\n")
+            sys.stdout.flush()
+            return
+        values = " ".join(
+            f"{name} {value:.6g}" for name, value in bar.indicators.items() if value is not None
+        )
+        out.print(
+            f"{from_ns(bar.bar.ts_ns):%Y-%m-%d %H:%M} {bar.feed_id} close {bar.bar.close} "
+            f"volume {bar.bar.volume} {values}",
+            markup=False,
+        )
+
+    asyncio.run(tail_bars(config, feed, group, consumer, count, show))
 
 
 @bench_app.command("events")

@@ -17,6 +17,7 @@ from aiswarm import __version__
 from aiswarm.runtime.service import TradingService
 
 from .auth import bearer_key_guard
+from .bus_admin_routes import bus_admin_router
 from .errors import answers, install_error_handlers
 from .monitoring_routes import monitoring_router
 from .operator_routes import operator_router
@@ -44,6 +45,7 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
     guard = [Depends(bearer_key_guard(api_key))]
     for router in (
         operator_router(service),
+        bus_admin_router(service.streams),
         monitoring_router(service),
         read_router(service),
         trading_state_router(service),

@@ -28,7 +28,7 @@ _MEANING = {
     404: "The thing asked for is not here.",
     409: "The move is not allowed now; nothing changed.",
     422: "A field was refused; `errors` names each.",
-    503: "A service the request needs (Alertmanager) did not answer; nothing changed.",
+    503: "A service the request needs (Alertmanager, Redis) did not answer; nothing changed.",
 }
 
 

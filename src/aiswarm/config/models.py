@@ -26,6 +26,7 @@ __all__ = [
     "AlertsConfig",
     "ApiConfig",
     "AppConfig",
+    "BusConfig",
     "FeedFile",
     "FundingFile",
     "LogConfig",
@@ -55,6 +56,61 @@ class StoreConfig(_Section):
             )
         ),
     ] = "sqlite+aiosqlite:///state/aiswarm.db"
+
+
+class BusConfig(_Section):
+    """The event bus: in-process when ``url`` is null, Redis Streams when it names a Redis."""
+
+    url: Annotated[
+        str | None,
+        Field(
+            pattern=r"^(redis|rediss|unix)://",
+            description=(
+                "redis://host:6379/0 (rediss:// for TLS, unix:// for a socket) to share market "
+                "data and events between processes over Redis Streams; null: the in-process bus."
+            ),
+        ),
+    ] = None
+    prefix: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[A-Za-z0-9_.:-]+$",
+            description="Prefix of every Redis key the bus writes (one per deployment).",
+        ),
+    ] = "aiswarm:"
+    max_deliveries: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=1_000,
+            description="Deliveries of a message to a group before it is dead-lettered.",
+        ),
+    ] = 5
+    claim_idle_s: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=86_400,
+            description=(
+                "Seconds a message may sit unacknowledged at one consumer before another of "
+                "its group takes it over (the first is presumed dead)."
+            ),
+        ),
+    ] = 30.0
+    idempotency_ttl_s: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=30 * 86_400,
+            description="Seconds a publication's idempotency key is remembered.",
+        ),
+    ] = 86_400.0
+    max_stream_length: Annotated[
+        int,
+        Field(ge=100, le=100_000_000, description="Messages kept per topic; older are trimmed."),
+    ] = 100_000
 
 
 class ApiConfig(_Section):
@@ -325,6 +381,7 @@ class AppConfig(BaseSettings):
     ] = Path("backtest_data")
     store: StoreConfig = StoreConfig()
     api: ApiConfig = ApiConfig()
+    bus: BusConfig = BusConfig()
     loop: LoopConfig = LoopConfig()
     paper: PaperConfig = PaperConfig()
     trading: TradingConfig = Field(default_factory=TradingConfig)

@@ -3,5 +3,6 @@
 from aiswarm.runtime.engine import StepReport, TradingEngine
 from aiswarm.runtime.host import Host
 from aiswarm.runtime.service import TradingService
+from aiswarm.runtime.stream_admin import StreamAdmin
 
-__all__ = ["Host", "StepReport", "TradingEngine", "TradingService"]
+__all__ = ["Host", "StepReport", "StreamAdmin", "TradingEngine", "TradingService"]

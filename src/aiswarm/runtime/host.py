@@ -22,10 +22,12 @@ from datetime import datetime
 from typing import Any
 
 from aiswarm import __version__
+from aiswarm.bus import InProcessBus, StreamBus
 from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
+from aiswarm.runtime.bus_opening import open_configured_bus
 from aiswarm.runtime.composition import (
     CYCLE_COMPLETED,
     Recovered,
@@ -89,6 +91,7 @@ class Host:
         monitor: Monitor,
         reconciler: Reconciler,
         pnl_guard: DailyPnlGuard,
+        bus: StreamBus | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -98,6 +101,7 @@ class Host:
         self.engines: dict[AccountId, TradingEngine] = {engine.account: engine}
         self.drivers: dict[AccountId, ReplayDriver | LiveDriver] = {engine.account: driver}
         self.recovered = recovered
+        self.bus = bus if bus is not None else InProcessBus(clock)
         self.opened = recovered.opened
         self.monitor = monitor
         self.reconciler = reconciler
@@ -142,6 +146,7 @@ class Host:
         store = await open_event_store(config.store.url, boot_clock)
         wall = WallClock()  # durations (metrics) and alert times are wall time in every mode
         monitor = Monitor(config, wall)
+        bus: StreamBus | None = None
         try:
             chosen, open_new = await choose_account(
                 store, config.mode, requested=account, new_account=new_account
@@ -157,6 +162,7 @@ class Host:
                 else ScaledClock(from_ns(start_ns), config.loop.speed, WallClock())
             )
             store.use_clock(clock)
+            bus = await open_configured_bus(config.bus, clock)
             decision_clock = SimulatedClock(from_ns(first_close - 1))
             recovered = await open_engine(
                 config,
@@ -206,6 +212,8 @@ class Host:
             await reconciler.reconcile()  # at every start, before the first step
         except BaseException:
             await monitor.close()
+            if bus is not None:
+                await bus.close()
             await store.close()
             raise
         return cls(
@@ -220,6 +228,7 @@ class Host:
             monitor,
             reconciler,
             pnl_guard,
+            bus,
         )
 
     @classmethod
@@ -382,6 +391,7 @@ class Host:
             "max_lag_s": driver.lag.max_lag_ns / _NS,
             "agents": len(engine.coordinator.agents),
             "store_url": self.store.url_for_display,
+            "bus_url": self.bus.url_for_display,
             **engine.status(),
         }
 
@@ -411,6 +421,7 @@ class Host:
             account=HOST_STREAM,
         )
         await self.monitor.close()
+        await self.bus.close()
         await self.store.close()
         for driver in self.drivers.values():
             if isinstance(driver, LiveDriver):

@@ -28,6 +28,7 @@ from aiswarm.runtime.engine import TradingEngine
 from aiswarm.runtime.host import Host
 from aiswarm.runtime.readiness import readiness
 from aiswarm.runtime.session_state import SessionTrigger
+from aiswarm.runtime.stream_admin import StreamAdmin
 from aiswarm.types import AccountId
 
 __all__ = [
@@ -70,6 +71,11 @@ class TradingService:
     def mode(self) -> str:
         """Return the mode the host runs in."""
         return self._host.config.mode.value
+
+    @property
+    def streams(self) -> StreamAdmin:
+        """Return the facade over the host's bus: pending, dead letters, requeue."""
+        return StreamAdmin(self._host.bus, self._host.store)
 
     def _engine(self, account: str | None) -> TradingEngine:
         engines = self._host.engines

@@ -72,6 +72,8 @@ class EventType(StrEnum):
     # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
     # key approvals are signed with, once per key, before the first approval it signs
     APPROVAL_KEY = "approval.key"
+    # runtime/stream_admin.py: an operator put a dead letter of the bus back on its topic
+    BUS_REQUEUED = "bus.requeued"
     # runtime/reconciler.py: one comparison of the engine's book with the venue's, with the
     # action it called for (monitoring/reconciliation.py holds the payload's model)
     RECONCILIATION_REPORT = "reconciliation.report"
