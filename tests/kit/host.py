@@ -10,6 +10,7 @@ import yaml
 from aiswarm.clock import SimulatedClock
 from aiswarm.config import AppConfig, load_config
 from aiswarm.runtime import Host, StepReport
+from aiswarm.runtime.access_keys import Scope
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = b"s" * 32
@@ -27,8 +28,8 @@ def paper_config(tmp_path: Path, **sections: Any) -> AppConfig:
         "trading": {
             "agents_file": str(REPO / "config" / "agents.yaml"),
             "enable_at_start": True,
-            "operators": ["alice"],
         },
+        "api": {"rate_limit": "100000/minute"},
     }
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
@@ -42,6 +43,14 @@ async def start(config: AppConfig, **options: Any) -> Host:
     host = await Host.start(config, SECRET, clock_at=SimulatedClock, **options)
     await host.begin("test")
     return host
+
+
+async def make_keys(host: Host, **scopes: str) -> dict[str, str]:
+    """Create an API key per ``name=scope`` through the host's registry; return name -> key."""
+    keys: dict[str, str] = {}
+    for name, scope in scopes.items():
+        _, keys[name] = await host.access.create(host.store, name, Scope(scope), "test")
+    return keys
 
 
 async def run_steps(host: Host, steps: int) -> list[StepReport]:

@@ -1,32 +1,44 @@
-"""The control-plane HTTP API: a public health probe and authenticated operator routes.
+"""The control-plane HTTP API: a public health probe, everything else behind a scoped key.
 
 Routes call the service facade only (``runtime.service``): they never reach into an engine.
-`/health` is public and says nothing sensitive; everything else sits behind the bearer key.
-The docs pages (`/docs`, `/redoc`) load their scripts from this server, not from a CDN, so they
-work offline; `/docs` has an Authorize button for the key.
+`/health` is public and says nothing sensitive; every other route takes its principal from
+``auth.require_scope`` (``check_guarded`` refuses to build an app with an unguarded route).
+Every answer carries security headers; CORS is closed unless ``api.cors_origins`` lists
+origins (``security_headers``). The docs pages (`/docs`, `/redoc`) load their scripts from this
+server, not from a CDN, so they work offline; `/docs` has an Authorize button for the key.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from aiswarm import __version__
 from aiswarm.runtime.service import TradingService
 
-from .auth import bearer_key_guard
-from .errors import answers, install_error_handlers
+from .auth import Gatekeeper, check_guarded
+from .errors import install_error_handlers
+from .key_routes import key_router
 from .operator_routes import operator_router
+from .security_headers import install_security_headers
 
-__all__ = ["create_app"]
+__all__ = ["PUBLIC_PATHS", "create_app"]
+
+PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+"""The routes that answer without a credential (``/metrics`` too when ``api.metrics_public``):
+liveness, and the API's description (which holds no state, and which a browser must load
+before it can send a key)."""
 
 
-def create_app(service: TradingService, api_key: str) -> FastAPI:
-    """Build the API over a running host's service facade."""
+def create_app(service: TradingService) -> FastAPI:
+    """Build the API over a running host's service facade, with its config's ``api`` section."""
+    api = service.api_settings
     app = FastAPIOffline(title="aiswarm control plane", version=__version__)
+    app.state.gatekeeper = Gatekeeper(service, api.rate_limit)
     install_error_handlers(app)
+    install_security_headers(app, api.cors_origins)
     public = APIRouter()
 
     @public.get("/health")
@@ -34,9 +46,7 @@ def create_app(service: TradingService, api_key: str) -> FastAPI:
         return {"status": "ok", "mode": service.mode}
 
     app.include_router(public)
-    app.include_router(
-        operator_router(service),
-        dependencies=[Depends(bearer_key_guard(api_key))],
-        responses=answers(401),
-    )
+    app.include_router(operator_router(service))
+    app.include_router(key_router(service))
+    check_guarded(app, PUBLIC_PATHS + (("/metrics",) if api.metrics_public else ()))
     return app

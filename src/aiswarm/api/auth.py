@@ -1,43 +1,140 @@
-"""Operator authentication: a bearer key compared in constant time.
+"""Who is calling, and may they: bearer API keys, principals with scopes, per-principal limits.
 
-The key comes from config (`AIS_API_KEY`, `AIS_API_KEY_FILE`, or the paper-mode state file); a
-missing key never means "open". Routes are protected by the router they are included in. The
-scheme is declared in the OpenAPI document (``HTTPBearer``), so ``/docs`` offers an Authorize
-button; the check itself is ours, so a missing key and a wrong one both answer 401.
+Every route but ``/health`` (and ``/metrics`` when ``api.metrics_public`` is set) takes its
+principal from ``require_scope(scope)``: a missing or unknown key answers 401, a key whose
+scope is too small 403, a principal over ``api.rate_limit`` 429. Scopes nest: ``admin``
+includes ``trade``, which includes ``read`` (``runtime.access_keys.Scope``). The key is looked
+up through the service facade, which re-reads the key records first, so a key revoked by
+``aiswarm keys revoke`` is refused from the next request on.
+
+``create_app`` refuses to build an app in which a route other than the public ones has no
+``require_scope`` dependency (``check_guarded``): a forgotten guard fails at start, not in use.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials as Credentials
 from fastapi.security import HTTPBearer
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
-__all__ = ["bearer_key_guard"]
+from aiswarm.errors import ConfigError
+from aiswarm.runtime.access_keys import Principal, Scope
+from aiswarm.runtime.service import TradingService
+
+__all__ = ["Gatekeeper", "check_guarded", "require_scope"]
 
 _SCHEME = HTTPBearer(
     scheme_name="OperatorKey",
-    description="The operator API key (in paper mode, the file state/api_key).",
+    description=(
+        "An API key made with `aiswarm keys new --name NAME --scope read|trade|admin` (in paper "
+        "mode the first run writes an admin key to state/api_key)."
+    ),
     auto_error=False,
 )
+_SCOPE_MARK = "__aiswarm_scope__"
+
+Guard = Callable[[Request, Credentials | None], Awaitable[Principal]]
 
 
-def bearer_key_guard(api_key: str) -> Callable[[Credentials | None], None]:
-    """Return a FastAPI dependency that admits only `Authorization: Bearer <api_key>`."""
-    if not api_key:
-        raise ValueError("the API key is empty; refusing to build an open operator API")
-    expected = api_key.encode("utf-8")
+class Gatekeeper:
+    """Authenticate a request's key through the service and count it against its principal."""
 
-    def require_key(credentials: Annotated[Credentials | None, Depends(_SCHEME)]) -> None:
-        presented = b"" if credentials is None else credentials.credentials.encode("utf-8")
-        if not hmac.compare_digest(presented, expected):
+    def __init__(self, service: TradingService, rate_limit: str) -> None:
+        try:
+            self._rate = parse(rate_limit)
+        except ValueError:
+            raise ConfigError(
+                f"api.rate_limit was {rate_limit!r}; write it as COUNT/PERIOD, e.g. 600/minute"
+            ) from None
+        self._service = service
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def admit(self, credentials: Credentials | None, scope: Scope) -> Principal:
+        """Return the caller's principal if it holds ``scope`` and is under its rate limit."""
+        principal = None
+        if credentials is not None:
+            principal = await self._service.authenticate(credentials.credentials)
+        if principal is None:
             raise HTTPException(
                 status_code=401,
-                detail="missing or wrong API key; send 'Authorization: Bearer <key>'",
+                detail="missing or unknown API key; send 'Authorization: Bearer <key>' with a "
+                "key from `aiswarm keys new`",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if not principal.scope.grants(scope):
+            raise HTTPException(
+                status_code=403,
+                detail=f"principal {principal.name!r} has scope {principal.scope}; this route "
+                f"needs {scope}: use a key with that scope",
+            )
+        if not self._limiter.hit(self._rate, principal.name):
+            raise HTTPException(
+                status_code=429,
+                detail=f"principal {principal.name!r} is over its rate limit ({self._rate}); "
+                "wait and retry",
+                headers={"Retry-After": str(self._rate.get_expiry())},
+            )
+        return principal
 
-    return require_key
+
+_GUARDS: dict[Scope, Guard] = {}
+
+
+def require_scope(scope: Scope | str) -> Guard:
+    """Return the dependency that admits a caller holding ``scope`` and yields its principal.
+
+    Use it on every route: ``principal: Annotated[Principal, Depends(require_scope("trade"))]``,
+    or ``dependencies=[Depends(require_scope("read"))]``. The app's ``Gatekeeper`` is
+    ``app.state.gatekeeper`` (set by ``create_app``).
+    """
+    needed = Scope(scope)
+    guard = _GUARDS.get(needed)
+    if guard is None:
+
+        async def guard(
+            request: Request, credentials: Annotated[Credentials | None, Depends(_SCHEME)]
+        ) -> Principal:
+            gatekeeper: Gatekeeper = request.app.state.gatekeeper
+            return await gatekeeper.admit(credentials, needed)
+
+        setattr(guard, _SCOPE_MARK, needed)
+        _GUARDS[needed] = guard
+    return guard
+
+
+def check_guarded(app: FastAPI, public: Collection[str]) -> None:
+    """Raise ConfigError naming any route outside ``public`` that has no ``require_scope``.
+
+    Each guarded route's OpenAPI operation says the scope it needs (``x-required-scope``).
+    """
+    open_routes = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or route.path in public:
+            continue
+        scopes = list(_scopes(route.dependant))
+        if not scopes:
+            open_routes.append(f"{sorted(route.methods or ())} {route.path}")
+            continue
+        needed = max(scopes, key=list(Scope).index)
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-required-scope": needed.value}
+    if open_routes:
+        raise ConfigError(
+            f"API routes without a credential check: {', '.join(open_routes)}; add "
+            "Depends(require_scope(...)) to each (api/auth.py)"
+        )
+
+
+def _scopes(dependant: Dependant) -> Iterator[Scope]:
+    for sub in dependant.dependencies:
+        scope = getattr(sub.call, _SCOPE_MARK, None)
+        if isinstance(scope, Scope):
+            yield scope
+        yield from _scopes(sub)

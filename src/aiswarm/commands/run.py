@@ -3,9 +3,11 @@
 Paper mode replays the configured feeds through the trading engine; shadow mode sends the same
 orders to a record-only venue. Starting is recovering: the account resumes from the log (see
 ``runtime.composition``), and ``--new-account`` opens a fresh one. Paper mode may create its
-secrets on first run (see `config.credentials`). Live mode is refused here until live venue
-adapters exist; the message says so rather than pretending. When a replay runs out of data the
-engine stops stepping and the API stays up until Ctrl-C, so the result can still be inspected.
+secrets on first run (see `config.credentials`), and its first run an admin API key
+(``commands.keys.ensure_credential``); with no API credential the server refuses to start.
+Live mode is refused here until live venue adapters exist; the message says so rather than
+pretending. When a replay runs out of data the engine stops stepping and the API stays up
+until Ctrl-C, so the result can still be inspected.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rich.console import Console
 
 from aiswarm.api import create_app
 from aiswarm.clock import from_ns
+from aiswarm.commands.keys import ensure_credential
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
@@ -131,27 +134,30 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     config = _apply_overrides(load_config(config_path), options.mode, options.port)
     resolved = resolve_secrets(config, create=True)
     config = resolved.config
-    assert config.api_key is not None  # resolve_secrets guarantees both secrets
     for path in resolved.created:
         console.print(f"created a random secret in {path} (permissions 0600)")
+    credential, key_file = await ensure_credential(config)  # no credential: no start
+    if credential.startswith("a new"):
+        console.print(f"created {credential} in {key_file} (permissions 0600)")
 
     assert config.approval_secret is not None
+    bootstrap = None if config.api_key is None else config.api_key.get_secret_value()
     host = await Host.start(
         config,
         secret_bytes(config.approval_secret),
         account=options.account,
         new_account=options.new_account,
+        bootstrap_key=bootstrap,
     )
     engine = host.engine
     service = TradingService(host)
-    app = create_app(service, config.api_key.get_secret_value())
+    app = create_app(service)
     server = _QuietServer(
         uvicorn.Config(
             app, host=config.api.host, port=config.api.port, log_level="warning", lifespan="off"
         )
     )
     base = f"http://{config.api.host}:{config.api.port}"
-    key_hint = resolved.sources["api_key"].removesuffix(" (created now)")
     loop = config.loop
     how = "opened a new account" if host.opened else "resumed account"
     console.print(
@@ -175,8 +181,9 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     console.print(
         f"trading state: {switch.state.value}" + (" (latched)" if switch.is_latched() else "")
     )
-    console.print(f"API: {base}/health (public), {base}/docs; operator routes need the key:")
-    console.print(f'  curl -H "Authorization: Bearer $(cat {key_hint})" {base}/status')
+    console.print(f"API: {base}/health (public), {base}/docs; every other route needs a key:")
+    key_text = f"$(cat {key_file})" if key_file is not None else "<key from aiswarm keys new>"
+    console.print(f'  curl -H "Authorization: Bearer {key_text}" {base}/status')
 
     async def report(step: StepReport) -> None:
         await host.record_step(step)

@@ -18,7 +18,7 @@ is opened, and a tripped kill switch stays tripped until an authorised reset.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -37,6 +37,7 @@ from aiswarm.execution.venue import VenueAck
 from aiswarm.market import BarArrays, BarFile, BarFileOptions, read_bar_file, read_funding_rates
 from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.risk import KillSwitch, KillTrigger
+from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
@@ -325,8 +326,14 @@ async def open_engine(
     feeds: Mapping[Symbol, BarArrays],
     clock: SimulatedClock,
     agent_timeout_s: float | None = None,
+    operators: Container[str] = (),
+    approval_keys: ApprovalKeyRotation | None = None,
 ) -> Recovered:
-    """Open a new account, or rebuild ``account`` from its stream; see the module docstring."""
+    """Open a new account, or rebuild ``account`` from its stream; see the module docstring.
+
+    ``operators`` are the names allowed to reset the kill switch (the host passes its admin
+    principals); ``approval_keys`` the host's approval key rotation.
+    """
     mode = config.mode
     factory = VENUES.get(mode)
     if factory is None:
@@ -400,11 +407,12 @@ async def open_engine(
         instruments=instruments,
         approval_secret=approval_secret,
         limits=config.trading.risk,
-        operators=config.trading.operators,
+        operators=operators,
         order_ttl_s=config.trading.order_ttl_s,
         algorithm=config.trading.approval_algorithm,
         records=records,
         before_reconcile=take_book_back,
+        approval_keys=approval_keys,
     )
     market = MarketState()
     for symbol, bars in feeds.items():

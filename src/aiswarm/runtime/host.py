@@ -24,6 +24,8 @@ from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
+from aiswarm.runtime.access_keys import AccessKeys, AdminNames
+from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.runtime.composition import (
     CYCLE_COMPLETED,
     Recovered,
@@ -45,6 +47,10 @@ HOST_STREAM = "host"
 """The stream of the process's own records (runtime.started / runtime.stopped)."""
 
 _NS = 1_000_000_000
+APPROVAL_TTL_NS = 5 * _NS
+"""How long an approval is valid (the spine's default, ``approval_ttl_s``)."""
+MAX_SKEW_NS = 1 * _NS
+"""The clock skew verification allows (the spine's default, ``max_skew_s``)."""
 
 
 def feed_registry(feeds: dict[Symbol, BarArrays], clock: Clock) -> FeedRegistry:
@@ -69,6 +75,8 @@ class Host:
         feeds: FeedRegistry,
         recovered: Recovered,
         feed_files: dict[Symbol, BarFile],
+        access: AccessKeys,
+        approval_keys: ApprovalKeyRotation,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -80,6 +88,8 @@ class Host:
         self.recovered = recovered
         self.opened = recovered.opened
         self.stopped = False
+        self.access = access
+        self.approval_keys = approval_keys
 
     @property
     def engine(self) -> TradingEngine:
@@ -100,11 +110,13 @@ class Host:
         account: str | None = None,
         new_account: bool = False,
         clock_at: Callable[[datetime], Clock] | None = None,
+        bootstrap_key: str | None = None,
     ) -> Host:
         """Open the store, recover (or open) the account, warm its agents, record the start.
 
         ``clock_at`` builds the pacing clock from its start instant; by default a
-        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one).
+        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one). ``bootstrap_key`` is
+        ``AIS_API_KEY``, if set (see ``access_keys``).
         """
         files = load_feeds(config)
         bars = {symbol: loaded.bars for symbol, loaded in files.items()}
@@ -128,6 +140,15 @@ class Host:
             )
             store.use_clock(clock)
             decision_clock = SimulatedClock(from_ns(first_close - 1))
+            access = await AccessKeys.load(store, bootstrap_key)
+            approval_keys = ApprovalKeyRotation(
+                approval_secret,
+                config.trading.approval_algorithm,
+                approval_ttl_ns=APPROVAL_TTL_NS,
+                max_skew_ns=MAX_SKEW_NS,
+                store=store,
+            )
+            await approval_keys.load()
             recovered = await open_engine(
                 config,
                 store,
@@ -137,6 +158,8 @@ class Host:
                 feeds=bars,
                 clock=decision_clock,
                 agent_timeout_s=config.paper.agent_timeout_s,
+                operators=AdminNames(access),
+                approval_keys=approval_keys,
             )
             engine = recovered.engine
             registry = feed_registry(bars, clock)
@@ -169,7 +192,9 @@ class Host:
         except BaseException:
             await store.close()
             raise
-        return cls(config, clock, store, engine, driver, registry, recovered, files)
+        return cls(
+            config, clock, store, engine, driver, registry, recovered, files, access, approval_keys
+        )
 
     async def begin(self, reason: str) -> None:
         """Start a new or stopped session; one stopped while paused is paused again.

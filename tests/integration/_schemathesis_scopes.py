@@ -1,0 +1,33 @@
+"""A schemathesis check (loaded with SCHEMATHESIS_HOOKS): no success without the needed scope.
+
+The run's key has the scope in ``AISWARM_TEST_SCOPE`` (empty: no key at all). Every operation
+says the scope it needs (``x-required-scope`` in the OpenAPI document). When the run's scope
+does not grant it, the answer must be 401 (no key) or 403 (a key, too small a scope): never a
+success, and never anything else.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import schemathesis
+
+_ORDER = ["read", "trade", "admin"]
+
+
+@schemathesis.check
+def no_success_without_scope(ctx: Any, response: Any, case: Any) -> bool | None:
+    held = os.environ.get("AISWARM_TEST_SCOPE", "")
+    needed = case.operation.definition.raw.get("x-required-scope")
+    if needed is None:  # a public route
+        return None
+    if held and _ORDER.index(held) >= _ORDER.index(needed):
+        return None
+    expected = 403 if held else 401
+    if response.status_code != expected:
+        raise AssertionError(
+            f"{case.method} {case.path} needs scope {needed}; with "
+            f"{held or 'no key'} it answered {response.status_code}, expected {expected}"
+        )
+    return None
