@@ -232,9 +232,7 @@ async def _restart_trade_reset(
     config_path: Path, db: Path, submitted_before: int
 ) -> tuple[dict[str, object], list[dict[str, object]], dict[str, object]]:
     config = load_config(config_path, environ=_env())
-    host = await Host.start(
-        config, SECRET.encode(), clock_at=SimulatedClock, bootstrap_key=API_KEY
-    )
+    host = await Host.start(config, SECRET.encode(), clock_at=SimulatedClock, bootstrap_key=API_KEY)
     service = TradingService(host)
     await host.begin("restart after crash")
     state_at_restart = service.kill_switch()

@@ -18,7 +18,7 @@ from fastapi_offline import FastAPIOffline
 from aiswarm import __version__
 from aiswarm.runtime.service import TradingService
 
-from .auth import Gatekeeper, check_guarded
+from .auth import Gatekeeper, check_guarded, mark_scopes
 from .errors import install_error_handlers
 from .key_routes import key_router
 from .operator_routes import operator_router
@@ -46,7 +46,7 @@ def create_app(service: TradingService) -> FastAPI:
         return {"status": "ok", "mode": service.mode}
 
     app.include_router(public)
-    app.include_router(operator_router(service))
-    app.include_router(key_router(service))
+    app.include_router(mark_scopes(operator_router(service)))
+    app.include_router(mark_scopes(key_router(service)))
     check_guarded(app, PUBLIC_PATHS + (("/metrics",) if api.metrics_public else ()))
     return app

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Iterator
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials as Credentials
@@ -29,7 +29,7 @@ from aiswarm.errors import ConfigError
 from aiswarm.runtime.access_keys import Principal, Scope
 from aiswarm.runtime.service import TradingService
 
-__all__ = ["Gatekeeper", "check_guarded", "require_scope"]
+__all__ = ["Gatekeeper", "check_guarded", "mark_scopes", "require_scope"]
 
 _SCHEME = HTTPBearer(
     scheme_name="OperatorKey",
@@ -110,21 +110,29 @@ def require_scope(scope: Scope | str) -> Guard:
     return guard
 
 
-def check_guarded(app: FastAPI, public: Collection[str]) -> None:
-    """Raise ConfigError naming any route outside ``public`` that has no ``require_scope``.
+def mark_scopes(router: APIRouter) -> APIRouter:
+    """Write each route's needed scope into its OpenAPI operation (``x-required-scope``).
 
-    Each guarded route's OpenAPI operation says the scope it needs (``x-required-scope``).
+    Call before the router is included (FastAPI takes the operation's extras then).
     """
-    open_routes = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or route.path in public:
-            continue
-        scopes = list(_scopes(route.dependant))
-        if not scopes:
-            open_routes.append(f"{sorted(route.methods or ())} {route.path}")
-            continue
-        needed = max(scopes, key=list(Scope).index)
-        route.openapi_extra = {**(route.openapi_extra or {}), "x-required-scope": needed.value}
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            scopes = list(_scopes(route.dependant))
+            if scopes:
+                needed = max(scopes, key=list(Scope).index)
+                route.openapi_extra = {**(route.openapi_extra or {}), "x-required-scope": needed}
+    return router
+
+
+def check_guarded(app: FastAPI, public: Collection[str]) -> None:
+    """Raise ConfigError naming any route outside ``public`` that has no ``require_scope``."""
+    open_routes = [
+        f"{sorted(route.methods or ())} {route.path}"
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        and route.path not in public
+        and not any(_scopes(route.dependant))
+    ]
     if open_routes:
         raise ConfigError(
             f"API routes without a credential check: {', '.join(open_routes)}; add "

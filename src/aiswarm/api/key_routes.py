@@ -49,7 +49,7 @@ def key_router(service: TradingService) -> APIRouter:
     async def keys(principal: Admin) -> list[dict[str, Any]]:
         return service.access_keys()
 
-    @router.post("/keys", status_code=201, responses=answers(409, 422))
+    @router.post("/keys/new", status_code=201, responses=answers(400, 422))
     async def new_key(body: NewKey, principal: Admin) -> dict[str, Any]:
         try:
             return await service.create_access_key(body.name, body.scope, principal.name)

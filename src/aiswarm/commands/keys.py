@@ -3,7 +3,7 @@
 Each command opens the event store named by the config, appends or reads the records
 (``runtime.access_keys``, ``runtime.approval_rotation``) and closes it. With a SQLite store only
 one process may append, so while `aiswarm run` holds the file use the admin routes
-(``POST /keys``, ``POST /keys/{id}/revoke``, ``POST /approval-keys/rotate``); on PostgreSQL the
+(``POST /keys/new``, ``POST /keys/{id}/revoke``, ``POST /approval-keys/rotate``); on PostgreSQL the
 commands may run beside it, which takes their records in at the next request or step.
 
 ``ensure_credential`` is `aiswarm run`'s check before it starts: with no live key and no
