@@ -6,10 +6,10 @@ host served over loopback HTTP, and checks every answer against the document too
 codes, content type, the body's schema, that invalid data is refused and valid data accepted,
 that the key is enforced. A check of ours (``_schemathesis_scopes.py``) fails any answer other
 than 401 (no key) or 403 (too small a scope) from an operation the run's scope does not grant,
-so no call succeeds without the scope it needs; no run may see a 5xx. Its own command line does the run (its pytest loader does not work
-with this pytest). Bounded and repeatable: deterministic generation, one worker, a few examples
-per operation beyond the boundary values of the coverage phase; settings in
-``schemathesis.toml`` beside this file.
+so no call succeeds without the scope it needs; no run may see a 5xx. Its own command line
+does the run (its pytest loader does not work with this pytest). Bounded and repeatable:
+deterministic generation, one worker, a few examples per operation beyond the boundary values
+of the coverage phase; settings in ``schemathesis.toml`` beside this file.
 """
 
 from __future__ import annotations
