@@ -192,9 +192,13 @@ def events_list(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print events in sequence order (decimals plain; --json prints payloads as recorded)."""
+    """Print events in sequence order (decimals plain; --json prints payloads as recorded).
+
+    An event carrying an approval (risk.decision, order.submitted) first names the key that
+    signed it: ``[key approval-2]``.
+    """
     from aiswarm.commands.events import list_events
-    from aiswarm.commands.readable import payload_text
+    from aiswarm.commands.readable import payload_text, signed_by
 
     rows = asyncio.run(list_events(db, config, event_type, after_seq, limit, account))
     if as_json:
@@ -203,7 +207,7 @@ def events_list(
     for row in rows:
         out.print(
             f"{row['seq']:>8} {row['time']} {row['account'] or '-':<16} {row['type']:<24} "
-            f"{payload_text(row['payload'])}",
+            f"{signed_by(row['payload'])}{payload_text(row['payload'])}",
             markup=False,
         )
 

@@ -25,6 +25,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
+from aiswarm.errors import ConfigError
 from aiswarm.execution import EventJournal
 from aiswarm.risk import (
     Algorithm,
@@ -169,7 +170,7 @@ class ApprovalKeyRotation:
             return False
         generation = self._generation(number)
         if payload.get("key_id") != generation.key_id:
-            raise ValueError(
+            raise ConfigError(
                 f"approval key generation {number} is recorded as {payload.get('key_id')!r}, "
                 f"but the approval secret gives {generation.key_id!r}: the secret changed; "
                 "restore the secret the log was written with"
