@@ -71,7 +71,9 @@ async def test_keys_when_created_revoked_elsewhere_and_reopened_then_log_decides
 
     assert unseen is None, "a key counts once the registry has read its record"
     assert seen == Principal("alice", Scope.ADMIN)
-    assert was_admin and "alice" not in admins and "bob" not in admins
+    assert was_admin
+    assert "alice" not in admins
+    assert "bob" not in admins
     assert after_revoke is None
     assert reopened.authenticate(alice_key) is None
     assert reopened.authenticate(bob_key) == Principal("bob", Scope.READ)

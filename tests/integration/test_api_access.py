@@ -86,6 +86,8 @@ async def test_scopes_when_each_principal_calls_then_only_what_its_scope_allows(
     anonymous = await api.anonymous.get("/kill-switch")
     wrong = await api.anonymous.get("/status", headers={"Authorization": "Bearer ais_nope"})
     health = await api.anonymous.get("/health")
+    unknown_path = await api.anonymous.get("/no-such-route")
+    not_json = await api.anonymous.post("/kill-switch/trip", content=b"\xff{")
 
     assert read_status.status_code == 200
     assert [read_pause.status_code, read_trip.status_code] == [403, 403]
@@ -93,6 +95,7 @@ async def test_scopes_when_each_principal_calls_then_only_what_its_scope_allows(
     assert [trade_keys.status_code, trade_rotate.status_code] == [403, 403]
     assert [anonymous.status_code, wrong.status_code] == [401, 401]
     assert health.status_code == 200
+    assert [unknown_path.status_code, not_json.status_code] == [401, 401], "the gate answers first"
 
 
 async def test_pause_and_resume_when_asked_then_recorded_by_the_principal(
@@ -140,7 +143,7 @@ async def test_reset_when_asked_then_needs_admin_and_a_reason_and_records_the_pr
 async def test_reset_when_admin_key_revoked_then_refused_from_the_next_request(
     served: tuple[Api, Host],
 ) -> None:
-    api, host = served
+    api, _ = served
     await api["bob"].post("/kill-switch/trip", json={"reason": "stop"})
     extra = await api["alice"].post("/keys/new", json={"name": "dave", "scope": "admin"})
     dave = {"Authorization": f"Bearer {extra.json()['key']}"}

@@ -178,3 +178,31 @@ async def test_cli_rotate_approval_when_run_later_then_events_show_the_new_id_si
     assert "--reason was blank" in blank.stderr
     assert '"by": "cli"' in listed.stdout
     assert "order.submitted          [key approval-2] {" in orders.stdout
+
+
+async def test_rotation_when_ed25519_then_new_public_key_recorded_before_it_signs(
+    tmp_path: Path,
+) -> None:
+    config = paper_config(
+        tmp_path, trading={"approval_algorithm": "ed25519", "allocator": FIXED_NOTIONAL}
+    )
+    host = await start(config)
+    first = host.approval_keys.signing_key_id
+    rotated = await TradingService(host).rotate_approval_key("new key", "alice")
+    await _trade_until_more_orders(host, 0)
+    recorded = [
+        (event.seq, event.payload["key_id"])
+        async for event in host.store.replay(types=["approval.key"], account=host.engine.account)
+    ]
+    first_order = next(
+        event.seq
+        async for event in host.store.replay(types=["order.submitted"])
+        if event.payload["approval"]["key_id"] == rotated["key_id"]
+    )
+    await host.stop("test over")
+
+    assert first.startswith("ed25519-")
+    assert rotated["key_id"].startswith("ed25519-")
+    assert rotated["key_id"] != first
+    assert [key_id for _, key_id in recorded] == [first, rotated["key_id"]]
+    assert recorded[1][0] < first_order, "the public key is in the log before it signs"

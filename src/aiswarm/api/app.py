@@ -18,7 +18,7 @@ from fastapi_offline import FastAPIOffline
 from aiswarm import __version__
 from aiswarm.runtime.service import TradingService
 
-from .auth import Gatekeeper, check_guarded, mark_scopes
+from .auth import Gatekeeper, KeyGate, check_guarded, mark_scopes
 from .errors import install_error_handlers
 from .key_routes import key_router
 from .operator_routes import operator_router
@@ -30,23 +30,29 @@ PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/
 """The routes that answer without a credential (``/metrics`` too when ``api.metrics_public``):
 liveness, and the API's description (which holds no state, and which a browser must load
 before it can send a key)."""
+_DOCS_ASSETS = ("/static-offline-docs/",)
+"""The docs pages' bundled scripts and styles (served by ``FastAPIOffline``)."""
 
 
 def create_app(service: TradingService) -> FastAPI:
     """Build the API over a running host's service facade, with its config's ``api`` section."""
     api = service.api_settings
+    public = PUBLIC_PATHS + (("/metrics",) if api.metrics_public else ())
     app = FastAPIOffline(title="aiswarm control plane", version=__version__)
-    app.state.gatekeeper = Gatekeeper(service, api.rate_limit)
+    gatekeeper = app.state.gatekeeper = Gatekeeper(service, api.rate_limit)
     install_error_handlers(app)
+    # Innermost first: the key gate, then CORS (a browser's preflight carries no key), then
+    # the headers, which thus go on every answer, the gate's 401 included.
+    app.add_middleware(KeyGate, gatekeeper=gatekeeper, public=public, public_prefixes=_DOCS_ASSETS)
     install_security_headers(app, api.cors_origins)
-    public = APIRouter()
+    liveness = APIRouter()
 
-    @public.get("/health")
+    @liveness.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "mode": service.mode}
 
-    app.include_router(public)
+    app.include_router(liveness)
     app.include_router(mark_scopes(operator_router(service)))
     app.include_router(mark_scopes(key_router(service)))
-    check_guarded(app, PUBLIC_PATHS + (("/metrics",) if api.metrics_public else ()))
+    check_guarded(app, public)
     return app

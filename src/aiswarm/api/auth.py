@@ -18,18 +18,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials as Credentials
 from fastapi.security import HTTPBearer
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from aiswarm.errors import ConfigError
 from aiswarm.runtime.access_keys import Principal, Scope
 from aiswarm.runtime.service import TradingService
 
-__all__ = ["Gatekeeper", "check_guarded", "mark_scopes", "require_scope"]
+__all__ = ["Gatekeeper", "KeyGate", "check_guarded", "mark_scopes", "require_scope"]
 
 _SCHEME = HTTPBearer(
     scheme_name="OperatorKey",
@@ -40,6 +44,11 @@ _SCHEME = HTTPBearer(
     auto_error=False,
 )
 _SCOPE_MARK = "__aiswarm_scope__"
+_UNKNOWN = (
+    "missing or unknown API key; send 'Authorization: Bearer <key>' with a key from "
+    "`aiswarm keys new`"
+)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 Guard = Callable[[Request, Credentials | None], Awaitable[Principal]]
 
@@ -57,18 +66,16 @@ class Gatekeeper:
         self._service = service
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    async def admit(self, credentials: Credentials | None, scope: Scope) -> Principal:
-        """Return the caller's principal if it holds ``scope`` and is under its rate limit."""
-        principal = None
-        if credentials is not None:
-            principal = await self._service.authenticate(credentials.credentials)
+    async def identify(self, presented: str | None) -> Principal | None:
+        """Return the principal of a presented key (the text after ``Bearer``), or None."""
+        if not presented:
+            return None
+        return await self._service.authenticate(presented)
+
+    def admit(self, principal: Principal | None, scope: Scope) -> Principal:
+        """Return ``principal`` if it holds ``scope`` and is under its rate limit; else raise."""
         if principal is None:
-            raise HTTPException(
-                status_code=401,
-                detail="missing or unknown API key; send 'Authorization: Bearer <key>' with a "
-                "key from `aiswarm keys new`",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise HTTPException(status_code=401, detail=_UNKNOWN, headers=_CHALLENGE)
         if not principal.scope.grants(scope):
             raise HTTPException(
                 status_code=403,
@@ -83,6 +90,45 @@ class Gatekeeper:
                 headers={"Retry-After": str(self._rate.get_expiry())},
             )
         return principal
+
+
+class KeyGate:
+    """ASGI middleware: a request off the public paths needs a live key before the app sees it.
+
+    So nothing (no body parsing, no route lookup) answers a caller without a credential: an
+    unknown path, a body that is not JSON, all answer 401. The route's ``require_scope`` then
+    checks the scope and the rate limit for the principal found here.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        gatekeeper: Gatekeeper,
+        public: Collection[str],
+        public_prefixes: tuple[str, ...],
+    ) -> None:
+        self._app = app
+        self._gatekeeper = gatekeeper
+        self._public = frozenset(public)
+        self._prefixes = public_prefixes
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or path in self._public or path.startswith(self._prefixes):
+            await self._app(scope, receive, send)
+            return
+        principal = await self._gatekeeper.identify(_bearer(Headers(scope=scope)))
+        if principal is None:
+            body = {"detail": _UNKNOWN, "errors": []}
+            await JSONResponse(body, status_code=401, headers=_CHALLENGE)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self._app(scope, receive, send)
+
+
+def _bearer(headers: Headers) -> str | None:
+    scheme, _, presented = headers.get("authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" else None
 
 
 _GUARDS: dict[Scope, Guard] = {}
@@ -103,7 +149,11 @@ def require_scope(scope: Scope | str) -> Guard:
             request: Request, credentials: Annotated[Credentials | None, Depends(_SCHEME)]
         ) -> Principal:
             gatekeeper: Gatekeeper = request.app.state.gatekeeper
-            return await gatekeeper.admit(credentials, needed)
+            # The key gate (below) identified the caller before the request reached the app.
+            principal: Principal | None = getattr(request.state, "principal", None)
+            if principal is None and credentials is not None:
+                principal = await gatekeeper.identify(credentials.credentials)
+            return gatekeeper.admit(principal, needed)
 
         setattr(guard, _SCOPE_MARK, needed)
         _GUARDS[needed] = guard
