@@ -194,15 +194,16 @@ async def test_rotation_when_ed25519_then_new_public_key_recorded_before_it_sign
         (event.seq, event.payload["key_id"])
         async for event in host.store.replay(types=["approval.key"], account=host.engine.account)
     ]
-    first_order = next(
+    signed_by_new = [
         event.seq
         async for event in host.store.replay(types=["order.submitted"])
         if event.payload["approval"]["key_id"] == rotated["key_id"]
-    )
+    ]
     await host.stop("test over")
 
     assert first.startswith("ed25519-")
     assert rotated["key_id"].startswith("ed25519-")
     assert rotated["key_id"] != first
     assert [key_id for _, key_id in recorded] == [first, rotated["key_id"]]
-    assert recorded[1][0] < first_order, "the public key is in the log before it signs"
+    assert signed_by_new, "the new key signs the session's orders"
+    assert recorded[1][0] < signed_by_new[0], "the public key is in the log before it signs"
