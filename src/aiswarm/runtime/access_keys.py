@@ -219,7 +219,10 @@ class AccessKeys:
             "key_sha256": _digest(key).hex(),
             "by": by,
         }
-        self._take(await store.append(_CREATED, payload, account=ACCESS_STREAM))
+        await store.append(_CREATED, payload, account=ACCESS_STREAM)
+        # Read back from the log, not from the append: on PostgreSQL another process may have
+        # appended records numbered before ours, which a jump to our seq would skip.
+        await self.refresh(store)
         return self._keys[key_id], key
 
     async def revoke(self, store: EventStore, key_id: str, by: str) -> KeyRecord:
@@ -235,10 +238,8 @@ class AccessKeys:
                 f"no API key with id {key_id!r} (known: {known}); see `aiswarm keys list`"
             )
         if record.revoked_by is None:
-            event = await store.append(
-                _REVOKED, {"key_id": key_id, "by": by}, account=ACCESS_STREAM
-            )
-            self._take(event)
+            await store.append(_REVOKED, {"key_id": key_id, "by": by}, account=ACCESS_STREAM)
+            await self.refresh(store)
         return self._keys[key_id]
 
 

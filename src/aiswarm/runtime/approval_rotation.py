@@ -202,9 +202,8 @@ class ApprovalKeyRotation:
             "by": by,
             "reason": reason,
         }
-        event = await self._store.append(_ROTATED, payload, account=APPROVAL_KEYS_STREAM)
-        self._take(event)
-        await self._switch()
+        await self._store.append(_ROTATED, payload, account=APPROVAL_KEYS_STREAM)
+        await self.load()  # read back from the log: it switches the signers and the verifier
         return self.state()[-1]
 
     async def sync(self, now_ns: int) -> None:
