@@ -384,8 +384,8 @@ class KillSwitch:
             )
         if operator_id not in self._authorised:
             raise UnauthorisedReset(
-                f"operator_id={operator_id!r} may not reset the kill switch: only an admin "
-                "principal may (aiswarm keys new --name NAME --scope admin)"
+                f"operator_id={operator_id!r} may not reset the kill switch: not an authorised "
+                "operator; only an admin principal may (aiswarm keys new --name NAME --scope admin)"
             )
         return operator_id
 
