@@ -9,8 +9,10 @@ every day from those records, so ``/pnl/status`` reads the same after a restart.
 never loosens a halt) or to HALTED, as ``pnl.on_profit_target`` says; when the day's loss reaches
 ``pnl.loss_limit_usd`` the kill switch trips (HALTED, latched). Each move is a
 ``kill_switch.changed`` record whose reason starts with ``REASON_PREFIX``, written before it
-takes effect; that record is also how a restart knows the day was already acted on, so the
-guard acts at most once per UTC day and an operator's ENABLE afterwards is left alone.
+takes effect; that record is also how a restart knows the day was already acted on, so each
+bound acts at most once per UTC day and an operator's ENABLE afterwards is left alone. The two
+bounds count apart: a profit target reached in the morning does not silence the loss limit for
+the rest of the day (REDUCING still holds positions that can lose).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ __all__ = ["REASON_PREFIX", "DailyPnlGuard", "history"]
 
 REASON_PREFIX = "daily pnl: "
 """Starts the reason of every trading-state change this guard records."""
+_LOSS = f"{REASON_PREFIX}loss "
+_PROFIT = f"{REASON_PREFIX}profit "
 
 
 class DailyPnlGuard:
@@ -40,7 +44,8 @@ class DailyPnlGuard:
     def __init__(self, engine: TradingEngine, config: DailyPnlConfig) -> None:
         self._engine = engine
         self._config = config
-        self._acted_day: date | None = None
+        self._loss_day: date | None = None  # the last UTC day the loss limit acted on
+        self._target_day: date | None = None  # the last UTC day the profit target acted on
 
     @property
     def config(self) -> DailyPnlConfig:
@@ -48,12 +53,16 @@ class DailyPnlGuard:
         return self._config
 
     async def restore(self, store: EventStore) -> None:
-        """Take back from the stream the last UTC day this guard moved the trading state on."""
+        """Take back from the stream the last UTC day each bound moved the trading state on."""
         replay = store.replay(types=[EventType.KILL_SWITCH_CHANGED], account=self._engine.account)
         async with aclosing(replay) as events:
             async for event in events:
-                if str(event.payload.get("reason", "")).startswith(REASON_PREFIX):
-                    self._acted_day = from_ns(int(event.payload["ts_ns"])).date()
+                reason = str(event.payload.get("reason", ""))
+                day = from_ns(int(event.payload["ts_ns"])).date()
+                if reason.startswith(_LOSS):
+                    self._loss_day = day
+                elif reason.startswith(_PROFIT):
+                    self._target_day = day
 
     def today_pnl(self) -> Decimal | None:
         """Return today's PnL (NAV now minus today's opening NAV), None before it is known."""
@@ -71,16 +80,17 @@ class DailyPnlGuard:
             return None
         pnl = self.today_pnl()
         today = self._engine.clock.now().date()
-        if pnl is None or self._acted_day == today:
+        if pnl is None:
             return None
         control = self._engine.spine.kill_switch
         switch = control.switch
         loss_limit, target = config.loss_limit_usd, config.profit_target_usd
-        if loss_limit is not None and -pnl >= loss_limit:
-            reason = f"{REASON_PREFIX}loss {plain(-pnl)} USD >= loss_limit_usd={plain(loss_limit)}"
+        loss = loss_limit is not None and -pnl >= loss_limit and self._loss_day != today
+        if loss and loss_limit is not None:
+            reason = f"{_LOSS}{plain(-pnl)} USD >= loss_limit_usd={plain(loss_limit)}"
             trigger = KillTrigger.TRIP
-        elif target is not None and pnl >= target:
-            reason = f"{REASON_PREFIX}profit {plain(pnl)} USD >= profit_target_usd={plain(target)}"
+        elif target is not None and pnl >= target and self._target_day != today:
+            reason = f"{_PROFIT}{plain(pnl)} USD >= profit_target_usd={plain(target)}"
             halt = config.on_profit_target is ProfitTargetAction.HALT
             trigger = KillTrigger.TRIP if halt else KillTrigger.REDUCE
         else:
@@ -91,7 +101,10 @@ class DailyPnlGuard:
             return None  # REDUCE from HALTED would loosen a halt
         cause = TripCause.DAILY_PNL if trigger is KillTrigger.TRIP else None
         await control.command(trigger, reason, cause=cause)
-        self._acted_day = today
+        if loss:
+            self._loss_day = today
+        else:
+            self._target_day = today
         return reason
 
 

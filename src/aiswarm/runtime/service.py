@@ -27,7 +27,7 @@ from aiswarm.risk import Authorisation, KillTrigger
 from aiswarm.runtime import daily_pnl, store_views
 from aiswarm.runtime.access_keys import Principal, Scope
 from aiswarm.runtime.engine import TradingEngine
-from aiswarm.runtime.host import Host
+from aiswarm.runtime.host import HOST_STREAM, Host
 from aiswarm.runtime.readiness import readiness
 from aiswarm.runtime.session_state import SessionTrigger
 from aiswarm.runtime.stream_admin import StreamAdmin
@@ -209,21 +209,31 @@ class TradingService:
         return {**report.model_dump(mode="json"), "markdown": to_markdown(report)}
 
     async def stream(
-        self, after_seq: int, limit: int | None = None, idle_s: float = 2.0, poll_s: float = 0.25
+        self,
+        after_seq: int,
+        limit: int | None = None,
+        idle_s: float = 2.0,
+        poll_s: float = 0.25,
+        account: str | None = None,
     ) -> AsyncIterator[dict[str, Any] | None]:
-        """Yield streamed events (``store_views.STREAMED_TYPES``) after ``after_seq``, forever.
+        """Yield the account's streamed events (``store_views.STREAMED_TYPES``) after ``after_seq``.
 
-        Polls the store every ``poll_s`` seconds, so a stream restarted with the last seq it saw
-        resumes exactly where it stopped; yields None after each ``idle_s`` without an event (a
+        Only the account's own stream and the host's (start and stop records): a store shared
+        by several accounts never shows one account's orders to another's stream. Polls the
+        store every ``poll_s`` seconds, so a stream restarted with the last seq it saw resumes
+        exactly where it stopped; yields None after each ``idle_s`` without an event (a
         heartbeat for the transport); ends after ``limit`` events when given.
         """
+        shown = {self._engine(account).account, HOST_STREAM}
         sent = 0
         idle = 0.0
         while limit is None or sent < limit:
             batch = await self.events(store_views.STREAMED_TYPES, after_seq, 100)
             for row in batch:
-                yield row
                 after_seq = row["seq"]
+                if row["account"] not in shown:
+                    continue
+                yield row
                 sent += 1
                 if limit is not None and sent >= limit:
                     return
