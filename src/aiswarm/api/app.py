@@ -20,7 +20,7 @@ from aiswarm.runtime.service import TradingService
 
 from .auth import Gatekeeper, KeyGate, check_guarded, mark_scopes
 from .bus_admin_routes import bus_admin_router
-from .errors import install_error_handlers
+from .errors import answers, install_error_handlers
 from .key_routes import key_router
 from .monitoring_routes import monitoring_router
 from .operator_routes import operator_router
@@ -70,6 +70,6 @@ def create_app(service: TradingService) -> FastAPI:
         stream_router(service),
         bus_admin_router(service.streams),
     ):
-        app.include_router(mark_scopes(router))
+        app.include_router(mark_scopes(router), responses=answers(401, 403, 429))
     check_guarded(app, public)
     return app

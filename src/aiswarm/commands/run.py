@@ -33,6 +33,7 @@ from aiswarm.errors import ConfigError
 from aiswarm.market import FeedRegistry, FeedSchema
 from aiswarm.monitoring.logs import configure_logging, redact
 from aiswarm.runtime import Host, StepReport, TradingService
+from aiswarm.runtime.composition import load_agents, load_mandates
 from aiswarm.runtime.live import LiveRefused, start_failures, steps_on_venue_data
 from aiswarm.types import TRADING_MODES, Mode
 from aiswarm.types.money import money_text
@@ -149,6 +150,9 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
         failures = start_failures(config)  # before the secrets, so every reason shows at once
         if failures:
             raise LiveRefused(failures)
+    # The files the engine is built from: a mistake in one is one line, before anything opens.
+    load_agents(config)
+    load_mandates(config)
     resolved = resolve_secrets(config, create=True)
     config = resolved.config
     assert config.approval_secret is not None  # resolve_secrets guarantees it
