@@ -17,7 +17,7 @@ from aiswarm.clock import to_ns
 from aiswarm.execution import EventJournal
 from aiswarm.mandates import MANDATE_CHANGED, change_payload, expire
 from aiswarm.mandates.mandate_state import TERMINAL_MANDATE_STATUSES
-from aiswarm.types import Mandate, MandateId, Symbol
+from aiswarm.types import Mandate, MandateId, MandateStatus, Symbol
 
 __all__ = ["MandateBook"]
 
@@ -52,16 +52,25 @@ class MandateBook:
             self.default = mandate
         self._next_expiry_ns = self._earliest_expiry_ns()
 
-    def for_symbol(self, symbol: Symbol) -> Mandate:
-        """Return the mandate a closing order in ``symbol`` goes under: the first that lists it.
+    def for_symbol(self, symbol: Symbol, now_ns: int) -> Mandate:
+        """Return the mandate a closing order in ``symbol`` goes under at ``now_ns``.
 
-        The default first; when no mandate lists the symbol, the default (its symbol guard then
-        refuses, and the kill switch's flatten reports the position it could not close).
+        Among the mandates that list the symbol (the default first), one ACTIVE and valid at
+        ``now_ns``; failing that, the first that lists it (a risk-reducing close passes its
+        status and validity guard); when none lists the symbol, the default (its symbol guard
+        then refuses, and the kill switch's flatten reports the position it could not close).
         """
-        if symbol in self.default.symbols:
-            return self.default
-        listing = (mandate for mandate in self.by_id.values() if symbol in mandate.symbols)
-        return next(listing, self.default)
+        listing = [
+            mandate
+            for mandate in (self.default, *self.by_id.values())
+            if symbol in mandate.symbols
+        ]
+        in_force = (
+            mandate
+            for mandate in listing
+            if mandate.status is MandateStatus.ACTIVE and mandate.is_valid_at(now_ns)
+        )
+        return next(in_force, listing[0] if listing else self.default)
 
     def _earliest_expiry_ns(self) -> int:
         """Return when the next mandate that can still expire does (ns since the epoch)."""
