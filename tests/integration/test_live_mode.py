@@ -52,7 +52,14 @@ def _venue(fake: FakeBinance, *, linear: bool = False, **more: Any) -> dict[str,
     } | more
 
 
-def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: Any) -> Any:
+def _live_config(
+    tmp_path: Path,
+    fake: FakeBinance,
+    mode: str = "live",
+    *,
+    approval: bool = False,
+    **live: Any,
+) -> Any:
     agents = tmp_path / "agents.yaml"
     agents.write_text(AGENTS, encoding="utf-8")
     section = {
@@ -63,7 +70,13 @@ def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: 
     } | live
     mandates = tmp_path / "mandates"
     symbols = [route["symbol"] for route in section["routes"]]
-    write_mandate(mandates, venues=["binance"], symbols=symbols, description="live at binance")
+    write_mandate(
+        mandates,
+        venues=["binance"],
+        symbols=symbols,
+        description="live at binance",
+        live_requires_approval=approval,
+    )
     return paper_config(
         tmp_path,
         mode=mode,
@@ -137,6 +150,24 @@ async def test_live_mode_refused_without_credentials_naming_the_variables(
     assert f"{CREDENTIALS_PREFIX}_API_SECRET" in line
     assert f"{CREDENTIALS_PREFIX}_API_KEY" not in line
     assert fake_binance.requests == []
+
+
+async def test_live_mode_refused_when_a_mandate_requires_live_approval_naming_file_and_field(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    # Arrange: the account's mandate asks for an approval no workflow can give yet
+    config = _live_config(tmp_path, fake_binance, approval=True)
+
+    # Act
+    with pytest.raises(LiveRefused) as refused:
+        await _start(config)
+
+    # Assert
+    [line] = refused.value.failures
+    assert "live_requires_approval: true" in line
+    assert str(tmp_path / "mandates" / "paper.yaml") in line
+    assert "live_requires_approval: false" in line
+    assert fake_binance.requests == []  # refused before any connection
 
 
 async def test_live_mode_refused_with_every_failure_listed(
