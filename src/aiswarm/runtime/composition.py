@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,7 @@ from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
+from aiswarm.runtime.mandate_book import resend_refusal
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
 from aiswarm.runtime.venue_timing import TimedVenue, VenueTimer
@@ -418,11 +420,18 @@ async def open_engine(
     )
     clock.set_ns(max(clock.now_ns(), decided_ns))
     session, _ = recorded_session(records)
+    # Mandates take effect only once recorded: the file versions the log lacks go in first,
+    # before the OMS reconciles, so an order it would resend is judged on the mandates in force.
+    in_use = {key: mandate_files[key] for key in sorted(bindings.in_use)}
+    mandates, changes = reconcile(in_use, recorded_mandates(records))
+    for payload in changes:
+        await store.append(MANDATE_CHANGED, payload, account=account)
 
     open_in_log: list[str] = []
     cancel_asked: list[str] = []
 
     def take_book_back(spine: Spine) -> None:
+        spine.oms.resend_refusal = partial(resend_refusal, mandates)
         # A paused or stopped account must not resend anything while it reconciles.
         spine.pause.paused = session is not SessionState.RUNNING and bool(records)
         spine.pause.reason = f"session {session.value} at restart"
@@ -466,11 +475,6 @@ async def open_engine(
         records=records,
         before_reconcile=take_book_back,
     )
-    # Mandates take effect only once recorded: the file versions the log lacks go in first.
-    in_use = {key: mandate_files[key] for key in sorted(bindings.in_use)}
-    mandates, changes = reconcile(in_use, recorded_mandates(records))
-    for payload in changes:
-        await store.append(MANDATE_CHANGED, payload, account=account)
     market = MarketState()
     for symbol, (series_venue, interval_s) in markets.series.items():
         market.add(SymbolSeries(series_venue, symbol, interval_s))
@@ -492,6 +496,7 @@ async def open_engine(
         agents=agents,
         clock=clock,
     )
+    spine.oms.resend_refusal = engine.mandates.resend_refusal  # the engine's book from now on
     if not any(kind == DEPOSIT for kind, _ in records):
         # A new account, or one whose opening a crash cut short: fund it and, if configured,
         # enable trading. Only here is ENABLE ever recorded by a start.

@@ -1,12 +1,13 @@
-"""Specs for ``MandateBook.for_symbol``: the mandate a closing order goes under."""
+"""Specs for ``MandateBook.for_symbol`` (the mandate a closing order goes under) and
+``resend_refusal`` (whether an unanswered order may still be resent under its mandate)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiswarm.runtime.mandate_book import MandateBook
-from aiswarm.types import MandateId, MandateStatus, Symbol
-from kit.builders import SYMBOL, mandate
+from aiswarm.runtime.mandate_book import MandateBook, resend_refusal
+from aiswarm.types import MandateId, MandateStatus, Side, Symbol
+from kit.builders import MANDATE, SYMBOL, mandate, order_spec
 from kit.guards import NOW_NS
 
 ETH = Symbol("ETH/USDT")
@@ -58,3 +59,20 @@ def test_for_symbol_when_only_inactive_mandates_list_it_then_the_first_listing_o
     # Act / Assert
     assert book.for_symbol(SYMBOL, NOW_NS).mandate_id == "a-old"
     assert book.for_symbol(Symbol("SOL/USDT"), NOW_NS).mandate_id == "default"
+
+
+def test_resend_refusal_when_mandate_no_longer_trades_then_named_and_closes_still_resent() -> None:
+    # Arrange
+    paused = mandate(status=MandateStatus.PAUSED)
+    lapsed = mandate(valid_until=datetime(2024, 1, 1, 0, 30, tzinfo=UTC))
+    opening = order_spec()
+    closing = order_spec(side=Side.SELL, reduce_only=True)
+
+    # Act / Assert: resending places the order, so its mandate must still trade
+    assert resend_refusal({MANDATE: mandate()}, opening, NOW_NS) is None
+    assert resend_refusal({MANDATE: paused}, opening, NOW_NS) == "mandate=mandate-1 status=paused"
+    assert resend_refusal({}, opening, NOW_NS) == "mandate=mandate-1 status=unknown"
+    assert "valid_until=2024-01-01T00:30:00+00:00" in str(
+        resend_refusal({MANDATE: lapsed}, opening, NOW_NS)
+    )
+    assert resend_refusal({MANDATE: paused}, closing, NOW_NS) is None
