@@ -59,7 +59,9 @@ async def test_flatten_when_mandate_no_longer_trades_then_position_closed(
     # Assert: flat, and no close was refused
     store = desk.store
     assert store is not None
-    attempts = [event.payload async for event in store.replay(types=[EventType.KILL_SWITCH_FLATTEN])]
+    attempts = [
+        event.payload async for event in store.replay(types=[EventType.KILL_SWITCH_FLATTEN])
+    ]
     await store.close()
     assert tripped is not None
     assert desk.held() == 0

@@ -178,10 +178,10 @@ class GuardContext(_GuardContextSlots):
         ``working_sell_quantity`` is what the account's working sells in the order's symbol at
         its venue have still to sell (base units): a spot sell must fit in the holding beside
         them; with ``working_buy_quantity`` (the working buys, likewise) it decides whether the
-        order shrinks the position. ``mandate_day_notional_usd`` is the notional the order's mandate has sent in
-        orders since 00:00 UTC (None: not known), ``strategy_types`` the strategy types (agent
-        registry names) the order comes from (None: not known); a mandate that limits either
-        refuses an unknown value.
+        order shrinks the position. ``mandate_day_notional_usd`` is the notional the order's
+        mandate has sent in orders since 00:00 UTC (None: not known), ``strategy_types`` the
+        strategy types (agent registry names) the order comes from (None: not known); a
+        mandate that limits either refuses an unknown value.
         """
         symbol = spec.symbol
         venue = spec.venue

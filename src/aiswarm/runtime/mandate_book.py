@@ -6,8 +6,9 @@ version is appended to the account's journal first and only then put in force, s
 between the two leaves the log ahead of the engine, never behind it. At a restart the
 composition root takes the recorded versions back (``mandates.reconcile``) before building the
 book, and before the OMS reconciles: an order the venue never answered is resent only while its
-mandate still trades (``resend_refusal``). The trading window needs no record: whether a step is inside it follows from the mandate
-and the time, and the coordinator and the guard chain read it every step.
+mandate still trades (``resend_refusal``). The trading window needs no record: whether a step
+is inside it follows from the mandate and the time, and the coordinator and the guard chain
+read it every step.
 """
 
 from __future__ import annotations
@@ -62,9 +63,7 @@ class MandateBook:
         then refuses, and the kill switch's flatten reports the position it could not close).
         """
         listing = [
-            mandate
-            for mandate in (self.default, *self.by_id.values())
-            if symbol in mandate.symbols
+            mandate for mandate in (self.default, *self.by_id.values()) if symbol in mandate.symbols
         ]
         in_force = (
             mandate

@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 
 from aiswarm.clock import to_ns
+from aiswarm.risk.guard_context import GuardContext
+from aiswarm.risk.guards import run_guards
 from aiswarm.risk.guards_mandate import (
     check_mandate_active,
     check_mandate_budget,
@@ -16,8 +18,6 @@ from aiswarm.risk.guards_mandate import (
     check_mandate_symbol,
     check_mandate_venue,
 )
-from aiswarm.risk.guard_context import GuardContext
-from aiswarm.risk.guards import run_guards
 from aiswarm.risk.refusals import Reason
 from aiswarm.types import (
     InstrumentKind,
