@@ -42,7 +42,7 @@ def _run_live(tmp_path: Path, *, enabled: bool, **env: str) -> subprocess.Comple
     )
 
 
-def test_run_live_not_enabled_and_no_credentials_then_exit_2_one_line_each(
+def test_run_live_not_enabled_no_credentials_approval_asked_then_exit_2_one_line_each(
     tmp_path: Path,
 ) -> None:
     result = _run_live(tmp_path, enabled=False)
@@ -50,10 +50,12 @@ def test_run_live_not_enabled_and_no_credentials_then_exit_2_one_line_each(
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert lines[0] == "config error: live mode refused to start (2 unmet):"
+    assert lines[0] == "config error: live mode refused to start (3 unmet):"
     assert "live.enabled: true" in lines[1]
     assert "AIS_VENUE_BINANCE_API_KEY and AIS_VENUE_BINANCE_API_SECRET" in lines[2]
-    assert len(lines) == 3
+    # the shipped mandate asks for live approval, which no workflow can give yet
+    assert "mandates/paper.yaml has live_requires_approval: true" in lines[3]
+    assert len(lines) == 4
 
 
 def test_run_live_enabled_without_secret_file_names_the_variable(tmp_path: Path) -> None:

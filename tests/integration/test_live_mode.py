@@ -19,7 +19,7 @@ from aiswarm.runtime.live import LiveRefused
 from aiswarm.types import ClientOrderId, EventType, OrderStatus
 from aiswarm.venues import ShadowVenue
 from aiswarm.venues.ccxt_venue import CcxtVenue
-from fakes.binance_fake import FakeBinance
+from fakes.binance_fake import FakeBinance, Fault
 from kit.binance_venue import BINANCE_OPTIONS, CREDENTIALS_PREFIX, fake_settings
 from kit.builders import order_spec
 from kit.host import FIXED_NOTIONAL, SECRET, paper_config, run_steps
@@ -52,7 +52,14 @@ def _venue(fake: FakeBinance, *, linear: bool = False, **more: Any) -> dict[str,
     } | more
 
 
-def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: Any) -> Any:
+def _live_config(
+    tmp_path: Path,
+    fake: FakeBinance,
+    mode: str = "live",
+    *,
+    approval: bool = False,
+    **live: Any,
+) -> Any:
     agents = tmp_path / "agents.yaml"
     agents.write_text(AGENTS, encoding="utf-8")
     section = {
@@ -63,7 +70,13 @@ def _live_config(tmp_path: Path, fake: FakeBinance, mode: str = "live", **live: 
     } | live
     mandates = tmp_path / "mandates"
     symbols = [route["symbol"] for route in section["routes"]]
-    write_mandate(mandates, venues=["binance"], symbols=symbols, description="live at binance")
+    write_mandate(
+        mandates,
+        venues=["binance"],
+        symbols=symbols,
+        description="live at binance",
+        live_requires_approval=approval,
+    )
     return paper_config(
         tmp_path,
         mode=mode,
@@ -137,6 +150,24 @@ async def test_live_mode_refused_without_credentials_naming_the_variables(
     assert f"{CREDENTIALS_PREFIX}_API_SECRET" in line
     assert f"{CREDENTIALS_PREFIX}_API_KEY" not in line
     assert fake_binance.requests == []
+
+
+async def test_live_mode_refused_when_a_mandate_requires_live_approval_naming_file_and_field(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    # Arrange: the account's mandate asks for an approval no workflow can give yet
+    config = _live_config(tmp_path, fake_binance, approval=True)
+
+    # Act
+    with pytest.raises(LiveRefused) as refused:
+        await _start(config)
+
+    # Assert
+    [line] = refused.value.failures
+    assert "live_requires_approval: true" in line
+    assert str(tmp_path / "mandates" / "paper.yaml") in line
+    assert "live_requires_approval: false" in line
+    assert fake_binance.requests == []  # refused before any connection
 
 
 async def test_live_mode_refused_with_every_failure_listed(
@@ -261,3 +292,57 @@ async def test_a_bar_the_venue_publishes_late_is_stepped_at_the_next_step(
     assert late.bars == 0
     assert caught_up.bars == 2  # the late bar and the next one, none skipped
     assert caught_up.now_ns > late.now_ns
+
+
+async def test_live_restart_when_mandate_paused_by_file_then_unanswered_order_not_resent(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    # Arrange: the venue never answers the submits, so an approved order stays unanswered
+    _publish_dip_then_rally(fake_binance)
+    fake_binance.fault("POST", "/api/v3/order", *[Fault("5xx")] * 200)
+    config = _live_config(tmp_path, fake_binance)
+    first = await _start(config)
+    unanswered: list[str] = []
+    for _ in range(8):
+        await run_steps(first, 1)
+        oms = first.engine.spine.oms
+        unanswered = [
+            o.client_order_id for o in oms.open_orders() if o.status is OrderStatus.SUBMITTED
+        ]
+        if unanswered:
+            break
+    assert unanswered, "the replay must decide an order"
+    # A crash (no stop, so no cancel), the venue answering again, the mandate paused by file
+    await first.driver.venue.close()
+    await first.store.close()
+    fake_binance.faults.clear()
+    write_mandate(
+        tmp_path / "mandates",
+        venues=["binance"],
+        symbols=["BTC/USDT"],
+        description="live at binance",
+        live_requires_approval=False,
+        status="paused",
+    )
+
+    # Act: the restart, at the same moment, so the orders' approvals are still valid
+    second = await Host.start(config, SECRET, clock_at=lambda _: SimulatedClock(START))
+    try:
+        order = second.engine.spine.oms.orders[ClientOrderId(unanswered[0])]
+        records = [
+            (event.type, event.payload)
+            async for event in second.store.replay(
+                types=[EventType.MANDATE_CHANGED, EventType.ORDER_EVENT]
+            )
+        ]
+    finally:
+        await second.stop("test done")
+
+    # Assert: nothing of ours reached the venue; the pause was recorded before the refusal
+    assert not [o for o in fake_binance.orders.values() if o.client_order_id.startswith("ais-")]
+    assert order.status is OrderStatus.REJECTED
+    kinds = [kind for kind, _ in records]
+    reasons = [payload.get("reason") for _, payload in records]
+    rejected = reasons.index("not sent: mandate=paper status=paused")
+    assert records[rejected][1]["client_order_id"] == unanswered[0]
+    assert kinds.index(EventType.MANDATE_CHANGED, 1) < rejected  # the pause was recorded first

@@ -26,7 +26,16 @@ from aiswarm.risk import (
 from aiswarm.runtime.spine import Spine, assemble_spine, open_spine
 from aiswarm.store import EventStore, open_event_store
 from aiswarm.store.memory_journal import MemoryJournal
-from aiswarm.types import Bar, Instrument, OrderIntent, OrderType, Position, Side, TimeInForce
+from aiswarm.types import (
+    Bar,
+    Instrument,
+    Mandate,
+    OrderIntent,
+    OrderType,
+    Position,
+    Side,
+    TimeInForce,
+)
 from aiswarm.venues import PaperVenue
 from aiswarm.venues.fill_models import FeeModel
 from kit.builders import ACCOUNT, MANDATE, SYMBOL, T0, VENUE, instrument, mandate
@@ -84,12 +93,16 @@ class Desk:
         return MarketView(**(fields | overrides))
 
     async def check(
-        self, rules: Instrument | None = None, **market_overrides: Any
+        self,
+        rules: Instrument | None = None,
+        under: Mandate | None = None,
+        **market_overrides: Any,
     ) -> tuple[Any, list[Any]]:
         """Value the book and run the kill switch's check, as each engine step does.
 
-        The flatten is judged on this desk's market view (with ``market_overrides``) and on
-        the instrument ``rules`` (default: the kit's BTC/USDT).
+        The flatten is judged on this desk's market view (with ``market_overrides``), on
+        the instrument ``rules`` (default: the kit's BTC/USDT) and under the mandate ``under``
+        (default: the trading mandate).
         """
         self.spine.portfolio.mark(VENUE, SYMBOL, self.mark)
         snapshot = self.spine.portfolio.snapshot(self.clock.now())
@@ -97,7 +110,7 @@ class Desk:
 
         def inputs(position: Position) -> FlattenInputs:
             market = self.market(**market_overrides)
-            return FlattenInputs(known, trading_mandate(), market, Decimal(0))
+            return FlattenInputs(known, under or trading_mandate(), market, Decimal(0))
 
         return await self.spine.kill_switch.check(snapshot, inputs)
 

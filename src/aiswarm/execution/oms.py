@@ -156,6 +156,9 @@ class OrderManager(OrderRecovery):
         # PENDING_CANCEL), or refused them in a report and the order works again.
         self._cancel_again: dict[ClientOrderId, str] = {}
         self.activity = OrderActivity(unpriced_order_notional_usd=unpriced_order_notional_usd)
+        # Why an order's mandate no longer lets it be resent (None: it may be), set by the
+        # composition root from the mandates in force; unset, only approval and gate decide.
+        self.resend_refusal: Callable[[OrderSpec, int], str | None] | None = None
 
     @property
     def orders(self) -> Mapping[ClientOrderId, OrderState]:
@@ -446,6 +449,9 @@ class OrderManager(OrderRecovery):
         refusal = self._gate_refusal(order.spec)
         if refusal is not None:
             return f"not sent: {refusal[0].value} {refusal[1]}"
+        mandate_check = self.resend_refusal
+        if mandate_check is not None and (why := mandate_check(order.spec, now_ns)) is not None:
+            return f"not sent: {why}"
         return None
 
     async def _drain(self) -> int:

@@ -13,9 +13,10 @@ again, so one attempt that fails leaves the account halted holding the whole pos
   still judges it: the circuit breaker and the liquidity guard (up to the floor) let the kill
   switch's own flattening through; the exposure and loss guards exempt every risk-reducing
   order; every other guard applies.
-* **No double selling.** What working reduce-only orders on the closing side still have to
-  fill is counted as being closed (cancels asked but not yet confirmed included); only the rest
-  is placed.
+* **No double selling.** What working orders on the closing side still have to fill is
+  counted as being closed (cancels asked but not yet confirmed included, reduce-only or not);
+  only the rest is placed. The guard chain measures "risk-reducing" the same way, net of the
+  working orders on the order's side, so a slice sized here is one it counts as reducing.
 * **Backoff.** After a refusal or a venue rejection a symbol waits 1, 2, 4 ... steps (at most
   ``MAX_BACKOFF_STEPS``) before its next attempt; a placed slice resets the wait.
 * **Dust.** A rest below the venue's minimum order (quantity or notional at the mark) cannot be
@@ -209,15 +210,13 @@ class FlattenDuty:
         return placements
 
     def _working_close(self, position: Position) -> Decimal:
-        """Return what working reduce-only orders on the closing side have still to fill."""
+        """Return what working orders on the closing side have still to fill."""
         side = _closing_side(position)
         return sum(
             (
                 order.remaining_quantity
                 for order in self._oms.open_orders(position.symbol)
-                if order.spec.venue == position.venue
-                and order.spec.reduce_only
-                and order.spec.side is side
+                if order.spec.venue == position.venue and order.spec.side is side
             ),
             _ZERO,
         )

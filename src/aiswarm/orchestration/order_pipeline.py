@@ -131,9 +131,7 @@ class OrderPipeline:
         if portfolio is not None:
             found = portfolio.position(spec.symbol, spec.venue)
             position = found.quantity if found is not None else Decimal(0)
-        selling = Decimal(0)
-        if spec.side is Side.SELL:
-            _, selling = working_quantities(self._oms, spec.symbol, spec.venue)
+        net, selling = working_quantities(self._oms, spec.symbol, spec.venue)
         decision = self._engine.evaluate(
             spec,
             instrument=instrument,
@@ -144,6 +142,7 @@ class OrderPipeline:
             mandate_exposure_usd=mandate_exposure_usd,
             position_quantity=position,
             working_sell_quantity=selling,
+            working_buy_quantity=net + selling,
             mandate_day_notional_usd=self._oms.activity.mandate_day_notional_usd(
                 spec.mandate_id, to_ns(intent.ts_event)
             ),

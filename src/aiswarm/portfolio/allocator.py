@@ -256,7 +256,8 @@ def size(
     it, since working buys may never fill before the sell does. ``mark`` is the current mark
     price (quote per base unit), ``nav`` the account's NAV and ``limit_position_notional_usd``
     the risk limit on one symbol's notional, both USD. ``ts_event`` (an aware UTC datetime)
-    becomes the intent's decision time.
+    becomes the intent's decision time. The order is reduce-only when, with the working
+    orders on its side, it closes no more than is held.
     """
     if instrument.symbol != decision.symbol:
         raise ValueError(
@@ -275,6 +276,7 @@ def size(
         return NoOrder(NoOrderReason.NO_PRICE, f"no price: mark={price} for {decision.symbol}")
     held = to_decimal(position, "position")
     working = to_decimal(open_order_quantity, "open_order_quantity")
+    selling = to_decimal(working_sell_quantity, "working_sell_quantity")
     committed = add(held, working)
     long_only = config.long_only or instrument.kind is InstrumentKind.SPOT
     if direction is Direction.FLAT or (direction is Direction.SHORT and long_only):
@@ -289,7 +291,7 @@ def size(
     change = subtract(target, committed)
     if long_only and change < 0:
         # Never sell what is not held, nor what working sells already sell.
-        sellable = subtract(held, to_decimal(working_sell_quantity, "working_sell_quantity"))
+        sellable = subtract(held, selling)
         change = max(change, -max(sellable, _ZERO))
     quantity = instrument.quantize_quantity(abs(change))
     numbers = f"target={target} position={held} open={working}; {sizing.text}"
@@ -307,6 +309,9 @@ def size(
     violations = instrument.check_minimums(quantity, price if quoted is None else quoted)
     if violations:
         return NoOrder(NoOrderReason.BELOW_MINIMUM, "; ".join(str(v) for v in violations))
+    # Reduce-only when it shrinks the position net of the working orders on its side (buys:
+    # the net working quantity plus the sells), as the guard chain measures a close.
+    same_side = selling if side is Side.SELL else add(working, selling)
     return OrderIntent(
         mandate_id=mandate.mandate_id,
         account=account,
@@ -316,7 +321,7 @@ def size(
         order_type=config.order_type,
         quantity=quantity,
         limit_price=quoted,
-        reduce_only=held != 0 and side.sign * held < 0 and quantity <= abs(held),
+        reduce_only=held != 0 and side.sign * held < 0 and quantity + same_side <= abs(held),
         reason=f"{reason}; {direction} {numbers}",
         ts_event=ts_event,
     )

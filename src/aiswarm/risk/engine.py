@@ -81,12 +81,14 @@ class RiskEngine:
         working_sell_quantity: Decimal = Decimal(0),
         mandate_day_notional_usd: Decimal | None = None,
         strategy_types: frozenset[str] | None = None,
+        working_buy_quantity: Decimal = Decimal(0),
     ) -> Decision:
         """Return ``Approved`` (signed now, bound to every field) or ``Refused`` with reasons.
 
         A missing input (None) is refused by the guard that owns it: fail closed.
         ``working_sell_quantity`` is what the account's working sells in the order's market
         have still to sell (base units; see ``GuardContext.build``), as are
+        ``working_buy_quantity``,
         ``mandate_day_notional_usd`` and ``strategy_types``.
         """
         now_ns = self._clock.now_ns()
@@ -108,6 +110,7 @@ class RiskEngine:
             working_sell_quantity,
             mandate_day_notional_usd,
             strategy_types,
+            working_buy_quantity,
         ):
             return self._signer.approve(spec, now_ns)
         context = GuardContext.build(
@@ -126,6 +129,7 @@ class RiskEngine:
             working_sell_quantity=working_sell_quantity,
             mandate_day_notional_usd=mandate_day_notional_usd,
             strategy_types=strategy_types,
+            working_buy_quantity=working_buy_quantity,
         )
         refusals = run_guards(context)
         if refusals:

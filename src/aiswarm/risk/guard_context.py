@@ -31,7 +31,7 @@ from aiswarm.types import (
     VenueId,
 )
 
-__all__ = ["GuardContext", "held_quantity"]
+__all__ = ["GuardContext", "held_quantity", "shrinks_position"]
 
 _ZERO = Decimal(0)
 
@@ -46,6 +46,22 @@ def held_quantity(portfolio: PortfolioSnapshot | None, venue: VenueId, symbol: S
         return _ZERO
     held = portfolio.position(symbol, venue)
     return _ZERO if held is None else held.quantity
+
+
+def shrinks_position(
+    held: Decimal, buying: bool, quantity: Decimal, working_sells: Decimal, working_buys: Decimal
+) -> bool:
+    """Return whether an order shrinks the position ``held`` without flipping its sign.
+
+    Measured against the position minus what the working orders on the order's side still
+    have to fill (reduce-only or not), so two closes that together flip the position do not
+    both count as shrinking it: the second is new risk.
+    """
+    if held > _ZERO:
+        return not buying and held - working_sells - quantity >= _ZERO
+    if held < _ZERO:
+        return buying and held + working_buys + quantity <= _ZERO
+    return False
 
 
 @dataclass(slots=True)
@@ -66,6 +82,7 @@ class _GuardContextSlots:
     now_ns: int
     mandate_exposure_usd: Decimal | None
     working_sell_quantity: Decimal
+    working_buy_quantity: Decimal
     mandate_day_notional_usd: Decimal | None
     strategy_types: frozenset[str] | None
     # The order's fields, copied once out of the pydantic spec
@@ -97,7 +114,8 @@ class GuardContext(_GuardContextSlots):
       market view, it is for another symbol or venue, or its mark is missing or not positive
       (UNKNOWN_PRICE).
     * ``position_quantity``: the signed position held now (base units; 0 when flat or unknown).
-    * ``shrinks_position``: the order makes the position smaller without flipping its sign.
+    * ``shrinks_position``: the order makes the position smaller without flipping its sign,
+      counting the working orders on its side as filled (``shrinks_position`` function).
     * ``risk_reducing``: the order is flagged reduce-only *and* shrinks the position. Guards
       that exempt risk-reducing orders (exposure, leverage, drawdown, daily loss, mandate side
       and budget) test this, so flattening works while those limits are breached.
@@ -148,6 +166,7 @@ class GuardContext(_GuardContextSlots):
         working_sell_quantity: Decimal = _ZERO,
         mandate_day_notional_usd: Decimal | None = None,
         strategy_types: frozenset[str] | None = None,
+        working_buy_quantity: Decimal = _ZERO,
     ) -> GuardContext:
         """Return the context for judging ``spec`` at ``now_ns`` (ns since the epoch, UTC).
 
@@ -158,10 +177,11 @@ class GuardContext(_GuardContextSlots):
         units) when the caller has positions indexed; otherwise the snapshot is scanned.
         ``working_sell_quantity`` is what the account's working sells in the order's symbol at
         its venue have still to sell (base units): a spot sell must fit in the holding beside
-        them. ``mandate_day_notional_usd`` is the notional the order's mandate has sent in
-        orders since 00:00 UTC (None: not known), ``strategy_types`` the strategy types (agent
-        registry names) the order comes from (None: not known); a mandate that limits either
-        refuses an unknown value.
+        them; with ``working_buy_quantity`` (the working buys, likewise) it decides whether the
+        order shrinks the position. ``mandate_day_notional_usd`` is the notional the order's
+        mandate has sent in orders since 00:00 UTC (None: not known), ``strategy_types`` the
+        strategy types (agent registry names) the order comes from (None: not known); a
+        mandate that limits either refuses an unknown value.
         """
         symbol = spec.symbol
         venue = spec.venue
@@ -179,8 +199,8 @@ class GuardContext(_GuardContextSlots):
         shrinks = False
         if held:
             after = held + quantity if buying else held - quantity
-            shrinks = (
-                (not buying and after >= _ZERO) if held > _ZERO else (buying and after <= _ZERO)
+            shrinks = shrinks_position(
+                held, buying, quantity, working_sell_quantity, working_buy_quantity
             )
 
         risk_reducing = reduce_only and shrinks
@@ -225,6 +245,7 @@ class GuardContext(_GuardContextSlots):
             now_ns,
             mandate_exposure_usd,
             working_sell_quantity,
+            working_buy_quantity,
             mandate_day_notional_usd,
             strategy_types,
             symbol,

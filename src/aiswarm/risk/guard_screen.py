@@ -111,6 +111,7 @@ class GuardScreen:
         working_sell_quantity: Decimal = _ZERO,
         mandate_day_notional_usd: Decimal | None = None,
         strategy_types: frozenset[str] | None = None,
+        working_buy_quantity: Decimal = _ZERO,
     ) -> bool:
         """Return True exactly when ``run_guards`` would return no refusal for these inputs.
 
@@ -125,7 +126,8 @@ class GuardScreen:
             _SPEC_VALUES(spec.__dict__)
         )
 
-        # GuardContext.build: the position and whether the order shrinks it.
+        # GuardContext.build: the position and whether the order shrinks it, net of the
+        # working orders on its side (guard_context.shrinks_position, inlined).
         held = (
             held_quantity(portfolio, venue, symbol)
             if position_quantity is None
@@ -136,7 +138,9 @@ class GuardScreen:
         if held:
             after = held + quantity if buying else held - quantity
             shrinks = (
-                (not buying and after >= _ZERO) if held > _ZERO else (buying and after <= _ZERO)
+                (not buying and held - working_sell_quantity - quantity >= _ZERO)
+                if held > _ZERO
+                else (buying and held + working_buy_quantity + quantity <= _ZERO)
             )
         risk_reducing = reduce_only and shrinks
         flattening = kill_switch_latched and risk_reducing and thresholds.flatten_on_trip
@@ -179,7 +183,7 @@ class GuardScreen:
         if now_ns - market.updated_ns > thresholds.max_market_data_age_ns:
             return False
 
-        # Mandate: active now, this symbol and venue, this side.
+        # Mandate: this one, active now (unless reducing), this symbol and venue, this side.
         known = self._mandates.get(id(mandate))
         if known is None or known[0] is not mandate:
             known = self._mandate_facts(mandate)
@@ -197,7 +201,9 @@ class GuardScreen:
             m_strategies,
             m_window,
         ) = known
-        if m_id != mandate_id or not m_active or not start_us <= now_ns // 1_000 < end_us:
+        if m_id != mandate_id:
+            return False
+        if not risk_reducing and not (m_active and start_us <= now_ns // 1_000 < end_us):
             return False
         if symbol not in m_symbols or venue not in m_venues:
             return False

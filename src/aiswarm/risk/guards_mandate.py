@@ -5,11 +5,13 @@ Each guard returns None to pass or a ``Refusal`` with the numbers that decided i
 clock (``now_ns`` comes in the context), no logging, no mutation.
 
 An unknown mandate is MANDATE_INACTIVE; the other mandate guards then pass silently, since
-there is nothing to compare against. Risk-reducing orders (reduce-only and shrinking) are exempt
-from the side, strategy, window and budget guards, so a buy-only mandate can still sell what it
-bought, an over-budget mandate can still shrink and the kill switch can flatten at any hour;
-they are not exempt from status, validity, symbol or venue, which say whether the mandate may
-trade this market at all.
+there is nothing to compare against. Risk-reducing orders (reduce-only and shrinking the
+position net of the working orders on their side) are exempt from the status, validity, side,
+strategy, window and budget guards, which only restrict new risk: a buy-only mandate can still
+sell what it bought, an over-budget mandate can still shrink, and the kill switch can flatten
+at any hour and after its mandate expired, was paused or was revoked. They are not exempt from
+an unknown or mismatched mandate, symbol or venue, which say whether the mandate may trade this
+market at all.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def check_mandate_active(ctx: GuardContext) -> Refusal | None:
     """Refuse an order whose mandate is unknown, not ACTIVE, or outside its validity window.
 
     The window is ``valid_from <= now < valid_until``, compared exactly in microseconds (the
-    resolution of the mandate's datetimes).
+    resolution of the mandate's datetimes). A risk-reducing order passes a known mandate
+    whatever its status and window: closing a position takes no new risk.
     """
     mandate = ctx.mandate
     wanted = ctx.spec.mandate_id
@@ -61,6 +64,8 @@ def check_mandate_active(ctx: GuardContext) -> Refusal | None:
         return Refusal(
             Reason.MANDATE_INACTIVE, f"mandate={wanted} given_mandate={mandate.mandate_id}"
         )
+    if ctx.risk_reducing:
+        return None
     if mandate.status is not _ACTIVE:
         return Refusal(Reason.MANDATE_INACTIVE, f"mandate={wanted} status={mandate.status}")
     start_us, end_us = _window_us(mandate.valid_from, mandate.valid_until)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.risk import KillSwitch, KillTrigger
 from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
+from aiswarm.runtime.mandate_book import resend_refusal
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
 from aiswarm.runtime.venue_timing import TimedVenue, VenueTimer
@@ -423,11 +425,18 @@ async def open_engine(
     )
     clock.set_ns(max(clock.now_ns(), decided_ns))
     session, _ = recorded_session(records)
+    # Mandates take effect only once recorded: the file versions the log lacks go in first,
+    # before the OMS reconciles, so an order it would resend is judged on the mandates in force.
+    in_use = {key: mandate_files[key] for key in sorted(bindings.in_use)}
+    mandates, changes = reconcile(in_use, recorded_mandates(records))
+    for payload in changes:
+        await store.append(MANDATE_CHANGED, payload, account=account)
 
     open_in_log: list[str] = []
     cancel_asked: list[str] = []
 
     def take_book_back(spine: Spine) -> None:
+        spine.oms.resend_refusal = partial(resend_refusal, mandates)
         # A paused or stopped account must not resend anything while it reconciles.
         spine.pause.paused = session is not SessionState.RUNNING and bool(records)
         spine.pause.reason = f"session {session.value} at restart"
@@ -472,11 +481,6 @@ async def open_engine(
         before_reconcile=take_book_back,
         approval_keys=approval_keys,
     )
-    # Mandates take effect only once recorded: the file versions the log lacks go in first.
-    in_use = {key: mandate_files[key] for key in sorted(bindings.in_use)}
-    mandates, changes = reconcile(in_use, recorded_mandates(records))
-    for payload in changes:
-        await store.append(MANDATE_CHANGED, payload, account=account)
     market = MarketState()
     for symbol, (series_venue, interval_s) in markets.series.items():
         market.add(SymbolSeries(series_venue, symbol, interval_s))
@@ -498,6 +502,7 @@ async def open_engine(
         agents=agents,
         clock=clock,
     )
+    spine.oms.resend_refusal = engine.mandates.resend_refusal  # the engine's book from now on
     if not any(kind == DEPOSIT for kind, _ in records):
         # A new account, or one whose opening a crash cut short: fund it and, if configured,
         # enable trading. Only here is ENABLE ever recorded by a start.

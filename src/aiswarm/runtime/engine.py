@@ -480,7 +480,7 @@ class TradingEngine:
                         views[series.symbol] = self._market_view(series)[0]
             return FlattenInputs(
                 instrument=self.instruments.get(position.symbol),
-                mandate=self.mandates.for_symbol(position.symbol),
+                mandate=self.mandates.for_symbol(position.symbol, self.clock.now_ns()),
                 market=views.get(position.symbol),
                 mandate_exposure_usd=snapshot.gross_exposure
                 + self.spine.oms.activity.open_order_notional_total_usd,

@@ -1,17 +1,20 @@
 """Live mode's wiring: venue settings from config, the start checks, and the account's markets.
 
-``aiswarm run --mode live`` starts only when all three hold, and says which failed, one line
+``aiswarm run --mode live`` starts only when all four hold, and says which failed, one line
 each (``LiveRefused``):
 
 1. ``live.enabled`` is true in the config (trading real money is never a default);
 2. every venue a route uses has its credentials (the variable names are listed, never the
    values; the venue adapter is the only reader);
-3. reconciliation at start is clean: after the OMS has settled every order in the log with the
+3. no mandate the account's agents trade under has ``live_requires_approval: true``: there is
+   no approval workflow yet, so a mandate that asks for one cannot be honoured, and live mode
+   refuses rather than trade it unapproved;
+4. reconciliation at start is clean: after the OMS has settled every order in the log with the
    venue, the venue holds no open order this account did not place, no order of ours is still
    waiting for the venue to say whether it has it, the venue's last day of our fills is in the
    log, and every perpetual position equals what the log's fills add up to.
 
-The first two are checked before any connection; the third needs the connected venue and the
+The first three are checked before any connection; the fourth needs the connected venue and the
 recovered engine, so it runs in ``Host.start`` before anything trades.
 """
 
@@ -26,7 +29,7 @@ from aiswarm.errors import ConfigError
 from aiswarm.execution.live_venue import LiveVenue
 from aiswarm.execution.venue import Venue
 from aiswarm.execution.venue_retry import RetryPolicy
-from aiswarm.runtime.composition import AccountMarkets
+from aiswarm.runtime.composition import AccountMarkets, load_mandates
 from aiswarm.runtime.engine import TradingEngine
 from aiswarm.types import (
     InstrumentKind,
@@ -100,7 +103,7 @@ def ccxt_settings(config: AppConfig, venue_id: str) -> CcxtSettings:
 
 
 def start_failures(config: AppConfig) -> list[str]:
-    """Return what stops live mode before connecting: the switch, routes, credentials."""
+    """Return what stops live mode before connecting: switch, routes, credentials, mandates."""
     failures: list[str] = []
     live = config.live
     if not live.enabled:
@@ -118,7 +121,27 @@ def start_failures(config: AppConfig) -> list[str]:
                 f"credentials for venue {venue_id} are missing: set {' and '.join(missing)} "
                 "(or the same names with _FILE pointing at a 0600 file)"
             )
+    failures.extend(_approval_failures(config))
     return failures
+
+
+def _approval_failures(config: AppConfig) -> list[str]:
+    """Return one line per mandate in use that asks for live approval (none can be given yet).
+
+    An invalid mandate file or binding is a failure too (its ``ConfigError`` line): what the
+    account would trade under must be known before live mode may start.
+    """
+    try:
+        files, bindings = load_mandates(config)
+    except ConfigError as error:
+        return [str(error)]
+    return [
+        f"mandate {mandate_id} in {files[mandate_id].path} has live_requires_approval: true, "
+        "and live approval is not available yet: set live_requires_approval: false in that "
+        "file to trade it live without an operator's approval"
+        for mandate_id in sorted(bindings.in_use)
+        if files[mandate_id].mandate.live_requires_approval
+    ]
 
 
 def steps_on_venue_data(config: AppConfig) -> bool:

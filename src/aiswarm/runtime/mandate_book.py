@@ -5,8 +5,10 @@ under. ``expire_due`` runs every step: when a mandate's ``valid_until`` has pass
 version is appended to the account's journal first and only then put in force, so a crash
 between the two leaves the log ahead of the engine, never behind it. At a restart the
 composition root takes the recorded versions back (``mandates.reconcile``) before building the
-book. The trading window needs no record: whether a step is inside it follows from the mandate
-and the time, and the coordinator and the guard chain read it every step.
+book, and before the OMS reconciles: an order the venue never answered is resent only while its
+mandate still trades (``resend_refusal``). The trading window needs no record: whether a step
+is inside it follows from the mandate and the time, and the coordinator and the guard chain
+read it every step.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from aiswarm.clock import to_ns
 from aiswarm.execution import EventJournal
 from aiswarm.mandates import MANDATE_CHANGED, change_payload, expire
 from aiswarm.mandates.mandate_state import TERMINAL_MANDATE_STATUSES
-from aiswarm.types import Mandate, MandateId, Symbol
+from aiswarm.types import Mandate, MandateId, MandateStatus, OrderSpec, Symbol
 
-__all__ = ["MandateBook"]
+__all__ = ["MandateBook", "resend_refusal"]
 
 _NEVER_NS = 2**63 - 1  # no mandate left to expire
 
@@ -52,16 +54,27 @@ class MandateBook:
             self.default = mandate
         self._next_expiry_ns = self._earliest_expiry_ns()
 
-    def for_symbol(self, symbol: Symbol) -> Mandate:
-        """Return the mandate a closing order in ``symbol`` goes under: the first that lists it.
+    def for_symbol(self, symbol: Symbol, now_ns: int) -> Mandate:
+        """Return the mandate a closing order in ``symbol`` goes under at ``now_ns``.
 
-        The default first; when no mandate lists the symbol, the default (its symbol guard then
-        refuses, and the kill switch's flatten reports the position it could not close).
+        Among the mandates that list the symbol (the default first), one ACTIVE and valid at
+        ``now_ns``; failing that, the first that lists it (a risk-reducing close passes its
+        status and validity guard); when none lists the symbol, the default (its symbol guard
+        then refuses, and the kill switch's flatten reports the position it could not close).
         """
-        if symbol in self.default.symbols:
-            return self.default
-        listing = (mandate for mandate in self.by_id.values() if symbol in mandate.symbols)
-        return next(listing, self.default)
+        listing = [
+            mandate for mandate in (self.default, *self.by_id.values()) if symbol in mandate.symbols
+        ]
+        in_force = (
+            mandate
+            for mandate in listing
+            if mandate.status is MandateStatus.ACTIVE and mandate.is_valid_at(now_ns)
+        )
+        return next(in_force, listing[0] if listing else self.default)
+
+    def resend_refusal(self, spec: OrderSpec, now_ns: int) -> str | None:
+        """Return why ``spec``'s mandate forbids resending it at ``now_ns`` (module function)."""
+        return resend_refusal(self.by_id, spec, now_ns)
 
     def _earliest_expiry_ns(self) -> int:
         """Return when the next mandate that can still expire does (ns since the epoch)."""
@@ -71,3 +84,27 @@ class MandateBook:
             if mandate.status not in TERMINAL_MANDATE_STATUSES
         ]
         return min(pending, default=_NEVER_NS)
+
+
+def resend_refusal(
+    mandates: Mapping[MandateId, Mandate], spec: OrderSpec, now_ns: int
+) -> str | None:
+    """Return why an order the venue never answered may not be resent now, or None.
+
+    Resending places the order: new risk, so its mandate must still be known, ACTIVE and
+    valid at ``now_ns``, as the guard chain asks of a new order. A reduce-only order (a close,
+    the kill switch's flatten among them) is exempt, as the chain exempts a close.
+    """
+    if spec.reduce_only:
+        return None
+    mandate = mandates.get(spec.mandate_id)
+    if mandate is None:
+        return f"mandate={spec.mandate_id} status=unknown"
+    if mandate.status is not MandateStatus.ACTIVE:
+        return f"mandate={spec.mandate_id} status={mandate.status}"
+    if not mandate.is_valid_at(now_ns):
+        return (
+            f"mandate={spec.mandate_id} now_ns={now_ns} "
+            f"valid_until={mandate.valid_until.isoformat()}"
+        )
+    return None

@@ -421,6 +421,38 @@ def test_flip_when_long_to_short_then_one_order_through_zero_not_reduce_only() -
     assert not order.reduce_only
 
 
+@pytest.mark.parametrize(
+    ("direction", "position", "working", "selling", "reduce_only"),
+    [
+        # 0.6 selling already, 0.9 more to reach -0.5: together they flip the long
+        (Direction.SHORT, "1", "-0.6", "0.6", False),
+        # flat: 0.95 more beside the 0.05 working closes exactly what is held
+        (Direction.FLAT, "1", "-0.05", "0.05", True),
+        # a short with 0.6 buying already, 0.9 more to reach +0.5
+        (Direction.LONG, "-1", "0.6", "0", False),
+    ],
+    ids=["long-working-sell", "long-flat", "short-working-buy"],
+)
+def test_size_when_working_orders_on_same_side_then_reduce_only_net_of_them(
+    direction: Direction, position: str, working: str, selling: str, reduce_only: bool
+) -> None:
+    # Act
+    order = _order(
+        _size(
+            _decision(direction),
+            position=Decimal(position),
+            open_order_quantity=Decimal(working),
+            working_sell_quantity=Decimal(selling),
+            config=_fixed("0.5"),
+        )
+    )
+
+    # Assert: reduce-only only when, with the working orders on its side, it closes no more
+    # than is held (as the guard chain counts a close)
+    assert abs(order.quantity) <= 1
+    assert order.reduce_only is reduce_only
+
+
 # Long-only
 
 

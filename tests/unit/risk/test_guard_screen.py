@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +79,8 @@ HELD = [None, Decimal(0), Decimal("0.1")]
 EDGE_HELD = [Decimal("0.05"), Decimal("-0.05"), Decimal("0.02"), Decimal("-0.02"), Decimal("0.01")]
 WORKING_SELLS = [Decimal(0)]
 EDGE_WORKING_SELLS = [Decimal("0.03"), Decimal("0.08"), Decimal("0.08001"), Decimal("0.1")]
+# Working buys against a short: the same, on the other side (a close net of them may flip)
+EDGE_WORKING_BUYS = [Decimal("0.03"), Decimal("0.04"), Decimal("0.05")]
 LIMITS = [RiskLimits()]
 EDGE_LIMITS = [
     RiskLimits(max_order_quantity={SYMBOL: Decimal("0.02")}),
@@ -111,6 +114,7 @@ INPUTS = (
     "latched",
     "exposure",
     "working",
+    "working_buys",
     "strategy",
     "sent_today",
 )
@@ -215,6 +219,7 @@ def _mandate(draw: _Drawer) -> Any:
             "other-id",
             "paused",
             "expired",
+            "revoked",
             "not-yet",
             "buy-only",
             "caps",
@@ -239,6 +244,8 @@ def _mandate(draw: _Drawer) -> Any:
         fields["mandate_id"] = "mandate-other"
     elif choice == "paused":
         fields["status"] = MandateStatus.PAUSED
+    elif choice == "revoked":
+        fields["status"] = MandateStatus.REVOKED
     elif choice == "expired":
         fields["valid_from"] = T0 - timedelta(days=1)
         fields["valid_until"] = T0 + timedelta(minutes=30)
@@ -358,6 +365,7 @@ def _case(pick: Pick[Any]) -> dict[str, Any]:
         # Known to the caller (as the order pipeline passes it), or left to the snapshot scan
         "position_quantity": pick([None, held or Decimal(0)]),
         "working_sell_quantity": draw("working", WORKING_SELLS, EDGE_WORKING_SELLS),
+        "working_buy_quantity": draw("working_buys", WORKING_SELLS, EDGE_WORKING_BUYS),
         "mandate_day_notional_usd": draw(
             "sent_today", [Decimal(0)], [None, Decimal(4_000), Decimal(4_001)]
         ),
@@ -384,6 +392,7 @@ def _screen_passes(case: dict[str, Any]) -> bool:
         case["working_sell_quantity"],
         case["mandate_day_notional_usd"],
         case["strategy_types"],
+        case["working_buy_quantity"],
     )
 
 
@@ -451,7 +460,7 @@ def test_screen_when_order_is_kill_switch_flatten_then_agrees_with_full_chain(
 
 def test_screen_when_many_seeded_cases_then_agrees_and_both_answers_occur() -> None:
     # Arrange: a fixed seed, so the same 6,000 cases every run
-    rng = random.Random(20240101)
+    rng = random.Random(20240102)
     outcomes = {True: 0, False: 0}
     sole: set[Reason] = set()
 
@@ -571,3 +580,65 @@ def test_screen_when_portfolio_has_positions_then_scans_them_like_the_chain() ->
     # Assert: a reduce-only sell that shrinks a long passes in REDUCING, budget unknown or not
     assert screened is True
     assert _chain_passes(case) is True
+
+
+def _plain_case(**overrides: Any) -> dict[str, Any]:
+    """Return the ordinary case (every input its first value) with ``overrides``."""
+    return _case(lambda options: options[0]) | overrides
+
+
+@pytest.mark.parametrize(
+    ("overrides", "passes"),
+    [
+        # The kill switch's flatten under a mandate that no longer trades: passes
+        (
+            {
+                "spec": order_spec(side=Side.SELL, quantity=Decimal("0.02"), reduce_only=True),
+                "portfolio": account(held=Decimal("0.05")),
+                "mandate": mandate(status=MandateStatus.REVOKED),
+                "limits": RiskLimits(flatten_on_trip=True),
+                "trading_state": TradingState.HALTED,
+                "kill_switch_latched": True,
+            },
+            True,
+        ),
+        # A reduce-only sell that, with the one already working, flips the long: new risk
+        # outside the mandate's window
+        (
+            {
+                "spec": order_spec(side=Side.SELL, quantity=Decimal("0.04"), reduce_only=True),
+                "portfolio": account(held=Decimal("0.05")),
+                "mandate": mandate(
+                    max_notional_usd=Decimal(50_000),
+                    max_position_usd=Decimal(25_000),
+                    trading_window=TradingWindow(days=("tue",)),
+                ),
+                "working_sell_quantity": Decimal("0.04"),
+            },
+            False,
+        ),
+        # The same against a short, with a working buy
+        (
+            {
+                "spec": order_spec(side=Side.BUY, quantity=Decimal("0.04"), reduce_only=True),
+                "portfolio": account(held=Decimal("-0.05")),
+                "mandate": mandate(status=MandateStatus.PAUSED),
+                "working_buy_quantity": Decimal("0.04"),
+            },
+            False,
+        ),
+    ],
+    ids=["flatten-revoked", "stacked-sells", "stacked-buys"],
+)
+def test_screen_when_mandate_exemption_decides_then_agrees_with_full_chain(
+    overrides: dict[str, Any], passes: bool
+) -> None:
+    # Arrange
+    case = _plain_case(**overrides)
+
+    # Act
+    screened = _screen_passes(case)
+
+    # Assert
+    assert screened is passes
+    assert _chain_passes(case) is passes
