@@ -91,6 +91,7 @@ def ccxt_settings(config: AppConfig, venue_id: str) -> CcxtSettings:
         options=dict(venue.options),
         credentials_prefix=credentials_prefix(venue_id, venue.credentials_env),
         timeout_ms=venue.timeout_ms,
+        request_window_ms=venue.request_window_ms,
         retry=RetryPolicy(
             attempts=venue.retry_attempts,
             base_delay_s=venue.retry_base_delay_s,
