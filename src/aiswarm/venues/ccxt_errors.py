@@ -1,16 +1,17 @@
 """Map ccxt's exceptions to ours: a transient fault to retry, or a refusal with our reason code.
 
-ccxt already turns each exchange's error codes into its unified exception tree (Binance's
--2010 "insufficient balance" into ``InsufficientFunds``, -2011/-2013 into ``OrderNotFound``,
-HTTP 429 and -1003 into ``RateLimitExceeded``, 5xx into ``ExchangeNotAvailable``, a timeout into
-``RequestTimeout``). A request that went out unanswered (a timeout, or the connection lost
-after it was sent) is ``VenueOutcomeUnknown``: it may still be in flight at the venue. A
-refused connection or an HTTP answer (5xx, 429) is an ordinary transient fault: the venue
-has answered, so a lookup tells whether the request was processed. Filter failures arrive as
-generic ``BadRequest``/``InvalidOrder`` whose text names the filter, so the text decides
-between min notional, precision and reduce-only. Any other exchange refusal is ``VENUE_ERROR`` with the venue's words in the reason. ccxt's text names the
-request's URL; its query string is cut off (signed requests carry the timestamp and signature
-there, and some exchanges the API key id), so reasons and logs never hold it. Never logs.
+ccxt already turns each exchange's error codes into its unified exception tree (Binance's -2010
+"insufficient balance" into ``InsufficientFunds``, -2011/-2013 into ``OrderNotFound``, HTTP 429
+and -1003 into ``RateLimitExceeded``, 5xx into ``ExchangeNotAvailable``, a timeout into
+``RequestTimeout``). A request that went out unanswered (a timeout, or the connection lost after
+it was sent) is ``VenueOutcomeUnknown``: it may still be in flight at the venue. A refused
+connection or an HTTP answer (5xx, 429) is an ordinary transient fault: the venue has answered,
+so a lookup tells whether the request was processed. Filter failures arrive as generic
+``BadRequest``/``InvalidOrder`` whose text names the filter, so the text decides between min
+notional, precision and reduce-only. Any other exchange refusal is ``VENUE_ERROR`` with the
+venue's words in the reason. ccxt's text names the request's URL; its query string is cut off
+(signed requests carry the timestamp and signature there, and some exchanges the API key id), so
+reasons and logs never hold it. Never logs.
 """
 
 from __future__ import annotations
