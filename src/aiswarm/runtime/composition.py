@@ -382,11 +382,14 @@ async def open_engine(
     agent_timeout_s: float | None = None,
     markets: AccountMarkets | None = None,
     venue_timer: VenueTimer | None = None,
+    hold_resends: bool = False,
 ) -> Recovered:
     """Open a new account, or rebuild ``account`` from its stream; see the module docstring.
 
     ``markets`` is what the account trades; by default the paper feeds' (``paper_markets``).
-    With ``venue_timer`` the OMS calls the venue through ``TimedVenue`` (metrics).
+    With ``venue_timer`` the OMS calls the venue through ``TimedVenue`` (metrics). With
+    ``hold_resends`` the recovery sends no order the venue never saw; the OMS's next pass
+    (``process_reports``) does, so a live start can refuse first.
     """
     mode = config.mode
     if markets is None:
@@ -465,6 +468,7 @@ async def open_engine(
         algorithm=config.trading.approval_algorithm,
         records=records,
         before_reconcile=take_book_back,
+        resend_at_reconcile=not hold_resends,
     )
     # Mandates take effect only once recorded: the file versions the log lacks go in first.
     in_use = {key: mandate_files[key] for key in sorted(bindings.in_use)}
