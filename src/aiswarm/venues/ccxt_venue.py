@@ -6,12 +6,9 @@ One ``CcxtVenue`` trades one venue account. It keeps ``Venue``'s promises over R
   ``clientOrderId`` (Binance ``newClientOrderId``, Bybit ``orderLinkId``). Before any order is
   sent again, after a timeout, a 5xx, a 429 or a restart, the venue is asked for that id; only
   an order it has never seen is sent again, so a lost answer never makes a second order.
-* **An unanswered submit is "outcome unknown".** After a timeout the request may still be in
-  flight, so a lookup that finds nothing proves nothing yet: the submit raises
-  ``VenueOutcomeUnknown`` (the OMS asks again on its next pass) and neither ``submit`` nor
-  ``query`` treats the order as unknown to the venue until the request window
-  (``request_window_ms``, sent as ``recvWindow`` so the venue refuses the request if it arrives
-  later) plus a margin has passed since the send and a lookup after that still finds nothing.
+* **An unanswered submit is "outcome unknown"** (``ccxt_in_flight``): after a timeout a lookup
+  that finds nothing proves nothing until the request window has passed, so ``submit`` and
+  ``query`` raise ``VenueOutcomeUnknown`` until then (the OMS asks again on its next pass).
 * **Retries only where safe** (``execution.venue_retry``): queries and cancels are retried on
   a transient fault; a submit is retried only through that lookup. Refusals map to our codes
   (``ccxt_errors``) and arrive as a REJECTED report plus a refused ack.
@@ -60,6 +57,7 @@ from aiswarm.types import (
     VenueId,
     VenueOrderId,
 )
+from aiswarm.venues.ccxt_in_flight import InFlightRequests
 from aiswarm.venues.ccxt_markets import at_precision, exact, instrument_of
 from aiswarm.venues.ccxt_session import CcxtSession, RefusedError
 from aiswarm.venues.ccxt_settings import CcxtSettings
@@ -74,8 +72,7 @@ _MS = 1_000_000
 class CcxtVenue:
     """A live venue reached through ccxt; see the module docstring.
 
-    ``monotonic`` times the request window of unanswered submits (seconds): the wire's own
-    time, not the decision clock, which in simulation stands still.
+    ``monotonic`` times the request window of unanswered submits (``ccxt_in_flight``).
     """
 
     def __init__(
@@ -86,9 +83,9 @@ class CcxtVenue:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._monotonic = monotonic
-        # Unanswered submits: when a lookup that finds nothing starts to mean "never arrived".
-        self._in_flight_until: dict[ClientOrderId, float] = {}
+        self._in_flight = InFlightRequests(
+            settings.request_window_ms, settings.in_flight_margin_ms, monotonic
+        )
         self._tracker = OrderTracker(settings.venue_id)
         self._replaced: dict[ClientOrderId, ClientOrderId] = {}
         self._session = CcxtSession(settings)
@@ -159,11 +156,10 @@ class CcxtVenue:
         passed since the send), finding nothing raises ``VenueOutcomeUnknown``: ask later.
         """
         client_order_id = order.spec.client_order_id
-        until = self._in_flight_until.get(client_order_id)
-        settled = until is None or self._monotonic() >= until  # decided before the lookup
+        settled = self._in_flight.settled(client_order_id)  # decided before the lookup
         seen = await self._lookup(order)
         if seen is not None or settled:
-            self._in_flight_until.pop(client_order_id, None)
+            self._in_flight.answered(client_order_id)
             return seen
         raise VenueOutcomeUnknown(
             f"submit of {client_order_id} unanswered and not found yet; it may still arrive "
@@ -254,8 +250,7 @@ class CcxtVenue:
                     await self._refresh(order, seen)
                     return self._ack(order)
             held = order
-            window_s = (self.settings.request_window_ms + self.settings.in_flight_margin_ms) / 1e3
-            self._in_flight_until[spec.client_order_id] = self._monotonic() + window_s
+            self._in_flight.sending(spec.client_order_id)
             try:
                 created = await self._once(lambda: self._create(spec, venue_symbol, amount, price))
             except TransientVenueError as fault:
@@ -263,7 +258,7 @@ class CcxtVenue:
                 if not isinstance(fault, VenueOutcomeUnknown):
                     # Answered (5xx, 429) or never connected: nothing is in flight; the
                     # lookup of the next attempt tells whether it was processed.
-                    self._in_flight_until.pop(spec.client_order_id, None)
+                    self._in_flight.answered(spec.client_order_id)
                 if waits_too_long(self.settings.retry, fault):
                     break
                 await asyncio.sleep(
@@ -271,10 +266,11 @@ class CcxtVenue:
                 )
                 continue
             except RefusedError as refused:
+                self._in_flight.answered(spec.client_order_id)
                 if refused.code is RejectCode.DUPLICATE_CLIENT_ORDER_ID:
                     continue  # the venue holds this id: the lookup above takes its view
                 return self._refuse(order, refused.code, refused.reason)
-            self._in_flight_until.pop(spec.client_order_id, None)
+            self._in_flight.answered(spec.client_order_id)
             await self._refresh(order, created)
             return self._ack(order)
         if isinstance(last, TransientVenueError):
