@@ -15,7 +15,7 @@ import pytest
 
 from aiswarm.clock import SimulatedClock, to_ns
 from aiswarm.runtime import Host
-from aiswarm.runtime.live import LiveRefused
+from aiswarm.runtime.live import LiveRefused, ccxt_settings
 from aiswarm.types import ClientOrderId, EventType, OrderStatus
 from aiswarm.venues import ShadowVenue
 from aiswarm.venues.ccxt_venue import CcxtVenue
@@ -319,3 +319,12 @@ async def test_clean_live_start_sends_the_held_order_once_after_its_checks(
 
     assert len(fake_binance.by_client_id(unanswered)) == 1
     assert order.status is not SUBMITTED
+
+
+def test_the_request_window_of_the_config_reaches_the_adapter(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    venues = {"binance": _venue(fake_binance, request_window_ms=3000)}
+    config = _live_config(tmp_path, fake_binance, venues=venues)
+
+    assert ccxt_settings(config, "binance").request_window_ms == 3000
