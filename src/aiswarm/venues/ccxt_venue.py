@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
@@ -36,7 +35,7 @@ from typing import Any
 
 import ccxt.async_support as ccxt
 
-from aiswarm.clock import Clock
+from aiswarm.clock import Clock, WallClock
 from aiswarm.errors import ConfigError, TransientVenueError, VenueOutcomeUnknown
 from aiswarm.execution.live_venue import Balance, VenuePosition
 from aiswarm.execution.venue import (
@@ -69,22 +68,28 @@ _log = logging.getLogger(__name__)
 _MS = 1_000_000
 
 
+def _wire_seconds() -> float:
+    """Return the wall clock's monotonic counter in seconds (the wire's time)."""
+    return WallClock().monotonic_ns() / 1e9
+
+
 class CcxtVenue:
     """A live venue reached through ccxt; see the module docstring.
 
-    ``monotonic`` times the request window of unanswered submits (``ccxt_in_flight``).
+    ``monotonic`` times the request window of unanswered submits (``ccxt_in_flight``; by
+    default the wall clock's monotonic counter, in seconds).
     """
 
     def __init__(
         self,
         settings: CcxtSettings,
         clock: Clock,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         self._clock = clock
         self._in_flight = InFlightRequests(
-            settings.request_window_ms, settings.in_flight_margin_ms, monotonic
+            settings.request_window_ms, settings.in_flight_margin_ms, monotonic or _wire_seconds
         )
         self._tracker = OrderTracker(settings.venue_id)
         self._replaced: dict[ClientOrderId, ClientOrderId] = {}
