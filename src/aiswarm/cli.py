@@ -38,6 +38,10 @@ approvals_app = typer.Typer(
     help="Approval keys: what a third party verifies approvals with.", no_args_is_help=True
 )
 app.add_typer(approvals_app, name="approvals")
+keys_app = typer.Typer(
+    help="API keys (principals with scopes) and approval key rotation.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 streams_app = typer.Typer(
     help="The bus's streams on Redis: pending deliveries, dead letters, requeue (docs/bus.md).",
     no_args_is_help=True,
@@ -198,9 +202,13 @@ def events_list(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Print events in sequence order (decimals plain; --json prints payloads as recorded)."""
+    """Print events in sequence order (decimals plain; --json prints payloads as recorded).
+
+    An event carrying an approval (risk.decision, order.submitted) first names the key that
+    signed it: ``[key approval-2]``.
+    """
     from aiswarm.commands.events import list_events
-    from aiswarm.commands.readable import payload_text
+    from aiswarm.commands.readable import payload_text, signed_by
 
     rows = asyncio.run(list_events(db, config, event_type, after_seq, limit, account))
     if as_json:
@@ -209,7 +217,7 @@ def events_list(
     for row in rows:
         out.print(
             f"{row['seq']:>8} {row['time']} {row['account'] or '-':<16} {row['type']:<24} "
-            f"{payload_text(row['payload'])}",
+            f"{signed_by(row['payload'])}{payload_text(row['payload'])}",
             markup=False,
         )
 
@@ -349,6 +357,74 @@ def market_data_tail(
         )
 
     asyncio.run(tail_bars(config, feed, group, consumer, count, show))
+
+
+@keys_app.command("new")
+def keys_new(
+    name: Annotated[str, typer.Option("--name", help="The principal the key stands for.")],
+    scope: Annotated[str, typer.Option("--scope", help="read, trade or admin.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an API key and print it once (the store keeps only its SHA-256)."""
+    from aiswarm.commands.keys import new_key
+
+    made = asyncio.run(new_key(config, name, scope))
+    if as_json:
+        _print_json(made)
+        return
+    out.print(f"key id {made['key_id']} for {made['name']} (scope {made['scope']}):", markup=False)
+    out.print(made["key"], markup=False)
+    out.print("shown once: keep it now (Authorization: Bearer <key>)", markup=False)
+
+
+@keys_app.command("list")
+def keys_list(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List every API key ever created: id, principal, scope, and whether it is revoked."""
+    from aiswarm.commands.keys import list_keys
+
+    rows = asyncio.run(list_keys(config))
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        state = f"revoked by {row['revoked_by']}" if row["revoked"] else "live"
+        out.print(
+            f"{row['key_id']} {row['name']:<20} {row['scope']:<6} {state} "
+            f"(created by {row['created_by']})",
+            markup=False,
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id, as `aiswarm keys list` shows it.")],
+    config: ConfigOption = None,
+) -> None:
+    """Revoke an API key: refused from the next request on."""
+    from aiswarm.commands.keys import revoke_key
+
+    row = asyncio.run(revoke_key(config, key_id))
+    out.print(f"revoked {row['key_id']} ({row['name']}, scope {row['scope']})", markup=False)
+
+
+@keys_app.command("rotate-approval")
+def keys_rotate_approval(
+    reason: Annotated[str, typer.Option("--reason", help="Why; recorded with the rotation.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add the next approval key id: new approvals use it; the old id retires once expired."""
+    from aiswarm.commands.keys import rotate_approval_key
+
+    row = asyncio.run(rotate_approval_key(config, reason))
+    if as_json:
+        _print_json(row)
+        return
+    out.print(
+        f"approval key {row['key_id']} (generation {row['generation']}) signs from now on",
+        markup=False,
+    )
 
 
 @bench_app.command("events")

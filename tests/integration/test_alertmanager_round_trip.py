@@ -26,11 +26,10 @@ import pytest
 
 from aiswarm.api import create_app
 from aiswarm.runtime import TradingService
-from kit.host import paper_config, run_steps, start
+from kit.host import admin_key, paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
 
-KEY = "operator-api-key-of-at-least-32-bytes!"
 _WAIT_S = 60.0
 
 
@@ -153,8 +152,8 @@ async def test_kill_switch_alert_when_tripped_acknowledged_and_reset_then_fires_
         tmp_path, alerts={"alertmanager_url": alertmanager, "resend_s": 1, "attempts": 3}
     )
     host = await start(config)
-    transport = httpx.ASGITransport(app=create_app(TradingService(host), KEY))
-    headers = {"Authorization": f"Bearer {KEY}"}
+    transport = httpx.ASGITransport(app=create_app(TradingService(host)))
+    headers = {"Authorization": f"Bearer {await admin_key(host)}"}
     async with (
         httpx.AsyncClient(transport=transport, base_url="http://api", headers=headers) as api,
         httpx.AsyncClient(base_url=alertmanager) as am,
@@ -171,7 +170,7 @@ async def test_kill_switch_alert_when_tripped_acknowledged_and_reset_then_fires_
         # Act: acknowledge one alert through the API
         acknowledged = await api.post(
             "/alerts/TradingNotActive/acknowledge",
-            json={"reason": "on it", "operator_id": "alice", "duration_s": 600},
+            json={"reason": "on it", "duration_s": 600},
         )
         silences = (await am.get("/api/v2/silences")).json()
 
@@ -186,7 +185,7 @@ async def test_kill_switch_alert_when_tripped_acknowledged_and_reset_then_fires_
         await _until(silenced, "Alertmanager to mark the acknowledged alert silenced")
 
         # Act: the condition clears
-        await api.post("/kill-switch/reset", json={"reason": "checked", "operator_id": "alice"})
+        await api.post("/kill-switch/reset", json={"reason": "checked"})
         await api.post("/kill-switch/enable", json={"reason": "back to work"})
         await run_steps(host, 1)
         await _until(lambda: webhook.seen("resolved", "KillSwitchTripped"), "the resolve")

@@ -13,7 +13,7 @@ import pytest
 
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime import TradingService
-from kit.host import paper_config, run_steps, start
+from kit.host import make_keys, paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ async def test_alert_when_firing_at_stop_then_restored_at_start_and_resolved_onc
     url = f"http://127.0.0.1:{_closed_port()}"
     config = paper_config(tmp_path, alerts={"alertmanager_url": url, "attempts": 1})
     host = await start(config)
-    await TradingService(host).command_kill_switch(KillTrigger.TRIP, "before the crash")
+    await TradingService(host).command_kill_switch(KillTrigger.TRIP, "before the crash", "alice")
     await run_steps(host, 1)
     firing_before = {alert["alertname"] for alert in TradingService(host).alerts()}
     await host.stop("restart")
@@ -40,8 +40,9 @@ async def test_alert_when_firing_at_stop_then_restored_at_start_and_resolved_onc
     again = await start(config)
     restored = {alert["alertname"] for alert in TradingService(again).alerts()}
     service = TradingService(again)
-    await service.command_kill_switch(KillTrigger.RESET, "checked", operator_id="alice")
-    await service.command_kill_switch(KillTrigger.ENABLE, "back")
+    await make_keys(again, alice="admin")
+    await service.command_kill_switch(KillTrigger.RESET, "checked", "alice")
+    await service.command_kill_switch(KillTrigger.ENABLE, "back", "alice")
     await run_steps(again, 1)
     after = service.alerts()
     changes = await service.events(types=["alert.changed"])

@@ -38,9 +38,9 @@ PROBES: list[tuple[str, str, str | None, int, str]] = [
 
 async def test_api_when_bad_input_then_4xx_body_names_field_and_reason(tmp_path: Path) -> None:
     # Arrange
-    host = await start(paper_config(tmp_path))
+    host = await start(paper_config(tmp_path), bootstrap_key=KEY)
     transport = httpx.ASGITransport(
-        app=create_app(TradingService(host), KEY), raise_app_exceptions=False
+        app=create_app(TradingService(host)), raise_app_exceptions=False
     )
     headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
     wrong: list[str] = []

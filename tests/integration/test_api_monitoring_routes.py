@@ -10,19 +10,18 @@ import pytest
 
 from aiswarm.api import create_app
 from aiswarm.runtime import TradingService
-from kit.host import paper_config, start
+from kit.host import admin_key, paper_config, start
 
 pytestmark = pytest.mark.integration
 
-KEY = "operator-api-key-of-at-least-32-bytes!"
-_ACK = {"reason": "on it", "operator_id": "alice"}
+_ACK = {"reason": "on it"}
 
 
 @pytest.fixture
 async def api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     host = await start(paper_config(tmp_path))
-    transport = httpx.ASGITransport(app=create_app(TradingService(host), KEY))
-    headers = {"Authorization": f"Bearer {KEY}"}
+    transport = httpx.ASGITransport(app=create_app(TradingService(host)))
+    headers = {"Authorization": f"Bearer {await admin_key(host)}"}
     async with httpx.AsyncClient(
         transport=transport, base_url="http://api", headers=headers
     ) as client:
@@ -42,15 +41,15 @@ async def test_metrics_when_no_key_then_401_and_with_key_then_prometheus_text(
     assert "aiswarm_max_drawdown_frac" in served.text
 
 
-async def test_acknowledge_when_operator_not_listed_then_409_naming_the_setting(
+async def test_acknowledge_when_body_names_an_operator_then_422_the_principal_acts(
     api: httpx.AsyncClient,
 ) -> None:
     answer = await api.post(
         "/alerts/KillSwitchTripped/acknowledge", json={**_ACK, "operator_id": "mallory"}
     )
 
-    assert answer.status_code == 409
-    assert "trading.operators" in answer.json()["detail"]
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "operator_id"
 
 
 async def test_acknowledge_when_no_alertmanager_configured_then_409_and_nothing_recorded(

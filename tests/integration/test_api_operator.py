@@ -12,24 +12,28 @@ import pytest
 
 from aiswarm.api import create_app
 from aiswarm.runtime import Host, TradingService
-from kit.host import paper_config, run_steps, start
+from kit.host import make_keys, paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-KEY = "operator-api-key-of-at-least-32-bytes!"
 
 
 @asynccontextmanager
 async def _serving(tmp_path: Path, **risk: object) -> AsyncIterator[tuple[httpx.AsyncClient, Host]]:
-    """Start a paper host with ``risk`` limits and serve its operator API to a client."""
+    """Start a paper host with ``risk`` limits and serve its API to a client as admin alice.
+
+    ``client.keys`` holds keys for alice (admin), bob (trade) and carol (read).
+    """
     host = await start(paper_config(tmp_path, trading={"risk": risk}))
-    app = create_app(TradingService(host), KEY)
+    keys = await make_keys(host, alice="admin", bob="trade", carol="read")
+    app = create_app(TradingService(host))
     transport = httpx.ASGITransport(app=app)
-    headers = {"Authorization": f"Bearer {KEY}"}
+    headers = {"Authorization": f"Bearer {keys['alice']}"}
     async with httpx.AsyncClient(
         transport=transport, base_url="http://api", headers=headers
     ) as client:
+        client.keys = keys  # type: ignore[attr-defined]
         yield client, host
     await host.stop("test over")
 
@@ -80,21 +84,21 @@ async def test_kill_switch_when_tripped_then_enable_refused_until_authorised_res
 ) -> None:
     client, _ = api
 
-    tripped = await client.post("/kill-switch/trip", json={"reason": "manual stop"})
+    trader = {"Authorization": f"Bearer {client.keys['bob']}"}  # type: ignore[attr-defined]
+
+    tripped = await client.post("/kill-switch/trip", json={"reason": "manual stop"}, headers=trader)
     enable_latched = await client.post("/kill-switch/enable", json={"reason": "try"})
-    intruder = await client.post(
-        "/kill-switch/reset", json={"reason": "looks fine", "operator_id": "mallory"}
-    )
-    reset = await client.post(
-        "/kill-switch/reset", json={"reason": "reviewed", "operator_id": "alice"}
-    )
+    intruder = await client.post("/kill-switch/reset", json={"reason": "fine"}, headers=trader)
+    reset = await client.post("/kill-switch/reset", json={"reason": "reviewed"})
     enabled = await client.post("/kill-switch/enable", json={"reason": "resume"})
     state = await client.get("/kill-switch")
 
     assert tripped.json()["to_state"] == "halted"
     assert enable_latched.status_code == 409
-    assert intruder.status_code == 409
+    assert intruder.status_code == 403
     assert reset.status_code == 200
+    assert reset.json()["operator_id"] == "alice"
+    assert tripped.json()["operator_id"] == "bob"
     assert enabled.status_code == 200
     assert state.json() == {"state": "active", "latched": False, "flatten_owed": False}
 
@@ -103,26 +107,23 @@ async def test_stop_flatten_when_tripped_then_only_an_authorised_operator_stops_
     tmp_path: Path,
 ) -> None:
     async with _serving(tmp_path, flatten_on_trip=True) as (client, _):
-        before_trip = await client.post(
-            "/kill-switch/stop-flatten", json={"reason": "hold", "operator_id": "alice"}
-        )
+        trader = {"Authorization": f"Bearer {client.keys['bob']}"}  # type: ignore[attr-defined]
+        before_trip = await client.post("/kill-switch/stop-flatten", json={"reason": "hold"})
         await client.post("/kill-switch/trip", json={"reason": "manual stop"})
         owed = (await client.get("/kill-switch")).json()
         intruder = await client.post(
-            "/kill-switch/stop-flatten", json={"reason": "hold", "operator_id": "mallory"}
+            "/kill-switch/stop-flatten", json={"reason": "hold"}, headers=trader
         )
-        stopped = await client.post(
-            "/kill-switch/stop-flatten", json={"reason": "market too thin", "operator_id": "alice"}
-        )
-        nameless = await client.post("/kill-switch/stop-flatten", json={"reason": "hold"})
+        stopped = await client.post("/kill-switch/stop-flatten", json={"reason": "too thin"})
+        reasonless = await client.post("/kill-switch/stop-flatten", json={})
 
         assert before_trip.status_code == 409
         assert "no flatten to stop" in before_trip.json()["detail"]
         assert owed == {"state": "halted", "latched": True, "flatten_owed": True}
-        assert intruder.status_code == 409
+        assert intruder.status_code == 403
         assert stopped.status_code == 200
         assert stopped.json() == {"state": "halted", "latched": True, "flatten_owed": False}
-        assert nameless.status_code == 422
+        assert reasonless.status_code == 422
 
 
 async def test_feeds_when_listed_then_shipped_files_with_coverage_and_history(

@@ -19,17 +19,15 @@ from aiswarm.config import AppConfig
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime import Host, TradingService
 from aiswarm.types import TradingState
-from kit.host import FIXED_NOTIONAL, paper_config, run_steps, start
+from kit.host import FIXED_NOTIONAL, admin_key, paper_config, run_steps, start
 
 pytestmark = pytest.mark.integration
-
-KEY = "operator-api-key-of-at-least-32-bytes!"
 
 
 @asynccontextmanager
 async def _client(host: Host) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(TradingService(host), KEY))
-    headers = {"Authorization": f"Bearer {KEY}"}
+    transport = httpx.ASGITransport(app=create_app(TradingService(host)))
+    headers = {"Authorization": f"Bearer {await admin_key(host)}"}
     async with httpx.AsyncClient(
         transport=transport, base_url="http://api", headers=headers
     ) as client:
@@ -91,10 +89,14 @@ async def test_read_routes_when_session_traded_then_typed_answers(tmp_path: Path
 async def test_ready_when_store_unreachable_then_503_naming_the_store(tmp_path: Path) -> None:
     # Arrange
     host = await start(_config(tmp_path))
+    key = await admin_key(host)
     await host.store.close()
 
     # Act
-    async with _client(host) as client:
+    transport = httpx.ASGITransport(app=create_app(TradingService(host)))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://api", headers={"Authorization": f"Bearer {key}"}
+    ) as client:
         answer = await client.get("/ready")
 
     # Assert

@@ -28,15 +28,15 @@ from aiswarm.api.errors import install_error_handlers
 from aiswarm.bus import BUS_RECORDS, BusError, MarketBar, Message, RedisStreamsBus, StreamBus
 from aiswarm.clock import SimulatedClock
 from aiswarm.runtime import Host, StreamAdmin, TradingService
+from aiswarm.runtime.access_keys import Principal, Scope
 from aiswarm.store import open_event_store
 from aiswarm.types import Bar, EventType
 from kit.bus import REDIS_URL, START, TRANSPORTS, delete_prefix
-from kit.host import paper_config, start
+from kit.host import admin_key, paper_config, start
 
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-KEY = "operator-api-key-of-at-least-32-bytes!"
 TOPIC = "md.coinbase.BTC/USD.1m"
 
 
@@ -75,8 +75,8 @@ async def api(
     prefix = f"test:{secrets.token_hex(6)}:"
     bus = {"url": REDIS_URL, "prefix": prefix} if request.param == "redis" else {}
     host = await start(paper_config(tmp_path, bus={**bus, "max_deliveries": 2}))
-    app = create_app(TradingService(host), KEY)
-    headers = {"Authorization": f"Bearer {KEY}"}
+    app = create_app(TradingService(host))
+    headers = {"Authorization": f"Bearer {await admin_key(host)}"}
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(
@@ -253,16 +253,29 @@ async def test_host_start_when_redis_unreachable_then_refused_and_nothing_record
         await store.close()
 
 
+class _Admitting:
+    """A gatekeeper admitting every caller as an admin: the routes alone are under test."""
+
+    async def identify(self, presented: str | None) -> Principal:
+        return Principal("admin", Scope.ADMIN)
+
+    def admit(self, principal: Principal | None, scope: Scope) -> Principal:
+        return Principal("admin", Scope.ADMIN)
+
+
 async def test_admin_routes_when_redis_unreachable_then_503_naming_it(tmp_path: Path) -> None:
     clock = SimulatedClock(START)
     store = await open_event_store(f"sqlite+aiosqlite:///{tmp_path}/events.db", clock)
     bus = RedisStreamsBus("redis://127.0.0.1:1/0", clock)
     app = FastAPI()
     install_error_handlers(app)
+    app.state.gatekeeper = _Admitting()
     app.include_router(bus_admin_router(StreamAdmin(bus, store)))
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://api"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://api",
+            headers={"Authorization": "Bearer any"},
         ) as client:
             answers = [
                 await client.get("/admin/streams/pending"),

@@ -63,7 +63,6 @@ def _config(tmp_path: Path, mode: str, speed: int) -> Path:
         "trading:\n"
         f"  agents_file: {REPO}/config/agents.yaml\n"
         "  enable_at_start: true\n"
-        "  operators: [alice]\n"
         "  order_ttl_s: 900\n"
         "  allocator:\n    order_type: limit\n    limit_offset_ticks: 200\n"
         "    max_position_frac_of_nav: 0.08\n",  # Kelly's size, under the order limit
@@ -233,7 +232,7 @@ async def _restart_trade_reset(
     config_path: Path, db: Path, submitted_before: int
 ) -> tuple[dict[str, object], list[dict[str, object]], dict[str, object]]:
     config = load_config(config_path, environ=_env())
-    host = await Host.start(config, SECRET.encode(), clock_at=SimulatedClock)
+    host = await Host.start(config, SECRET.encode(), clock_at=SimulatedClock, bootstrap_key=API_KEY)
     service = TradingService(host)
     await host.begin("restart after crash")
     state_at_restart = service.kill_switch()
@@ -243,8 +242,8 @@ async def _restart_trade_reset(
         for p in _submitted(db)[submitted_before:]
         if not p["spec"]["reduce_only"]  # type: ignore[index]
     ]
-    await service.command_kill_switch(KillTrigger.RESET, "reviewed", operator_id="alice")
-    await service.command_kill_switch(KillTrigger.ENABLE, "back to work")
+    await service.command_kill_switch(KillTrigger.RESET, "reviewed", "bootstrap")
+    await service.command_kill_switch(KillTrigger.ENABLE, "back to work", "bootstrap")
     state_after_reset = service.kill_switch()
     await host.stop("test over")
     return state_at_restart, entries_while_latched, state_after_reset

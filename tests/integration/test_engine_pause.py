@@ -32,10 +32,10 @@ async def test_pause_when_toggled_25_times_during_fast_replay_then_no_order_whil
     for _ in range(25):
         for _ in range(7):
             await asyncio.sleep(0)
-        await service.pause("operator pause")
+        await service.pause("operator pause", "alice")
         for _ in range(5):
             await asyncio.sleep(0)
-        await service.resume("operator resume")
+        await service.resume("operator resume", "alice")
     await replay
     account = host.engine.account
     events = [

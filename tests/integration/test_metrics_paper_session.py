@@ -31,11 +31,10 @@ from aiswarm.risk import ApprovalSigner, HmacKeyring
 from aiswarm.runtime import StepReport, TradingService, composition
 from aiswarm.types import ClientOrderId, Instrument, Mode, OrderSpec, Symbol, VenueId
 from aiswarm.venues import FeeModel, PaperVenue
-from kit.host import FIXED_NOTIONAL, REPO, paper_config, start
+from kit.host import FIXED_NOTIONAL, REPO, admin_key, paper_config, start
 
 pytestmark = pytest.mark.integration
 
-KEY = "operator-api-key-of-at-least-32-bytes!"
 _ROW = re.compile(r"^\| `(aiswarm_[a-z_]+)` \| (\w+) \| ([^|]*) \| (.*) \|$", re.MULTILINE)
 Samples = dict[str, dict[frozenset[tuple[str, str]], float]]
 
@@ -127,8 +126,8 @@ async def test_paper_session_when_scraped_then_every_documented_metric_moves(
         return propose(frame)
 
     monkeypatch.setattr(agent, "propose", failing_then_fine)
-    transport = httpx.ASGITransport(app=create_app(TradingService(host), KEY))
-    headers = {"Authorization": f"Bearer {KEY}"}
+    transport = httpx.ASGITransport(app=create_app(TradingService(host)))
+    headers = {"Authorization": f"Bearer {await admin_key(host)}"}
     history: list[Samples] = []
     async with httpx.AsyncClient(
         transport=transport, base_url="http://api", headers=headers

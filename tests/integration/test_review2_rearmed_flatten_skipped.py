@@ -24,7 +24,7 @@ from aiswarm.runtime import TradingEngine
 from aiswarm.runtime.spine import account_records
 from aiswarm.types import AccountId, Bar, ClientOrderId, EventType, Symbol
 from kit.builders import fill
-from kit.host import paper_config, start
+from kit.host import make_keys, paper_config, start
 
 pytestmark = pytest.mark.integration
 
@@ -61,6 +61,7 @@ async def test_flatten_rearmed_by_second_trip_is_attempted_while_nav_in_band(
     # Arrange: a desk that flattens on a trip, holding 0.5 BTC bought at the mark
     config = paper_config(tmp_path, trading={"risk": {"flatten_on_trip": True}})
     host = await start(config)
+    await make_keys(host, alice="admin")  # an admin principal may stop a flatten
     engine = host.engine
     control = engine.spine.kill_switch
     instrument = engine.instruments[SYMBOL]

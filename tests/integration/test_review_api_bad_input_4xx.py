@@ -61,10 +61,10 @@ async def _statuses(
 
 async def test_api_when_input_out_of_range_or_blank_then_4xx_never_500(tmp_path: Path) -> None:
     # Arrange
-    host = await start(paper_config(tmp_path))
+    host = await start(paper_config(tmp_path), bootstrap_key=KEY)
     service = TradingService(host)
     feed = service.feeds()[0]["id"]
-    transport = httpx.ASGITransport(app=create_app(service, KEY), raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=create_app(service), raise_app_exceptions=False)
     headers = {"Authorization": f"Bearer {KEY}"}
 
     # Act

@@ -27,7 +27,7 @@ async def test_restart_when_stopped_cleanly_while_paused_then_still_paused(
     config = paper_config(tmp_path)
     host = await start(config)
     await run_steps(host, STEPS_BEFORE_PAUSE)
-    await TradingService(host).pause("operator: investigate")
+    await TradingService(host).pause("operator: investigate", "alice")
     await host.stop("signal SIGTERM")
 
     # Act: what `aiswarm run` does (Host.start, then begin), then keep stepping

@@ -64,7 +64,7 @@ def test_paper_run_when_logged_then_json_lines_traced_by_cycle_and_no_secret(
     config.write_text(
         f"state_dir: {tmp_path}/state\n"
         f"store:\n  url: sqlite+aiosqlite:///{tmp_path}/events.db\n"
-        "trading:\n  enable_at_start: true\n  operators: [alice]\n"
+        "trading:\n  enable_at_start: true\n"
         "  allocator:\n    mode: fixed_notional\n    fixed_notional_usd: 5000\n"
         "    long_only: true\n"
         "  risk:\n    max_daily_loss_frac: 0.00001\n    flatten_on_trip: true\n"
@@ -116,8 +116,8 @@ async def test_request_when_traced_then_its_log_lines_carry_the_callers_request_
 ) -> None:
     # Arrange
     redact([API_KEY])
-    host = await start(paper_config(tmp_path))
-    transport = httpx.ASGITransport(app=create_app(TradingService(host), API_KEY))
+    host = await start(paper_config(tmp_path), bootstrap_key=API_KEY)
+    transport = httpx.ASGITransport(app=create_app(TradingService(host)))
     headers = {"Authorization": f"Bearer {API_KEY}", "X-Request-ID": "req-42"}
 
     # Act

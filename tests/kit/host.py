@@ -10,6 +10,7 @@ import yaml
 from aiswarm.clock import SimulatedClock
 from aiswarm.config import AppConfig, load_config
 from aiswarm.runtime import Host, StepReport
+from aiswarm.runtime.access_keys import Scope
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = b"s" * 32
@@ -28,8 +29,8 @@ def paper_config(tmp_path: Path, **sections: Any) -> AppConfig:
             "agents_file": str(REPO / "config" / "agents.yaml"),
             "mandates_dir": str(REPO / "mandates"),
             "enable_at_start": True,
-            "operators": ["alice"],
         },
+        "api": {"rate_limit": "100000/minute"},
     }
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
@@ -45,6 +46,14 @@ async def start(config: AppConfig, **options: Any) -> Host:
     return host
 
 
+async def make_keys(host: Host, **scopes: str) -> dict[str, str]:
+    """Create an API key per ``name=scope`` through the host's registry; return name -> key."""
+    keys: dict[str, str] = {}
+    for name, scope in scopes.items():
+        _, keys[name] = await host.access.create(host.store, name, Scope(scope), "test")
+    return keys
+
+
 async def run_steps(host: Host, steps: int) -> list[StepReport]:
     """Run up to ``steps`` steps, checkpointing each as ``aiswarm run`` does."""
     reports: list[StepReport] = []
@@ -55,3 +64,8 @@ async def run_steps(host: Host, steps: int) -> list[StepReport]:
 
     await host.driver.run(record, max_steps=steps)
     return reports
+
+
+async def admin_key(host: Host, name: str = "alice") -> str:
+    """Create an admin API key for principal ``name`` (the operator of API tests); return it."""
+    return (await make_keys(host, **{name: "admin"}))[name]

@@ -17,6 +17,7 @@ from aiswarm.runtime.stream_admin import BusError, StreamAdmin, UnknownDeadLette
 
 from .errors import FieldRefused, answers
 from .operator_routes import _PRINTABLE as PRINTABLE
+from .operator_routes import Admin
 from .presentation import present, present_all
 
 __all__ = ["bus_admin_router"]
@@ -58,21 +59,23 @@ def bus_admin_router(streams: StreamAdmin) -> APIRouter:
     router = APIRouter(prefix="/admin/streams", tags=["admin"])
 
     @router.get("/pending", responses=answers(422, 503))
-    async def pending(topic: Topic = None, limit: Limit = 100) -> list[dict[str, Any]]:
+    async def pending(
+        principal: Admin, topic: Topic = None, limit: Limit = 100
+    ) -> list[dict[str, Any]]:
         try:
             return present_all(await streams.pending(topic, limit))
         except BusError as exc:
             raise _unavailable(exc) from None
 
     @router.get("/dlq", responses=answers(422, 503))
-    async def dead_letters(limit: Limit = 100) -> list[dict[str, Any]]:
+    async def dead_letters(principal: Admin, limit: Limit = 100) -> list[dict[str, Any]]:
         try:
             return present_all(await streams.dead_letters(limit))
         except BusError as exc:
             raise _unavailable(exc) from None
 
     @router.post("/dlq/requeue", responses=answers(400, 404, 422, 503))
-    async def requeue(command: Requeue) -> dict[str, Any]:
+    async def requeue(principal: Admin, command: Requeue) -> dict[str, Any]:
         try:
             return present(await streams.requeue(command.id, command.reason))
         except UnknownDeadLetterError as exc:

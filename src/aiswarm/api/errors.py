@@ -24,10 +24,12 @@ _SHOWN_CHARS = 60
 
 _MEANING = {
     400: "The body could not be read as JSON (not UTF-8 text, say).",
-    401: "Missing or wrong API key.",
+    401: "Missing or unknown API key.",
+    403: "The key's principal lacks the scope this route needs.",
     404: "The thing asked for is not here.",
     409: "The move is not allowed now; nothing changed.",
     422: "A field was refused; `errors` names each.",
+    429: "The principal is over its rate limit; retry after Retry-After seconds.",
     503: "A service the request needs (Alertmanager, Redis) did not answer; nothing changed.",
 }
 

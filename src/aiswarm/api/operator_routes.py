@@ -1,28 +1,34 @@
 """Operator routes: status, session control, the kill switch, orders, positions, feeds, events.
 
-Every route here sits behind the bearer key (see ``app.py``) and is one call to the service
-facade. Commands go through the same recorded paths as everything else: a pause or a
-kill-switch reset is an event in the store before it takes effect, and an illegal move (say,
-RESUME while running, or a RESET by someone not in ``trading.operators``) answers 409 with the
-reason and changes nothing. Every input is bounded here (integers within int64, strings short,
-printable and not blank), so the service never sees a value it cannot store or compare.
+Every route here takes its principal from ``require_scope`` (``auth.py``) and is one call to the
+service facade: reading needs ``read``; pausing, resuming, tripping and enabling need
+``trade``; a kill-switch reset and stopping a flatten need ``admin``. The principal is the
+operator recorded on the change (``by`` on ``session.changed``, ``operator_id`` on
+``kill_switch.changed`` and ``kill_switch.flatten_stopped``); a body never names one. Commands
+go through the same recorded paths as everything else: a pause or a reset is an event in the
+store before it takes effect, and an illegal move (say, RESUME while running) answers 409 with
+the reason and changes nothing. Every input is bounded here (integers within int64, strings
+short, printable and not blank), and a body field the route does not know (``operator_id``,
+say) is refused with 422 naming it, never silently dropped.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from aiswarm.risk import KillTrigger
+from aiswarm.runtime.access_keys import Principal, Scope
 from aiswarm.runtime.service import RefusedError, TradingService, UnknownFeedError
 from aiswarm.types import EventType
 
+from .auth import require_scope
 from .errors import FieldRefused, answers
 from .presentation import present, present_all
 
-__all__ = ["operator_router"]
+__all__ = ["Admin", "Command", "Reader", "Trader", "operator_router"]
 
 _MAX_I64 = 2**63 - 1
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
@@ -56,88 +62,81 @@ class Command(BaseModel):
     )
 
 
-class ResetCommand(Command):
-    """A kill-switch reset (or a flatten stop) names the operator who takes responsibility."""
-
-    operator_id: str = Field(
-        min_length=1,
-        max_length=128,
-        pattern=_PRINTABLE,
-        description="Must be listed in trading.operators.",
-        examples=["alice"],
-    )
+Reader = Annotated[Principal, Depends(require_scope(Scope.READ))]
+Trader = Annotated[Principal, Depends(require_scope(Scope.TRADE))]
+Admin = Annotated[Principal, Depends(require_scope(Scope.ADMIN))]
 
 
 def operator_router(service: TradingService) -> APIRouter:
-    """Return the operator routes over ``service`` (include them behind the bearer key)."""
-    router = APIRouter()
+    """Return the operator routes over ``service``, each guarded by its scope."""
+    router = APIRouter(responses=answers(401, 403, 429))
     commands = answers(400, 409, 422)
 
     @router.get("/status")
-    async def status() -> dict[str, Any]:
+    async def status(principal: Reader) -> dict[str, Any]:
         return present(await service.status())
 
     @router.post("/session/pause", responses=commands)
-    async def pause(command: Command) -> dict[str, str]:
+    async def pause(command: Command, principal: Trader) -> dict[str, str]:
         try:
-            return {"session": await service.pause(command.reason)}
+            return {"session": await service.pause(command.reason, principal.name)}
         except RefusedError as exc:
             raise _conflict(exc) from None
 
     @router.post("/session/resume", responses=commands)
-    async def resume(command: Command) -> dict[str, str]:
+    async def resume(command: Command, principal: Trader) -> dict[str, str]:
         try:
-            return {"session": await service.resume(command.reason)}
+            return {"session": await service.resume(command.reason, principal.name)}
         except RefusedError as exc:
             raise _conflict(exc) from None
 
     @router.get("/kill-switch")
-    async def kill_switch() -> dict[str, Any]:
+    async def kill_switch(principal: Reader) -> dict[str, Any]:
         return service.kill_switch()
 
-    async def _command(
-        trigger: KillTrigger, reason: str, operator_id: str | None = None
-    ) -> dict[str, Any]:
+    async def _command(trigger: KillTrigger, reason: str, principal: Principal) -> dict[str, Any]:
         try:
-            return present(await service.command_kill_switch(trigger, reason, operator_id))
+            return present(await service.command_kill_switch(trigger, reason, principal.name))
         except RefusedError as exc:
             raise _conflict(exc) from None
 
     @router.post("/kill-switch/trip", responses=commands)
-    async def trip(command: Command) -> dict[str, Any]:
-        return await _command(KillTrigger.TRIP, command.reason)
+    async def trip(command: Command, principal: Trader) -> dict[str, Any]:
+        return await _command(KillTrigger.TRIP, command.reason, principal)
 
     @router.post("/kill-switch/enable", responses=commands)
-    async def enable(command: Command) -> dict[str, Any]:
-        return await _command(KillTrigger.ENABLE, command.reason)
+    async def enable(command: Command, principal: Trader) -> dict[str, Any]:
+        return await _command(KillTrigger.ENABLE, command.reason, principal)
 
     @router.post("/kill-switch/reset", responses=commands)
-    async def reset(command: ResetCommand) -> dict[str, Any]:
-        return await _command(KillTrigger.RESET, command.reason, command.operator_id)
+    async def reset(command: Command, principal: Admin) -> dict[str, Any]:
+        return await _command(KillTrigger.RESET, command.reason, principal)
 
     @router.post("/kill-switch/stop-flatten", responses=commands)
-    async def stop_flatten(command: ResetCommand) -> dict[str, Any]:
+    async def stop_flatten(command: Command, principal: Admin) -> dict[str, Any]:
         try:
-            return present(await service.stop_flatten(command.reason, command.operator_id))
+            return present(await service.stop_flatten(command.reason, principal.name))
         except RefusedError as exc:
             raise _conflict(exc) from None
 
     @router.get("/orders", responses=answers(422))
     async def orders(
+        principal: Reader,
         open_only: Annotated[bool, Query(alias="open", description="Only working orders.")] = False,
     ) -> list[dict[str, Any]]:
         return present_all(service.orders(open_only=open_only))
 
     @router.get("/positions")
-    async def positions() -> list[dict[str, Any]]:
+    async def positions(principal: Reader) -> list[dict[str, Any]]:
         return present_all(service.positions())
 
     @router.get("/feeds")
-    async def feeds() -> list[dict[str, Any]]:
+    async def feeds(principal: Reader) -> list[dict[str, Any]]:
         return present_all(service.feeds())
 
     @router.get("/feeds/history", responses=answers(404, 422))
     async def feed_history(
+        principal: Reader,
         feed_id: FeedId,
         start_ns: Ns = 0,
         end_ns: Ns = _MAX_I64,
@@ -152,11 +151,12 @@ def operator_router(service: TradingService) -> APIRouter:
             raise FieldRefused(404, "query", "id", str(exc)) from None
 
     @router.get("/events/verify")
-    async def verify_events() -> dict[str, Any]:
+    async def verify_events(principal: Reader) -> dict[str, Any]:
         return await service.verify_events()
 
     @router.get("/events", responses=answers(422))
     async def recent_events(
+        principal: Reader,
         event_type: Annotated[EventType | None, Query(alias="type")] = None,
         after_seq: Annotated[int, Query(ge=0, le=_MAX_I64)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,16 +9,11 @@ from fastapi import APIRouter, Query
 from aiswarm.runtime.service import TradingService
 
 from .errors import answers
+from .operator_routes import Reader, Trader
 from .presentation import present, present_all
 from .read_models import ReconciliationOut
 
-__all__ = ["ROUTE_SCOPES", "reconcile_router"]
-
-ROUTE_SCOPES: Mapping[tuple[str, str], str] = {
-    ("GET", "/reconciliation/reports"): "read",
-    ("POST", "/reconciliation/run"): "trade",  # may trip the kill switch past its thresholds
-}
-"""The scope (read, trade or admin) each route here needs."""
+__all__ = ["reconcile_router"]
 
 
 def reconcile_router(service: TradingService) -> APIRouter:
@@ -30,13 +24,14 @@ def reconcile_router(service: TradingService) -> APIRouter:
         "/reconciliation/reports", response_model=list[ReconciliationOut], responses=answers(422)
     )
     async def reports(
+        principal: Reader,
         last: Annotated[int, Query(ge=1, le=500, description="How many recent reports.")] = 10,
     ) -> list[ReconciliationOut]:
         rows = present_all(await service.reconciliations(last), verbatim="sections")
         return [ReconciliationOut.model_validate(row) for row in rows]
 
     @router.post("/reconciliation/run", response_model=ReconciliationOut)
-    async def run() -> ReconciliationOut:
+    async def run(principal: Trader) -> ReconciliationOut:
         """Reconcile now: the report is recorded and acted on like a scheduled one."""
         return ReconciliationOut.model_validate(present(await service.reconcile()))
 

@@ -11,7 +11,7 @@ the connection is alive, and a client reading a fixed number of events is never 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
@@ -21,14 +21,12 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from aiswarm.runtime.service import TradingService
 
 from .errors import answers
+from .operator_routes import Reader
 from .presentation import present
 from .read_models import StreamedEvent
 from .read_routes import MAX_I64
 
-__all__ = ["ROUTE_SCOPES", "stream_router"]
-
-ROUTE_SCOPES: Mapping[tuple[str, str], str] = {("GET", "/events/stream"): "read"}
-"""The scope (read, trade or admin) each route here needs."""
+__all__ = ["stream_router"]
 
 HEARTBEAT_S = 2.0
 
@@ -67,6 +65,7 @@ def stream_router(service: TradingService) -> APIRouter:
         responses={200: _STREAM, **answers(422)},
     )
     async def stream(
+        principal: Reader,
         last_event_id: Annotated[
             str,
             Header(

@@ -7,26 +7,17 @@ every UTC day's PnL from the event store, so it is the same after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from fastapi import APIRouter, HTTPException
 
 from aiswarm.risk import KillTrigger
 from aiswarm.runtime.service import RefusedError, TradingService
 
 from .errors import answers
-from .operator_routes import Command
+from .operator_routes import Command, Reader, Trader
 from .presentation import present
 from .read_models import PnlStatus, TradingStateOut
 
-__all__ = ["ROUTE_SCOPES", "trading_state_router"]
-
-ROUTE_SCOPES: Mapping[tuple[str, str], str] = {
-    ("GET", "/trading-state"): "read",
-    ("POST", "/trading-state/reduce"): "trade",
-    ("GET", "/pnl/status"): "read",
-}
-"""The scope (read, trade or admin) each route here needs."""
+__all__ = ["trading_state_router"]
 
 
 def trading_state_router(service: TradingService) -> APIRouter:
@@ -34,22 +25,22 @@ def trading_state_router(service: TradingService) -> APIRouter:
     router = APIRouter()
 
     @router.get("/trading-state", response_model=TradingStateOut)
-    async def trading_state() -> TradingStateOut:
+    async def trading_state(principal: Reader) -> TradingStateOut:
         return TradingStateOut.model_validate(service.trading_state())
 
     @router.post(
         "/trading-state/reduce", response_model=TradingStateOut, responses=answers(400, 409, 422)
     )
-    async def reduce(command: Command) -> TradingStateOut:
+    async def reduce(principal: Trader, command: Command) -> TradingStateOut:
         """Move ACTIVE (or an unlatched HALTED) to REDUCING; 409 when the table refuses."""
         try:
-            await service.command_kill_switch(KillTrigger.REDUCE, command.reason)
+            await service.command_kill_switch(KillTrigger.REDUCE, command.reason, principal.name)
         except RefusedError as exc:
             raise HTTPException(status_code=409, detail=str(exc)) from None
         return TradingStateOut.model_validate(service.trading_state())
 
     @router.get("/pnl/status", response_model=PnlStatus)
-    async def pnl_status() -> PnlStatus:
+    async def pnl_status(principal: Reader) -> PnlStatus:
         return PnlStatus.model_validate(present(await service.pnl_status()))
 
     return router

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiswarm.types.money import plain
 
-__all__ = ["json_text", "payload_text"]
+__all__ = ["json_text", "payload_text", "signed_by"]
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:E[-+]?[0-9]{1,3})?")
 """A decimal as ``str(Decimal)`` writes it into a payload (``1.50``, ``0E-8``, ``1E+3``)."""
@@ -35,6 +35,13 @@ def payload_text(payload: Any) -> str:
     record itself, unchanged.
     """
     return json.dumps(_readable(payload))
+
+
+def signed_by(payload: Any) -> str:
+    """Return ``"[key <id>] "`` for a payload carrying an approval (the key that signed it)."""
+    approval = payload.get("approval") if isinstance(payload, dict) else None
+    key_id = approval.get("key_id") if isinstance(approval, dict) else None
+    return "" if key_id is None else f"[key {key_id}] "
 
 
 def _json_value(value: object) -> str:

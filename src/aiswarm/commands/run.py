@@ -3,11 +3,12 @@
 Paper mode replays the configured feeds through the trading engine; shadow mode sends the same
 orders to a record-only venue. Starting is recovering: the account resumes from the log (see
 ``runtime.composition``), and ``--new-account`` opens a fresh one. Paper mode may create its
-secrets on first run (see `config.credentials`). Live mode runs the same engine on the ccxt
-venue the config routes to, and refuses to start, one line per reason, unless live trading is
-enabled, the venue's credentials are present and reconciliation at start is clean
-(``runtime.live``). When a replay runs out of data the engine stops stepping and the API stays
-up until Ctrl-C, so the result can still be inspected.
+secrets on first run (see `config.credentials`), and its first run an admin API key
+(``commands.keys.ensure_credential``); with no API credential the server refuses to start.
+Live mode runs the same engine on the ccxt venue the config routes to, and refuses to start,
+one line per reason, unless live trading is enabled, the venue's credentials are present and
+reconciliation at start is clean (``runtime.live``). When a replay runs out of data the engine
+stops stepping and the API stays up until Ctrl-C, so the result can still be inspected.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rich.console import Console
 
 from aiswarm.api import create_app
 from aiswarm.clock import from_ns
+from aiswarm.commands.keys import ensure_credential
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
@@ -149,23 +151,29 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
             raise LiveRefused(failures)
     resolved = resolve_secrets(config, create=True)
     config = resolved.config
-    assert config.api_key is not None  # resolve_secrets guarantees both secrets
-    assert config.approval_secret is not None
+    assert config.approval_secret is not None  # resolve_secrets guarantees it
+    bootstrap = None if config.api_key is None else config.api_key.get_secret_value()
     # JSON lines on stderr from here on, with the secrets scrubbed (docs/logging.md).
     configure_logging(config.log.level)
-    redact([config.api_key.get_secret_value(), config.approval_secret.get_secret_value()])
+    redact([config.approval_secret.get_secret_value()] + ([bootstrap] if bootstrap else []))
     for path in resolved.created:
         console.print(f"created a random secret in {path} (permissions 0600)")
+    credential, key_file = await ensure_credential(config)  # no credential: no start
+    if credential.startswith("a new"):
+        console.print(f"created {credential} in {key_file} (permissions 0600)")
+    if key_file is not None:
+        redact([key_file.read_text(encoding="utf-8").strip()])  # the paper admin key
 
     host = await Host.start(
         config,
         secret_bytes(config.approval_secret),
         account=options.account,
         new_account=options.new_account,
+        bootstrap_key=bootstrap,
     )
     engine = host.engine
     service = TradingService(host)
-    app = create_app(service, config.api_key.get_secret_value())
+    app = create_app(service)
     server = _QuietServer(
         uvicorn.Config(
             app,
@@ -177,7 +185,6 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
         )
     )
     base = f"http://{config.api.host}:{config.api.port}"
-    key_hint = resolved.sources["api_key"].removesuffix(" (created now)")
     loop = config.loop
     how = "opened a new account" if host.opened else "resumed account"
     if steps_on_venue_data(config):
@@ -209,8 +216,9 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     console.print(
         f"trading state: {switch.state.value}" + (" (latched)" if switch.is_latched() else "")
     )
-    console.print(f"API: {base}/health (public), {base}/docs; operator routes need the key:")
-    console.print(f'  curl -H "Authorization: Bearer $(cat {key_hint})" {base}/status')
+    console.print(f"API: {base}/health (public), {base}/docs; every other route needs a key:")
+    key_text = f"$(cat {key_file})" if key_file is not None else "<key from aiswarm keys new>"
+    console.print(f'  curl -H "Authorization: Bearer {key_text}" {base}/status')
 
     async def report(step: StepReport) -> None:
         await host.record_step(step)

@@ -1,9 +1,13 @@
-"""Make sure both secrets exist before anything trades or listens.
+"""Make sure the approval secret exists before anything trades or listens.
 
-Shadow and live mode require them from the operator (environment or `AIS_…_FILE`). Paper mode
-may create fresh random ones, once, in the state directory with 0600 permissions, so a new user
+Shadow and live mode require it from the operator (environment or `AIS_…_FILE`). Paper mode
+may create a fresh random one, once, in the state directory with 0600 permissions, so a new user
 can run `make run` without setup; it never uses a built-in default. A state file that others can
 read is refused, because a leaked approval key lets anyone sign orders.
+
+The API key (`AIS_API_KEY`) is optional, a bootstrap admin principal; API keys are made with
+`aiswarm keys new` and live, hashed, in the event store (``runtime.access_keys``). Paper mode's
+first run makes an admin key there and writes it to ``state_dir/api_key`` (``commands.keys``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ __all__ = ["ResolvedSecrets", "resolve_secrets"]
 
 @dataclass(frozen=True, slots=True)
 class ResolvedSecrets:
-    """The config with both secrets filled in, and where each one came from."""
+    """The config with the approval secret filled in, and where each secret came from."""
 
     config: AppConfig
     created: tuple[Path, ...]
@@ -71,6 +75,9 @@ def resolve_secrets(config: AppConfig, *, create: bool) -> ResolvedSecrets:
     for name in SECRET_FIELDS:
         if getattr(config, name) is not None:
             sources[name] = f"{env_name(name)} or {env_name(name)}_FILE"
+            continue
+        if name == "api_key":
+            sources[name] = f"{env_name(name)} is not set (optional: API keys are in the store)"
             continue
         if config.mode is not Mode.PAPER:
             raise ConfigError(

@@ -120,6 +120,29 @@ class ApiConfig(_Section):
         "127.0.0.1"
     )
     port: Annotated[int, Field(ge=1, le=65535, description="TCP port of the API.")] = 8000
+    cors_origins: Annotated[
+        tuple[str, ...],
+        Field(
+            description=(
+                "Browser origins allowed to call the API (e.g. https://ops.example.com); "
+                "empty (the default) sends no CORS headers, so browsers refuse cross-origin calls."
+            )
+        ),
+    ] = ()
+    rate_limit: Annotated[
+        str,
+        Field(
+            pattern=r"^\d+\s*/\s*\d*\s*(second|minute|hour|day)s?$",
+            description=(
+                "Requests each principal may make per window, e.g. '600/minute' (the `limits` "
+                "package's notation); one more answers 429 until the window moves on."
+            ),
+        ),
+    ] = "600/minute"
+    metrics_public: Annotated[
+        bool,
+        Field(description="Serve /metrics without a credential (for a scraper); off by default."),
+    ] = False
 
 
 class LoopConfig(_Section):
@@ -250,7 +273,7 @@ def _paper_allocator() -> AllocatorConfig:
 
 
 class TradingConfig(_Section):
-    """What trades and how: agents, arbitration, sizing, risk limits, operators."""
+    """What trades and how: agents, arbitration, sizing, risk limits."""
 
     agents_file: Annotated[
         Path, Field(description="YAML listing the agents (see docs/agents.md).")
@@ -287,9 +310,6 @@ class TradingConfig(_Section):
             )
         ),
     ] = False
-    operators: Annotated[
-        tuple[str, ...], Field(description="Operator ids allowed to reset a tripped kill switch.")
-    ] = ()
     approval_algorithm: Annotated[
         Algorithm,
         Field(
@@ -401,7 +421,13 @@ class AppConfig(BaseSettings):
     ] = None
     api_key: Annotated[
         SecretStr | None,
-        Field(description="Bearer key that operator API calls must present; at least 32 bytes."),
+        Field(
+            description=(
+                "Optional bootstrap admin key: a bearer key standing for the principal "
+                "'bootstrap' (scope admin); at least 32 bytes. Keys made with `aiswarm keys new` "
+                "need no configuration."
+            )
+        ),
     ] = None
 
     @field_validator("approval_secret", "api_key", mode="before")

@@ -58,6 +58,10 @@ class RiskEngine:
         self._clock = clock
         self._screen = GuardScreen(limits)
 
+    def use_signer(self, signer: ApprovalSigner) -> None:
+        """Sign every later approval with ``signer`` (an approval key rotation)."""
+        self._signer = signer
+
     @property
     def limits(self) -> RiskLimits:
         """Return the limits every order is judged against."""

@@ -35,7 +35,7 @@ are signed) is the OMS's and the runtime's job (``orchestration.kill_switch_cont
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -202,8 +202,10 @@ class KillSwitch:
     propose, record and apply, so changes are made one at a time and in order.
     """
 
-    def __init__(self, authorised_operators: Collection[str] = ()) -> None:
-        self._authorised = frozenset(authorised_operators)
+    def __init__(self, authorised_operators: Container[str] = ()) -> None:
+        # Asked at every reset, not copied: the runtime passes a live view of the admin
+        # principals (runtime.access_keys.AdminNames), so a revoked key counts at once.
+        self._authorised = authorised_operators
         self._state = _HALTED
         self._latched = False
 
@@ -218,7 +220,7 @@ class KillSwitch:
 
     @classmethod
     def from_changes(
-        cls, changes: Iterable[KillSwitchChange], authorised_operators: Collection[str] = ()
+        cls, changes: Iterable[KillSwitchChange], authorised_operators: Container[str] = ()
     ) -> KillSwitch:
         """Return the switch as the recorded ``changes``, applied in order, left it.
 
@@ -396,8 +398,8 @@ class KillSwitch:
             )
         if operator_id not in self._authorised:
             raise UnauthorisedReset(
-                f"operator_id={operator_id!r} may not reset the kill switch: add it to the "
-                "authorised operators in the risk config"
+                f"operator_id={operator_id!r} may not reset the kill switch: not an authorised "
+                "operator; only an admin principal may (aiswarm keys new --name NAME --scope admin)"
             )
         return operator_id
 

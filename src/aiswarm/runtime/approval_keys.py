@@ -1,8 +1,14 @@
-"""Turn the approval secret into the signing key, and record an Ed25519 public key in the log.
+"""Turn the approval secret into the signing keys, and record an Ed25519 public key in the log.
 
-HMAC-SHA256 (the default) signs with the secret's bytes as they are, under key id
-``approval-1``; both the risk engine and the OMS hold them. Ed25519 signs with a private key:
-the secret itself when it is PEM, else the seed SHA-256(``aiswarm-ed25519-seed/1`` + secret).
+Keys come in generations (1, 2, ...; see ``approval_rotation``): generation 1 uses the secret's
+bytes as they are, generation N >= 2 the 32 bytes HKDF-SHA256(secret, salt: none, info:
+``aiswarm-approval-key/N``) gives (RFC 5869). So one configured secret yields every key, a
+restart rebuilds them all, and no key's secret is ever written anywhere.
+
+HMAC-SHA256 (the default) signs with the generation's bytes under key id ``approval-N``
+(``approval-1`` for the first); both the risk engine and the OMS hold them. Ed25519 signs with
+a private key: the generation's bytes when they are PEM, else the seed
+SHA-256(``aiswarm-ed25519-seed/1`` + those bytes).
 Its key id is ``ed25519-`` and the first 16 hex digits of the public key, so a new key always
 has a new id, and the OMS receives only the public key.
 
@@ -20,6 +26,8 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from aiswarm.errors import ConfigError
@@ -35,11 +43,19 @@ from aiswarm.risk.approval import Signer
 from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.types import EventType
 
-__all__ = ["APPROVAL_KEY", "HMAC_KEY_ID", "SigningKeys", "record_public_key", "signing_keys"]
+__all__ = [
+    "APPROVAL_KEY",
+    "HMAC_KEY_ID",
+    "SigningKeys",
+    "generation_secret",
+    "record_public_key",
+    "signing_keys",
+]
 
 APPROVAL_KEY = EventType.APPROVAL_KEY
 HMAC_KEY_ID = "approval-1"
-"""The key id of the HMAC key (one secret per deployment)."""
+"""The key id of the first generation's HMAC key."""
+_HKDF_INFO = "aiswarm-approval-key/"
 
 _ED25519_SEED_TAG = b"aiswarm-ed25519-seed/1"
 _PEM_START = b"-----BEGIN"
@@ -68,15 +84,27 @@ class SigningKeys:
         }
 
 
-def signing_keys(secret: bytes, algorithm: Algorithm) -> SigningKeys:
-    """Return the signer, verifier and public key ``secret`` gives for ``algorithm``.
+def generation_secret(secret: bytes, generation: int) -> bytes:
+    """Return generation ``generation``'s key material: the secret itself for 1, else HKDF."""
+    if generation < 1:
+        raise ValueError(f"generation={generation}: key generations count from 1")
+    if generation == 1:
+        return secret
+    info = f"{_HKDF_INFO}{generation}".encode("ascii")
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=info).derive(secret)
+
+
+def signing_keys(secret: bytes, algorithm: Algorithm, generation: int = 1) -> SigningKeys:
+    """Return the signer, verifier and public key of ``generation`` of ``secret``'s keys.
 
     ``secret`` is the approval secret's bytes (``config.secret_bytes``). Raises ``KeyringError``
     (a ``ConfigError``) for an HMAC secret under 32 bytes or PEM that is not an unencrypted
     Ed25519 private key.
     """
+    secret = generation_secret(secret, generation)
     if algorithm is Algorithm.HMAC_SHA256:
-        keyring = HmacKeyring({HMAC_KEY_ID: secret}, HMAC_KEY_ID)
+        key_id = HMAC_KEY_ID if generation == 1 else f"approval-{generation}"
+        keyring = HmacKeyring({key_id: secret}, key_id)
         return SigningKeys(keyring.signer(), keyring, None)
     if secret.startswith(_PEM_START):
         private = load_ed25519_private_key(secret)

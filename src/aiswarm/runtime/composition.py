@@ -18,7 +18,7 @@ is opened, and a tripped kill switch stays tripped until an authorised reset.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -48,6 +48,7 @@ from aiswarm.market import BarArrays, BarFile, BarFileOptions, read_bar_file, re
 from aiswarm.market.market_state import MarketState, SymbolSeries
 from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.risk import KillSwitch, KillTrigger
+from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.runtime.engine import SESSION_CHANGED, EngineSetup, TradingEngine
 from aiswarm.runtime.session_state import SessionState, SessionTrigger
 from aiswarm.runtime.spine import DEPOSIT, Spine, account_records, assemble_spine, open_spine
@@ -382,14 +383,18 @@ async def open_engine(
     agent_timeout_s: float | None = None,
     markets: AccountMarkets | None = None,
     venue_timer: VenueTimer | None = None,
+    operators: Container[str] = (),
+    approval_keys: ApprovalKeyRotation | None = None,
     hold_resends: bool = False,
 ) -> Recovered:
     """Open a new account, or rebuild ``account`` from its stream; see the module docstring.
 
     ``markets`` is what the account trades; by default the paper feeds' (``paper_markets``).
-    With ``venue_timer`` the OMS calls the venue through ``TimedVenue`` (metrics). With
-    ``hold_resends`` the recovery sends no order the venue never saw; the OMS's next pass
-    (``process_reports``) does, so a live start can refuse first.
+    With ``venue_timer`` the OMS calls the venue through ``TimedVenue`` (metrics).
+    ``operators`` are the names allowed to reset the kill switch (the host passes its admin
+    principals); ``approval_keys`` the host's approval key rotation.
+    With ``hold_resends`` the recovery sends no order the venue never saw; the OMS's next
+    pass (``process_reports``) does, so a live start can refuse first.
     """
     mode = config.mode
     if markets is None:
@@ -463,11 +468,12 @@ async def open_engine(
         instruments=instruments,
         approval_secret=approval_secret,
         limits=config.trading.risk,
-        operators=config.trading.operators,
+        operators=operators,
         order_ttl_s=config.trading.order_ttl_s,
         algorithm=config.trading.approval_algorithm,
         records=records,
         before_reconcile=take_book_back,
+        approval_keys=approval_keys,
         resend_at_reconcile=not hold_resends,
     )
     # Mandates take effect only once recorded: the file versions the log lacks go in first.

@@ -233,6 +233,7 @@ class TradingEngine:
         clock.set_ns(now_ns)
         await self.mandates.expire_due(now_ns, self.journal)
         spine = self.spine
+        await spine.keys.sync(now_ns)  # a rotation signs at once; expired old ids retire
         portfolio = spine.portfolio
         halted = 0
         if activity.open_orders_count or self._drain_every_step or settled:
@@ -545,8 +546,12 @@ class TradingEngine:
         """Return True while an operator's pause holds."""
         return self.session is SessionState.PAUSED
 
-    async def change_session(self, trigger: SessionTrigger, reason: str) -> SessionState:
+    async def change_session(
+        self, trigger: SessionTrigger, reason: str, by: str = "runtime"
+    ) -> SessionState:
         """Move the session through its table; an illegal move raises ``InvalidTransition``.
+
+        ``by`` names who asked: the principal behind an API call, or ``runtime``.
 
         A pause tightens, so it closes the OMS gate at the instant its record is queued: the
         store numbers records in the order they are queued, so no order can be recorded after
@@ -565,6 +570,7 @@ class TradingEngine:
                     "to": target.value,
                     "trigger": trigger.value,
                     "reason": reason,
+                    "by": by,
                 },
             )
         except BaseException:

@@ -27,6 +27,8 @@ from aiswarm.clock import Clock, ScaledClock, SimulatedClock, WallClock, from_ns
 from aiswarm.config import AppConfig
 from aiswarm.market import BarArrays, BarFile, FeedRegistry, ReplayFeed
 from aiswarm.market.feed import FeedId, FeedSchema
+from aiswarm.runtime.access_keys import AccessKeys, AdminNames
+from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.runtime.bus_opening import open_configured_bus
 from aiswarm.runtime.composition import (
     CYCLE_COMPLETED,
@@ -65,6 +67,10 @@ HOST_STREAM = "host"
 """The stream of the process's own records (runtime.started / runtime.stopped)."""
 
 _NS = 1_000_000_000
+APPROVAL_TTL_NS = 5 * _NS
+"""How long an approval is valid (the spine's default, ``approval_ttl_s``)."""
+MAX_SKEW_NS = 1 * _NS
+"""The clock skew verification allows (the spine's default, ``max_skew_s``)."""
 
 
 def feed_registry(feeds: dict[Symbol, BarArrays], clock: Clock) -> FeedRegistry:
@@ -92,6 +98,8 @@ class Host:
         monitor: Monitor,
         reconciler: Reconciler,
         pnl_guard: DailyPnlGuard,
+        access: AccessKeys,
+        approval_keys: ApprovalKeyRotation,
         bus: StreamBus | None = None,
     ) -> None:
         self.config = config
@@ -108,6 +116,8 @@ class Host:
         self.reconciler = reconciler
         self.pnl_guard = pnl_guard
         self.stopped = False
+        self.access = access
+        self.approval_keys = approval_keys
 
     @property
     def engine(self) -> TradingEngine:
@@ -128,16 +138,22 @@ class Host:
         account: str | None = None,
         new_account: bool = False,
         clock_at: Callable[[datetime], Clock] | None = None,
+        bootstrap_key: str | None = None,
     ) -> Host:
         """Open the store, recover (or open) the account, warm its agents, record the start.
 
         ``clock_at`` builds the pacing clock from its start instant; by default a
-        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one). Live mode starts
-        through ``_start_live``.
+        ``ScaledClock`` at ``loop.speed`` (tests pass a simulated one). ``bootstrap_key`` is
+        ``AIS_API_KEY``, if set (see ``access_keys``). Live mode starts through ``_start_live``.
         """
         if steps_on_venue_data(config):
             return await cls._start_live(
-                config, approval_secret, account=account, new_account=new_account, clock_at=clock_at
+                config,
+                approval_secret,
+                account=account,
+                new_account=new_account,
+                clock_at=clock_at,
+                bootstrap_key=bootstrap_key,
             )
         files = load_feeds(config)
         bars = {symbol: loaded.bars for symbol, loaded in files.items()}
@@ -165,6 +181,15 @@ class Host:
             store.use_clock(clock)
             bus = await open_configured_bus(config.bus, clock)
             decision_clock = SimulatedClock(from_ns(first_close - 1))
+            access = await AccessKeys.load(store, bootstrap_key)
+            approval_keys = ApprovalKeyRotation(
+                approval_secret,
+                config.trading.approval_algorithm,
+                approval_ttl_ns=APPROVAL_TTL_NS,
+                max_skew_ns=MAX_SKEW_NS,
+                store=store,
+            )
+            await approval_keys.load()
             recovered = await open_engine(
                 config,
                 store,
@@ -175,6 +200,8 @@ class Host:
                 clock=decision_clock,
                 agent_timeout_s=config.paper.agent_timeout_s,
                 venue_timer=monitor,
+                operators=AdminNames(access),
+                approval_keys=approval_keys,
             )
             engine = recovered.engine
             await monitor.attach(store, engine)
@@ -229,6 +256,8 @@ class Host:
             monitor,
             reconciler,
             pnl_guard,
+            access,
+            approval_keys,
             bus,
         )
 
@@ -241,6 +270,7 @@ class Host:
         account: str | None,
         new_account: bool,
         clock_at: Callable[[datetime], Clock] | None,
+        bootstrap_key: str | None,
     ) -> Host:
         """Check live mode's preconditions, connect the venue, recover, reconcile, record.
 
@@ -270,6 +300,15 @@ class Host:
             decision_clock = SimulatedClock(from_ns(boundary_ns))
             orders_to = ShadowVenue(venue.venue_id, decision_clock) if shadow else None
             markets = await live_markets(config, venue, clock, chosen, orders_to=orders_to)
+            access = await AccessKeys.load(store, bootstrap_key)
+            approval_keys = ApprovalKeyRotation(
+                approval_secret,
+                config.trading.approval_algorithm,
+                approval_ttl_ns=APPROVAL_TTL_NS,
+                max_skew_ns=MAX_SKEW_NS,
+                store=store,
+            )
+            await approval_keys.load()
             recovered = await open_engine(
                 config,
                 store,
@@ -281,6 +320,8 @@ class Host:
                 agent_timeout_s=config.paper.agent_timeout_s,
                 markets=markets,
                 venue_timer=monitor,
+                operators=AdminNames(access),
+                approval_keys=approval_keys,
                 hold_resends=not shadow,
             )
             engine = recovered.engine
@@ -345,6 +386,8 @@ class Host:
             monitor,
             reconciler,
             pnl_guard,
+            access,
+            approval_keys,
         )
 
     async def begin(self, reason: str) -> None:

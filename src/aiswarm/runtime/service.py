@@ -17,6 +17,7 @@ from contextlib import aclosing
 from dataclasses import asdict
 from typing import Any
 
+from aiswarm.config import ApiConfig
 from aiswarm.errors import InvalidTransition
 from aiswarm.market import FeedIdError
 from aiswarm.market import UnknownFeedError as NoSuchFeed
@@ -24,6 +25,7 @@ from aiswarm.monitoring import NotifierError
 from aiswarm.monitoring.reconciliation_markdown import to_markdown
 from aiswarm.risk import Authorisation, KillTrigger
 from aiswarm.runtime import daily_pnl, store_views
+from aiswarm.runtime.access_keys import Principal, Scope
 from aiswarm.runtime.engine import TradingEngine
 from aiswarm.runtime.host import Host
 from aiswarm.runtime.readiness import readiness
@@ -38,6 +40,7 @@ __all__ = [
     "UnavailableError",
     "UnknownAccountError",
     "UnknownFeedError",
+    "UnknownKeyError",
 ]
 
 
@@ -51,6 +54,10 @@ class UnknownAccountError(ServiceError):
 
 class UnknownFeedError(ServiceError):
     """No feed with the id asked for."""
+
+
+class UnknownKeyError(ServiceError):
+    """No API key with the id asked for."""
 
 
 class RefusedError(ServiceError):
@@ -76,6 +83,11 @@ class TradingService:
     def streams(self) -> StreamAdmin:
         """Return the facade over the host's bus: pending, dead letters, requeue."""
         return StreamAdmin(self._host.bus, self._host.store)
+
+    @property
+    def api_settings(self) -> ApiConfig:
+        """Return the config's ``api`` section (CORS origins, rate limit, public metrics)."""
+        return self._host.config.api
 
     def _engine(self, account: str | None) -> TradingEngine:
         engines = self._host.engines
@@ -234,17 +246,19 @@ class TradingService:
                 held.append(position.model_dump())
         return held
 
-    async def pause(self, reason: str, account: str | None = None) -> str:
-        """Pause the account's session: the OMS refuses new orders from now on."""
-        return await self._session(SessionTrigger.PAUSE, reason, account)
+    async def pause(self, reason: str, by: str, account: str | None = None) -> str:
+        """Pause the account's session for principal ``by``: the OMS refuses new orders."""
+        return await self._session(SessionTrigger.PAUSE, reason, by, account)
 
-    async def resume(self, reason: str, account: str | None = None) -> str:
-        """Resume a paused session."""
-        return await self._session(SessionTrigger.RESUME, reason, account)
+    async def resume(self, reason: str, by: str, account: str | None = None) -> str:
+        """Resume a paused session for principal ``by``."""
+        return await self._session(SessionTrigger.RESUME, reason, by, account)
 
-    async def _session(self, trigger: SessionTrigger, reason: str, account: str | None) -> str:
+    async def _session(
+        self, trigger: SessionTrigger, reason: str, by: str, account: str | None
+    ) -> str:
         try:
-            state = await self._engine(account).change_session(trigger, reason)
+            state = await self._engine(account).change_session(trigger, reason, by)
         except InvalidTransition as exc:
             raise RefusedError(str(exc)) from None
         return state.value
@@ -266,31 +280,63 @@ class TradingService:
         return {**switch, "session": engine.session.value}
 
     async def command_kill_switch(
-        self,
-        trigger: KillTrigger,
-        reason: str,
-        operator_id: str | None = None,
-        account: str | None = None,
+        self, trigger: KillTrigger, reason: str, by: str, account: str | None = None
     ) -> dict[str, Any]:
-        """Trip, enable or reset the kill switch (a reset needs an authorised operator)."""
+        """Trip, enable or reset the kill switch for principal ``by`` (recorded as operator).
+
+        A reset needs ``by`` to be an admin principal (the kill switch checks it again).
+        """
         control = self._engine(account).spine.kill_switch
-        who = None if operator_id is None else Authorisation(operator_id, reason)
         try:
-            change = await control.command(trigger, reason, who)
+            change = await control.command(trigger, reason, Authorisation(by, reason))
         except (InvalidTransition, ValueError) as exc:
             raise RefusedError(str(exc)) from None
         return change.model_dump()
 
     async def stop_flatten(
-        self, reason: str, operator_id: str, account: str | None = None
+        self, reason: str, by: str, account: str | None = None
     ) -> dict[str, Any]:
-        """Stop the flatten a trip owes (an authorised operator), until the next trip."""
+        """Stop the flatten a trip owes (``by`` an admin principal), until the next trip."""
         control = self._engine(account).spine.kill_switch
         try:
-            await control.stop_flatten(Authorisation(operator_id, reason))
+            await control.stop_flatten(Authorisation(by, reason))
         except InvalidTransition as exc:
             raise RefusedError(str(exc)) from None
         return self.kill_switch(account)
+
+    async def authenticate(self, presented: str) -> Principal | None:
+        """Return the principal a presented API key stands for now (revocations count)."""
+        access = self._host.access
+        await access.refresh(self._host.store)
+        return access.authenticate(presented)
+
+    def access_keys(self) -> list[dict[str, Any]]:
+        """Return every API key ever created (never the key): id, name, scope, revoked."""
+        return self._host.access.listed()
+
+    async def create_access_key(self, name: str, scope: Scope, by: str) -> dict[str, Any]:
+        """Create a key for principal ``name``; the answer holds the key, shown only here."""
+        try:
+            record, key = await self._host.access.create(self._host.store, name, scope, by)
+        except ValueError as exc:
+            raise RefusedError(str(exc)) from None
+        return {"key_id": record.key_id, "name": name, "scope": scope.value, "key": key}
+
+    async def revoke_access_key(self, key_id: str, by: str) -> dict[str, Any]:
+        """Revoke ``key_id`` (refused from the next request on)."""
+        try:
+            await self._host.access.revoke(self._host.store, key_id, by)
+        except KeyError as exc:
+            raise UnknownKeyError(str(exc.args[0])) from None
+        return next(row for row in self._host.access.listed() if row["key_id"] == key_id)
+
+    def approval_keys(self) -> list[dict[str, Any]]:
+        """Return every approval key id: generation, whether it signs, and whether retired."""
+        return self._host.approval_keys.state()
+
+    async def rotate_approval_key(self, reason: str, by: str) -> dict[str, Any]:
+        """Add the next approval key id; new approvals are signed with it at once."""
+        return await self._host.approval_keys.rotate(by, reason)
 
     async def events(
         self,
@@ -367,25 +413,19 @@ class TradingService:
     async def acknowledge_alert(
         self,
         alertname: str,
-        operator_id: str,
+        by: str,
         reason: str,
         duration_s: float,
         account: str | None = None,
     ) -> dict[str, Any]:
-        """Silence ``alertname`` for ``duration_s`` in Alertmanager and record who did it."""
+        """Silence ``alertname`` for ``duration_s`` in Alertmanager; record principal ``by``."""
         engine = self._engine(account)
-        operators = self._host.config.trading.operators
-        if operator_id not in operators:
-            raise RefusedError(
-                f"operator {operator_id!r} is not in trading.operators "
-                f"({', '.join(operators) or 'none listed'}); only a listed operator acknowledges"
-            )
         monitor = self._host.monitor
         if monitor.notifier is None:
             raise RefusedError(
                 "no Alertmanager is configured; set alerts.alertmanager_url to acknowledge alerts"
             )
         try:
-            return await monitor.acknowledge(engine, alertname, operator_id, reason, duration_s)
+            return await monitor.acknowledge(engine, alertname, by, reason, duration_s)
         except NotifierError as exc:
             raise UnavailableError(str(exc)) from None

@@ -20,7 +20,7 @@ by the portfolio as a break, so neither the OMS nor a replay of the journal ever
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,7 +32,6 @@ from aiswarm.orchestration import KILL_SWITCH_CHANGED, KillSwitchControl, OrderP
 from aiswarm.portfolio import Portfolio
 from aiswarm.risk import (
     Algorithm,
-    ApprovalSigner,
     ApprovalVerifier,
     KillSwitch,
     KillSwitchChange,
@@ -49,7 +48,8 @@ from aiswarm.runtime.accounting_breaks import (
     break_reason,
     recorded_break_key,
 )
-from aiswarm.runtime.approval_keys import SigningKeys, record_public_key, signing_keys
+from aiswarm.runtime.approval_keys import record_public_key
+from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.store import EventStore
 from aiswarm.types import (
     AccountId,
@@ -120,7 +120,7 @@ class Spine:
     portfolio: Portfolio
     journal: EventJournal
     pause: SessionPause
-    keys: SigningKeys
+    keys: ApprovalKeyRotation
     reported_breaks: set[BreakKey] = field(default_factory=set)
 
     async def deposit(self, amount: Decimal) -> None:
@@ -177,6 +177,7 @@ def assemble_spine(
     order_ttl_s: float | None = None,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
     kept_fills: list[Fill] | None = None,
+    approval_keys: ApprovalKeyRotation | None = None,
 ) -> Spine:
     """Build the spine's parts over ``journal`` and ``venue``; nothing is replayed or recorded.
 
@@ -184,11 +185,18 @@ def assemble_spine(
     ``algorithm`` chooses how approvals are signed (see ``approval_keys.signing_keys``).
     ``kept_fills``, when given, receives every fill the OMS books, in booking order (after its
     record is journaled): a backtest builds its result from it instead of re-reading the log.
+    ``approval_keys`` is the host's key rotation (shared by its accounts); without one the spine
+    signs with the secret's first key, for good (a backtest).
     """
-    keys = signing_keys(approval_secret, algorithm)
-    signer = ApprovalSigner(keys.signer, ttl_ns=round(approval_ttl_s * _NS))
+    keys = approval_keys or ApprovalKeyRotation(
+        approval_secret,
+        algorithm,
+        approval_ttl_ns=round(approval_ttl_s * _NS),
+        max_skew_ns=round(max_skew_s * _NS),
+    )
     verifier = ApprovalVerifier(keys.verifier, max_skew_ns=round(max_skew_s * _NS))
-    engine = RiskEngine(signer, limits, switch, clock)
+    engine = RiskEngine(keys.signer(), limits, switch, clock)
+    keys.attach(engine, journal)
     portfolio = Portfolio(account)
     by_key: dict[tuple[VenueId, Symbol], Instrument] = {
         (instrument.venue, instrument.symbol): instrument for instrument in instruments.values()
@@ -250,13 +258,14 @@ async def open_spine(
     instruments: Mapping[Symbol, Instrument],
     approval_secret: bytes,
     limits: RiskLimits,
-    operators: Collection[str] = (),
+    operators: Container[str] = (),
     approval_ttl_s: float = 5.0,
     max_skew_s: float = 1.0,
     order_ttl_s: float | None = None,
     algorithm: Algorithm = Algorithm.HMAC_SHA256,
     records: JournalRecords | None = None,
     before_reconcile: Callable[[Spine], None] | None = None,
+    approval_keys: ApprovalKeyRotation | None = None,
     resend_at_reconcile: bool = True,
 ) -> Spine:
     """Build ``account``'s spine over ``store`` and ``venue``, replay its journal, reconcile.
@@ -284,8 +293,9 @@ async def open_spine(
         max_skew_s=max_skew_s,
         order_ttl_s=order_ttl_s,
         algorithm=algorithm,
+        approval_keys=approval_keys,
     )
-    await record_public_key(spine.journal, records, spine.keys)
+    await record_public_key(spine.journal, records, spine.keys.signing)
     portfolio = spine.portfolio
 
     def replay_other(event_type: str, payload: Mapping[str, Any]) -> None:

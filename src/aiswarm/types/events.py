@@ -72,6 +72,13 @@ class EventType(StrEnum):
     # runtime/approval_keys.py (when open_spine starts an account in Ed25519 mode): the public
     # key approvals are signed with, once per key, before the first approval it signs
     APPROVAL_KEY = "approval.key"
+    # runtime/approval_rotation.py: a new approval key id (derived from the approval secret,
+    # never stored) signs from now on; an older id is refused once its approvals have expired
+    APPROVAL_KEY_ROTATED = "approval_key.rotated"
+    APPROVAL_KEY_RETIRED = "approval_key.retired"
+    # runtime/access_keys.py: API keys (the key's SHA-256, never the key) and their revocation
+    ACCESS_KEY_CREATED = "access_key.created"
+    ACCESS_KEY_REVOKED = "access_key.revoked"
     # runtime/stream_admin.py: an operator put a dead letter of the bus back on its topic
     BUS_REQUEUED = "bus.requeued"
     # runtime/reconciler.py: one comparison of the engine's book with the venue's, with the

@@ -149,12 +149,12 @@ def test_secrets_when_paper_first_run_then_created_private_and_reused(tmp_path: 
     first = resolve_secrets(config, create=True)
     second = resolve_secrets(config, create=True)
 
-    assert len(first.created) == 2
+    assert [path.name for path in first.created] == ["approval_secret"]
     assert second.created == ()
     for path in first.created:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert first.config.approval_secret == second.config.approval_secret
-    assert first.config.api_key != first.config.approval_secret
+    assert first.config.api_key is None, "API keys live in the event store (aiswarm keys new)"
 
 
 def test_secrets_when_state_file_world_readable_then_refused(tmp_path: Path) -> None:
@@ -173,4 +173,5 @@ def test_secrets_when_check_only_then_nothing_created(tmp_path: Path) -> None:
 
     assert resolved.created == ()
     assert not (tmp_path / "state").exists()
-    assert "aiswarm run` creates it" in resolved.sources["api_key"]
+    assert "aiswarm run` creates it" in resolved.sources["approval_secret"]
+    assert "optional" in resolved.sources["api_key"]
