@@ -54,6 +54,15 @@ class TransientVenueError(VenueError):
     """A passing venue fault (timeout, rate limit): the caller retries with backoff."""
 
 
+class VenueOutcomeUnknown(TransientVenueError):  # noqa: N818 - reads as the fact it reports
+    """A request went out and no answer came (a timeout, a connection lost mid-request).
+
+    It may still be in flight at the venue, so "the venue does not know the order" is not
+    the truth yet: nothing is sent again, and no order is given up, until the venue's request
+    window has passed and a lookup after that still finds nothing.
+    """
+
+
 class VenueRateLimited(TransientVenueError):  # noqa: N818 - reads as the fact it reports
     """The venue refused a request for its rate (HTTP 429): retry no sooner than it said."""
 

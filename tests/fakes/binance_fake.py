@@ -8,8 +8,11 @@ few markets, not 1,695. Signed requests must carry the API key header and a vali
 signature over the query string plus the body, as Binance checks them; a bad one gets -1022.
 
 Matching lives in ``binance_book`` (one book per market). Faults are queued per endpoint
-(``fault``): a 5xx, a 429 with Retry-After, or a timeout that either processes the request and
-answers too late (the answer is lost) or answers too late without processing it. The spot
+(``fault``): a 5xx, a 429 with Retry-After, a timeout that either processes the request and
+answers too late (the answer is lost) or answers too late without processing it, or a request
+that arrives late (``late``: held in the venue's gateway, then processed). As Binance does, a
+signed request is refused (-1021) when it is processed more than its ``recvWindow`` after its
+timestamp, so a late request outside its window never becomes an order. The spot
 book's controls are also reachable on the fake itself (``fill``, ``orders``, ``balances``...).
 """
 
@@ -38,7 +41,8 @@ __all__ = ["API_KEY", "API_SECRET", "FakeBinance", "Fault"]
 
 @dataclass
 class Fault:
-    """One injected failure: ``kind`` is 5xx, 429, timeout (processed, answer late) or lost."""
+    """One injected failure: ``kind`` is 5xx, 429, timeout (processed, answer late), lost
+    (answer late, not processed) or late (held ``delay_s`` before processing)."""
 
     kind: str
     delay_s: float = 0.0
@@ -184,6 +188,13 @@ def _verify_signature(query: str, body: str, headers: Any) -> None:
         raise BinanceError(400, -1022, "Signature for this request is not valid.")
 
 
+def _check_window(params: dict[str, str]) -> None:
+    """Refuse a signed request processed later than its recvWindow after its timestamp."""
+    window_ms = int(params.get("recvWindow", "5000"))
+    if time.time() * 1000 > int(params.get("timestamp", "0")) + window_ms:
+        raise BinanceError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+
+
 _PUBLIC = {"ping", "time", "exchangeInfo", "klines"}
 
 
@@ -209,9 +220,12 @@ def _handler(fake: FakeBinance) -> type[BaseHTTPRequestHandler]:
                 if fault is not None and fault.kind == "lost":
                     time.sleep(fault.delay_s)
                     return
+                if fault is not None and fault.kind == "late":
+                    time.sleep(fault.delay_s)  # in flight at the venue, then processed
+                params = dict(parse_qsl(url.query)) | dict(parse_qsl(body))
                 if url.path.rsplit("/", 1)[-1] not in _PUBLIC:
                     _verify_signature(url.query, body, self.headers)
-                params = dict(parse_qsl(url.query)) | dict(parse_qsl(body))
+                    _check_window(params)
                 payload = fake.handle(method, url.path, params)
             except BinanceError as error:
                 status, payload = error.status, {"code": error.code, "msg": error.msg}

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from aiswarm.clock import SimulatedClock
-from aiswarm.errors import TransientVenueError, VenueRateLimited
+from aiswarm.errors import TransientVenueError, VenueOutcomeUnknown, VenueRateLimited
 from aiswarm.execution.venue import RejectCode, ReportKind
 from aiswarm.execution.venue_retry import RetryPolicy, backoff_s
 from aiswarm.types import ClientOrderId, OrderSpec, OrderStatus
@@ -42,11 +42,22 @@ async def test_submit_timeout_after_the_venue_took_it_leaves_exactly_one_order(
 
 
 async def test_submit_answer_lost_before_the_venue_saw_it_is_sent_again_once(
-    binance_venue: CcxtVenue, fake_binance: FakeBinance
+    fake_binance: FakeBinance,
 ) -> None:
+    # Unanswered: not sent again within the request window (it may still be in flight);
+    # after it, a lookup that finds nothing lets the next pass send it once more.
+    passed = [0.0]
+    settings = fake_settings(fake_binance, request_window_ms=200, in_flight_margin_ms=0)
+    binance_venue = CcxtVenue(settings, SimulatedClock(T0), lambda: passed[0])
+    await binance_venue.connect()
     fake_binance.fault(*ORDER, Fault("lost", delay_s=1.0))
-
-    ack = await binance_venue.submit(_spec("ais-lost-1"))
+    try:
+        with pytest.raises(VenueOutcomeUnknown):
+            await binance_venue.submit(_spec("ais-lost-1"))
+        passed[0] = 0.2
+        ack = await binance_venue.submit(_spec("ais-lost-1"))
+    finally:
+        await binance_venue.close()
 
     assert ack.accepted
     assert len(fake_binance.by_client_id("ais-lost-1")) == 1

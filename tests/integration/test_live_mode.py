@@ -15,7 +15,7 @@ import pytest
 
 from aiswarm.clock import SimulatedClock, to_ns
 from aiswarm.runtime import Host
-from aiswarm.runtime.live import LiveRefused
+from aiswarm.runtime.live import LiveRefused, ccxt_settings
 from aiswarm.types import ClientOrderId, EventType, OrderStatus
 from aiswarm.venues import ShadowVenue
 from aiswarm.venues.ccxt_venue import CcxtVenue
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 START = datetime(2021, 10, 12, 1, 0, 1, tzinfo=UTC)
 MINUTE_MS = 60_000
+SUBMITTED = OrderStatus.SUBMITTED
 AGENTS = """
 agents:
   - name: ema_cross
@@ -346,3 +347,69 @@ async def test_live_restart_when_mandate_paused_by_file_then_unanswered_order_no
     rejected = reasons.index("not sent: mandate=paper status=paused")
     assert records[rejected][1]["client_order_id"] == unanswered[0]
     assert kinds.index(EventType.MANDATE_CHANGED, 1) < rejected  # the pause was recorded first
+
+
+async def _crash_with_an_unanswered_order(config: Any, fake: FakeBinance) -> ClientOrderId:
+    """Run until an order is recorded that the venue never took, then stop without a stop."""
+    fake.fault("POST", "/api/v3/order", *[Fault("5xx")] * 200)
+    first = await _start(config)
+    unanswered: list[ClientOrderId] = []
+    for _ in range(8):
+        await run_steps(first, 1)
+        oms = first.engine.spine.oms
+        unanswered = [o.client_order_id for o in oms.open_orders() if o.status is SUBMITTED]
+        if unanswered:
+            break
+    await first.driver.venue.close()  # a crash: no runtime.stopped, no cancel on stop
+    await first.monitor.close()
+    await first.store.close()
+    fake.faults.clear()
+    assert unanswered, "no order was left unanswered"
+    return unanswered[0]
+
+
+async def test_refused_live_start_sends_no_order_it_would_resend(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    _publish_dip_then_rally(fake_binance)
+    config = _live_config(tmp_path, fake_binance)
+    unanswered = await _crash_with_an_unanswered_order(config, fake_binance)
+    stranger = CcxtVenue(fake_settings(fake_binance), SimulatedClock(START))
+    await stranger.connect()
+    try:
+        await stranger.submit(order_spec(client_order_id=ClientOrderId("manual-1")))
+    finally:
+        await stranger.close()
+
+    with pytest.raises(LiveRefused) as refused:
+        await Host.start(config, SECRET, clock_at=lambda _: SimulatedClock(START))
+
+    [line] = refused.value.failures
+    assert "manual-1" in line
+    assert fake_binance.by_client_id(unanswered) == []  # held back: the start was refused
+
+
+async def test_clean_live_start_sends_the_held_order_once_after_its_checks(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    _publish_dip_then_rally(fake_binance)
+    config = _live_config(tmp_path, fake_binance)
+    unanswered = await _crash_with_an_unanswered_order(config, fake_binance)
+
+    second = await Host.start(config, SECRET, clock_at=lambda _: SimulatedClock(START))
+    try:
+        order = second.engine.spine.oms.orders[unanswered]
+    finally:
+        await second.stop("test done")
+
+    assert len(fake_binance.by_client_id(unanswered)) == 1
+    assert order.status is not SUBMITTED
+
+
+def test_the_request_window_of_the_config_reaches_the_adapter(
+    tmp_path: Path, fake_binance: FakeBinance
+) -> None:
+    venues = {"binance": _venue(fake_binance, request_window_ms=3000)}
+    config = _live_config(tmp_path, fake_binance, venues=venues)
+
+    assert ccxt_settings(config, "binance").request_window_ms == 3000

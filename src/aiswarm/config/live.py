@@ -67,6 +67,17 @@ class VenueConfig(_Section):
     timeout_ms: Annotated[
         int, Field(ge=100, le=120_000, description="Per-request timeout in milliseconds.")
     ] = 10_000
+    request_window_ms: Annotated[
+        int,
+        Field(
+            ge=100,
+            le=60_000,
+            description=(
+                "recvWindow sent with signed requests: the venue refuses a request arriving "
+                "later than this; an unanswered submit is sent again only after it (+ margin)."
+            ),
+        ),
+    ] = 5_000
     retry_attempts: Annotated[
         int, Field(ge=1, le=10, description="Attempts per request on a transient fault.")
     ] = 4

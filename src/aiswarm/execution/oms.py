@@ -404,10 +404,16 @@ class OrderManager(OrderRecovery):
             await self._cancel(deadline.client_order_id, "deadline passed: order_ttl_s elapsed")
         return len(fired)
 
-    async def _retry(self) -> None:
-        """Send again what the venue did not answer; ask again for cancels it did not take."""
+    async def _retry(self, *, resend: bool = True) -> None:
+        """Send again what the venue did not answer; ask again for cancels it did not take.
+
+        ``venue.query`` answers None only when the venue will not get the order any more (a
+        live adapter raises ``VenueOutcomeUnknown`` while an unanswered request may still be
+        in flight), so an order is sent again, or given up, only on a settled answer.
+        Without ``resend`` the orders stay held for a later pass (a live start's checks).
+        """
         now_ns = self._clock.now_ns()
-        for client_order_id in list(self._unsent):
+        for client_order_id in list(self._unsent) if resend else ():
             order = self._orders[client_order_id]
             if order.status is not OrderStatus.SUBMITTED:
                 self._unsent.pop(client_order_id, None)

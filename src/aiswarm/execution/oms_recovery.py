@@ -79,8 +79,8 @@ class OrderRecovery:
         """Record a batch of events durably, then let them take effect."""
 
     @abstractmethod
-    async def _retry(self) -> None:
-        """Send again what the venue did not answer."""
+    async def _retry(self, *, resend: bool = True) -> None:
+        """Send again what the venue did not answer (held back without ``resend``)."""
 
     @abstractmethod
     async def _drain(self) -> int:
@@ -141,8 +141,12 @@ class OrderRecovery:
             elif on_other is not None:
                 on_other(event_type, payload)
 
-    async def reconcile(self) -> int:
+    async def reconcile(self, *, resend: bool = True) -> int:
         """Settle every open order with the venue after a restart; return how many changed.
+
+        Without ``resend`` an order the venue never saw is held, not sent: the next pass
+        (``process_reports``) sends it, once the caller's own checks have passed (a live start
+        refuses before sending anything).
 
         An order the venue never saw (we stopped between recording and sending) is sent again
         only if no cancel of it was recorded, its approval is still valid and the gate still
@@ -178,7 +182,7 @@ class OrderRecovery:
                 ]
                 changed += await self._record_events(items)
                 changed += await self._settle_status(client_order_id, now_ns)
-            await self._retry()
+            await self._retry(resend=resend)
             return changed + await self._drain()
 
     async def _settle_status(self, client_order_id: ClientOrderId, now_ns: int) -> int:

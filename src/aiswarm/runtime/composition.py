@@ -387,6 +387,7 @@ async def open_engine(
     venue_timer: VenueTimer | None = None,
     operators: Container[str] = (),
     approval_keys: ApprovalKeyRotation | None = None,
+    hold_resends: bool = False,
 ) -> Recovered:
     """Open a new account, or rebuild ``account`` from its stream; see the module docstring.
 
@@ -394,6 +395,8 @@ async def open_engine(
     With ``venue_timer`` the OMS calls the venue through ``TimedVenue`` (metrics).
     ``operators`` are the names allowed to reset the kill switch (the host passes its admin
     principals); ``approval_keys`` the host's approval key rotation.
+    With ``hold_resends`` the recovery sends no order the venue never saw; the OMS's next
+    pass (``process_reports``) does, so a live start can refuse first.
     """
     mode = config.mode
     if markets is None:
@@ -480,6 +483,7 @@ async def open_engine(
         records=records,
         before_reconcile=take_book_back,
         approval_keys=approval_keys,
+        resend_at_reconcile=not hold_resends,
     )
     market = MarketState()
     for symbol, (series_venue, interval_s) in markets.series.items():

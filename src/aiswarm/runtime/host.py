@@ -49,6 +49,7 @@ from aiswarm.runtime.live import (
     shadow_failures,
     start_failures,
     steps_on_venue_data,
+    unconfirmed_failures,
 )
 from aiswarm.runtime.live_driver import LiveDriver
 from aiswarm.runtime.monitor import Monitor
@@ -274,7 +275,9 @@ class Host:
         """Check live mode's preconditions, connect the venue, recover, reconcile, record.
 
         Refuses (``LiveRefused``, one line per failure) unless live trading is enabled, every
-        routed venue has credentials, and reconciliation at start is clean (runtime.live).
+        routed venue has credentials, and reconciliation at start is clean (runtime.live); the
+        recovery holds back the orders it would send again until the venue's side is clean, so
+        a refused start has sent no order.
         Shadow mode on venue data (``live.shadow_on_venue_data``) steps on the routed venue's
         public bars, reads no credentials and sends every order to the record-only venue.
         """
@@ -319,12 +322,19 @@ class Host:
                 venue_timer=monitor,
                 operators=AdminNames(access),
                 approval_keys=approval_keys,
+                hold_resends=not shadow,
             )
             engine = recovered.engine
             await monitor.attach(store, engine)
-            failures = [] if shadow else await reconciliation_failures(engine, venue, clock)
-            if failures:
-                raise LiveRefused(failures)
+            if not shadow:
+                # Nothing is sent before the venue's side is clean; then the held orders go
+                # (the OMS's pass), and any still unanswered refuses the start.
+                failures = await reconciliation_failures(engine, venue, clock)
+                if not failures:
+                    await engine.spine.oms.process_reports()
+                    failures = unconfirmed_failures(engine)
+                if failures:
+                    raise LiveRefused(failures)
             after_ns = max(boundary_ns - interval_ns, recovered.resume_ns or 0)
             driver = LiveDriver(
                 engine,

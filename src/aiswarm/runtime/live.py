@@ -10,12 +10,16 @@ each (``LiveRefused``):
    no approval workflow yet, so a mandate that asks for one cannot be honoured, and live mode
    refuses rather than trade it unapproved;
 4. reconciliation at start is clean: after the OMS has settled every order in the log with the
-   venue, the venue holds no open order this account did not place, no order of ours is still
-   waiting for the venue to say whether it has it, the venue's last day of our fills is in the
-   log, and every perpetual position equals what the log's fills add up to.
+   venue, the venue holds no open order this account did not place, the venue's last day of
+   our fills is in the log, and every perpetual position equals what the log's fills add up
+   to (``reconciliation_failures``); then, once the orders the venue never saw have been sent
+   again, no order of ours is still waiting for the venue to say whether it has it
+   (``unconfirmed_failures``).
 
 The first three are checked before any connection; the fourth needs the connected venue and the
-recovered engine, so it runs in ``Host.start`` before anything trades.
+recovered engine, so it runs in ``Host.start`` before anything trades. The recovery holds back
+the orders it would send again until ``reconciliation_failures`` is clean, so a start that is
+refused has sent no order.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = [
     "shadow_failures",
     "start_failures",
     "steps_on_venue_data",
+    "unconfirmed_failures",
 ]
 
 
@@ -94,6 +99,7 @@ def ccxt_settings(config: AppConfig, venue_id: str) -> CcxtSettings:
         options=dict(venue.options),
         credentials_prefix=credentials_prefix(venue_id, venue.credentials_env),
         timeout_ms=venue.timeout_ms,
+        request_window_ms=venue.request_window_ms,
         retry=RetryPolicy(
             attempts=venue.retry_attempts,
             base_delay_s=venue.retry_base_delay_s,
@@ -213,7 +219,7 @@ async def reconciliation_failures(
 ) -> list[str]:
     """Return why the start's reconciliation is not clean (empty when it is).
 
-    Besides the open orders: every fill of our orders in the venue's last day of trade
+    No foreign open order at the venue; every fill of our orders in the venue's last day of trade
     history must be in the log (the OMS's reconcile has just fetched what it lacked), and on
     a derivatives venue every position must equal the one the log's fills add up to.
     """
@@ -249,6 +255,16 @@ async def reconciliation_failures(
             f"order(s) this account did not place ({', '.join(foreign[:5])}); cancel them at "
             f"{venue.venue_id} or trade this account elsewhere"
         )
+    return failures
+
+
+def unconfirmed_failures(engine: TradingEngine) -> list[str]:
+    """Return why orders of the log are still unconfirmed by the venue (empty when none are).
+
+    Run after the held orders were sent again (the OMS's pass): one still SUBMITTED is one
+    the venue has not answered about.
+    """
+    failures: list[str] = []
     unsettled = [
         order.client_order_id
         for order in engine.spine.oms.open_orders()

@@ -266,12 +266,15 @@ async def open_spine(
     records: JournalRecords | None = None,
     before_reconcile: Callable[[Spine], None] | None = None,
     approval_keys: ApprovalKeyRotation | None = None,
+    resend_at_reconcile: bool = True,
 ) -> Spine:
     """Build ``account``'s spine over ``store`` and ``venue``, replay its journal, reconcile.
 
     ``records`` is the account's journal when the caller has read it already. A simulated
     venue takes its book back in ``before_reconcile`` (see ``venues.restored_book``): it runs
     after the journal is replayed and before the OMS asks the venue about its open orders.
+    Without ``resend_at_reconcile`` orders the venue never saw are held for the OMS's next
+    pass (a live start sends nothing before its checks pass).
     """
     if records is None:
         records = await account_records(store, account)
@@ -313,7 +316,7 @@ async def open_spine(
         before_reconcile(spine)
     # A break replayed but never reported (a crash came first) halts before anything is resent.
     await spine.halt_on_breaks()
-    await spine.oms.reconcile()
+    await spine.oms.reconcile(resend=resend_at_reconcile)
     await spine.halt_on_breaks()
     if spine.kill_switch.switch.is_latched():
         # A cancel asked before the restart may never have reached the venue: ask again.

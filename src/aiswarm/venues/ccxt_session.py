@@ -89,7 +89,12 @@ class CcxtSession:
                 **keys,
                 "enableRateLimit": True,
                 "timeout": settings.timeout_ms,
-                "options": {"defaultType": settings.market_type, **settings.options},
+                "options": {
+                    "defaultType": settings.market_type,
+                    # Binance and Bybit send it with every signed request.
+                    "recvWindow": settings.request_window_ms,
+                    **settings.options,
+                },
             }
         )
         if settings.testnet:

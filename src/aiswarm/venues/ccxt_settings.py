@@ -33,6 +33,12 @@ class CcxtSettings:
     credentials_prefix: str = ""
     timeout_ms: int = 10_000
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    request_window_ms: int = 5_000
+    """Sent with signed requests (``recvWindow``): the venue refuses a request that arrives
+    later than this after its timestamp, so an unanswered submit cannot land after it."""
+    in_flight_margin_ms: int = 1_000
+    """Waited beyond ``request_window_ms`` before an unanswered submit counts as not arrived
+    (clock skew between us and the venue, the venue's own queueing)."""
     market_data_only: bool = False
     """Read no credentials: public market data (markets, bars) for shadow mode; an order
     request is then refused by the venue, as it would be without keys."""

@@ -6,6 +6,9 @@ One ``CcxtVenue`` trades one venue account. It keeps ``Venue``'s promises over R
   ``clientOrderId`` (Binance ``newClientOrderId``, Bybit ``orderLinkId``). Before any order is
   sent again, after a timeout, a 5xx, a 429 or a restart, the venue is asked for that id; only
   an order it has never seen is sent again, so a lost answer never makes a second order.
+* **An unanswered submit is "outcome unknown"** (``ccxt_in_flight``): after a timeout a lookup
+  that finds nothing proves nothing until the request window has passed, so ``submit`` and
+  ``query`` raise ``VenueOutcomeUnknown`` until then (the OMS asks again on its next pass).
 * **Retries only where safe** (``execution.venue_retry``): queries and cancels are retried on
   a transient fault; a submit is retried only through that lookup. Refusals map to our codes
   (``ccxt_errors``) and arrive as a REJECTED report plus a refused ack.
@@ -25,15 +28,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import ccxt.async_support as ccxt
 
-from aiswarm.clock import Clock
-from aiswarm.errors import ConfigError, TransientVenueError
+from aiswarm.clock import Clock, WallClock
+from aiswarm.errors import ConfigError, TransientVenueError, VenueOutcomeUnknown
 from aiswarm.execution.live_venue import Balance, VenuePosition
 from aiswarm.execution.venue import (
     ExecutionReport,
@@ -53,6 +56,7 @@ from aiswarm.types import (
     VenueId,
     VenueOrderId,
 )
+from aiswarm.venues.ccxt_in_flight import InFlightRequests
 from aiswarm.venues.ccxt_markets import at_precision, exact, instrument_of
 from aiswarm.venues.ccxt_session import CcxtSession, RefusedError
 from aiswarm.venues.ccxt_settings import CcxtSettings
@@ -64,12 +68,29 @@ _log = logging.getLogger(__name__)
 _MS = 1_000_000
 
 
-class CcxtVenue:
-    """A live venue reached through ccxt; see the module docstring."""
+def _wire_seconds() -> float:
+    """Return the wall clock's monotonic counter in seconds (the wire's time)."""
+    return WallClock().monotonic_ns() / 1e9
 
-    def __init__(self, settings: CcxtSettings, clock: Clock) -> None:
+
+class CcxtVenue:
+    """A live venue reached through ccxt; see the module docstring.
+
+    ``monotonic`` times the request window of unanswered submits (``ccxt_in_flight``; by
+    default the wall clock's monotonic counter, in seconds).
+    """
+
+    def __init__(
+        self,
+        settings: CcxtSettings,
+        clock: Clock,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
         self.settings = settings
         self._clock = clock
+        self._in_flight = InFlightRequests(
+            settings.request_window_ms, settings.in_flight_margin_ms, monotonic or _wire_seconds
+        )
         self._tracker = OrderTracker(settings.venue_id)
         self._replaced: dict[ClientOrderId, ClientOrderId] = {}
         self._session = CcxtSession(settings)
@@ -132,6 +153,23 @@ class CcxtVenue:
             raise TransientVenueError(
                 f"lookup of {order.spec.client_order_id}: {refused.code} {refused.reason}"
             ) from None
+
+    async def _settled_lookup(self, order: TrackedOrder) -> dict[str, Any] | None:
+        """Return the venue's order, or None only when it is sure not to arrive any more.
+
+        While an unanswered submit of it may still be in flight (its request window has not
+        passed since the send), finding nothing raises ``VenueOutcomeUnknown``: ask later.
+        """
+        client_order_id = order.spec.client_order_id
+        settled = self._in_flight.settled(client_order_id)  # decided before the lookup
+        seen = await self._lookup(order)
+        if seen is not None or settled:
+            self._in_flight.answered(client_order_id)
+            return seen
+        raise VenueOutcomeUnknown(
+            f"submit of {client_order_id} unanswered and not found yet; it may still arrive "
+            f"within the venue's request window ({self.settings.request_window_ms} ms)"
+        )
 
     async def _refresh(self, order: TrackedOrder, seen: dict[str, Any] | None = None) -> None:
         """Ask for the order (unless given) and its trades when it traded; report what is new."""
@@ -212,15 +250,20 @@ class CcxtVenue:
         last: Exception | None = None
         for attempt in range(1, self.settings.retry.attempts + 1):
             if held is not None or order.venue_order_id is not None:
-                seen = await self._lookup(order)  # did an earlier attempt arrive?
+                seen = await self._settled_lookup(order)  # did an earlier attempt arrive?
                 if seen is not None:
                     await self._refresh(order, seen)
                     return self._ack(order)
             held = order
+            self._in_flight.sending(spec.client_order_id)
             try:
                 created = await self._once(lambda: self._create(spec, venue_symbol, amount, price))
             except TransientVenueError as fault:
                 last = fault
+                if not isinstance(fault, VenueOutcomeUnknown):
+                    # Answered (5xx, 429) or never connected: nothing is in flight; the
+                    # lookup of the next attempt tells whether it was processed.
+                    self._in_flight.answered(spec.client_order_id)
                 if waits_too_long(self.settings.retry, fault):
                     break
                 await asyncio.sleep(
@@ -228,9 +271,11 @@ class CcxtVenue:
                 )
                 continue
             except RefusedError as refused:
+                self._in_flight.answered(spec.client_order_id)
                 if refused.code is RejectCode.DUPLICATE_CLIENT_ORDER_ID:
                     continue  # the venue holds this id: the lookup above takes its view
                 return self._refuse(order, refused.code, refused.reason)
+            self._in_flight.answered(spec.client_order_id)
             await self._refresh(order, created)
             return self._ack(order)
         if isinstance(last, TransientVenueError):
@@ -270,8 +315,12 @@ class CcxtVenue:
         except RefusedError as refused:
             if refused.code is not RejectCode.UNKNOWN_ORDER:
                 return self._ack(order, refused.code, refused.reason)
-            await self._refresh(order)  # it ended before the cancel landed: report how
-            return self._ack(order, RejectCode.ORDER_CLOSED, refused.reason)
+            await self._refresh(order)  # it may have ended before the cancel landed: see
+            if order.ended:
+                return self._ack(order, RejectCode.ORDER_CLOSED, refused.reason)
+            # Still working by the venue's own view (its matching engine lagging the order
+            # book, or a lookup that failed): unknown, so the OMS asks again.
+            return self._ack(order, RejectCode.UNKNOWN_ORDER, refused.reason)
         await self._refresh(order, seen)
         return self._ack(order)
 
@@ -326,8 +375,14 @@ class CcxtVenue:
         order = self._tracker.orders.get(client_order_id)
         if order is None or not order.venue_symbol:
             return None
-        seen = await self._lookup(order)
-        return None if seen is None else self._tracker.view(order, seen)
+        seen = await self._settled_lookup(order)
+        if seen is None:
+            return None
+        if not order.accepted:
+            # The submit's answer was lost (or a restart came first): take the venue's view
+            # now, so its reports flow and later polls ask about the order.
+            await self._refresh(order, seen)
+        return self._tracker.view(order, seen)
 
     async def open_orders(self) -> list[VenueOrder]:
         """Return our orders the venue holds open, oldest first."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import aiohttp
 import ccxt.async_support as ccxt
 import pytest
 
-from aiswarm.errors import TransientVenueError, VenueRateLimited
+from aiswarm.errors import TransientVenueError, VenueOutcomeUnknown, VenueRateLimited
 from aiswarm.execution.venue import RejectCode
 from aiswarm.venues.ccxt_errors import classify, retry_after_s
 
@@ -65,3 +66,54 @@ def test_retry_after_without_a_number_is_none(
     headers: dict[str, str] | None, seconds: float | None
 ) -> None:
     assert retry_after_s(headers) == seconds
+
+
+def _raised_from(error: ccxt.BaseError, cause: BaseException) -> ccxt.BaseError:
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ccxt.RequestTimeout("binance POST http://127.0.0.1/api/v3/order"),
+        _raised_from(ccxt.ExchangeNotAvailable("gone"), aiohttp.ServerDisconnectedError()),
+    ],
+)
+def test_a_request_sent_and_unanswered_has_an_unknown_outcome(error: Exception) -> None:
+    assert isinstance(classify(error), VenueOutcomeUnknown)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ccxt.ExchangeNotAvailable("503 Service Unavailable"),
+        _raised_from(
+            ccxt.ExchangeNotAvailable("refused"),
+            aiohttp.ClientConnectorError(
+                aiohttp.client_reqrep.ConnectionKey("127.0.0.1", 1, False, True, None, None, None),
+                OSError(111, "refused"),
+            ),
+        ),
+        ccxt.RateLimitExceeded("-1003"),
+    ],
+)
+def test_an_answer_or_a_refused_connection_is_no_unknown_outcome(error: Exception) -> None:
+    outcome = classify(error)
+
+    assert isinstance(outcome, TransientVenueError)
+    assert not isinstance(outcome, VenueOutcomeUnknown)
+
+
+def test_query_strings_are_cut_from_the_reason() -> None:
+    error = ccxt.InsufficientFunds(
+        "binance POST https://api.binance.com/api/v3/order?apiKeyId=k1&timestamp=1&signature=ab"
+        " 400 {-2010}"
+    )
+
+    outcome = classify(error)
+
+    assert outcome == (
+        RejectCode.INSUFFICIENT_FUNDS,
+        "binance POST https://api.binance.com/api/v3/order 400 {-2010}",
+    )
