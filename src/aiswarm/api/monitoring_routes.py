@@ -75,7 +75,7 @@ def monitoring_router(service: TradingService, *, metrics_public: bool = False) 
     async def alerts(principal: Reader) -> list[dict[str, Any]]:
         return service.alerts()
 
-    @router.post("/alerts/{alertname}/acknowledge", responses=answers(409, 422, 503))
+    @router.post("/alerts/{alertname}/acknowledge", responses=answers(400, 409, 422, 503))
     async def acknowledge(
         principal: Trader, alertname: AlertName, body: Acknowledgement
     ) -> dict[str, Any]:
