@@ -419,8 +419,9 @@ class TradingEngine:
         one. The kill switch still judges what needs no NAV (``_judge_unvalued``).
         """
         portfolio = self.spine.portfolio
-        if not portfolio.has_open_positions():
-            return True
+        if not portfolio.has_open_positions() or not portfolio.missing_marks():
+            self._unpriced = ()
+            return True  # every held position has a mark: the decisions re-mark them anyway
         self._mark_held()
         missing = portfolio.missing_marks()
         if missing and missing != self._unpriced:
