@@ -23,6 +23,7 @@ created. Paper mode's first run instead creates a real admin key (``paper-admin`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -111,6 +112,8 @@ class AccessKeys:
         self._keys: dict[str, KeyRecord] = {}
         self._after_seq = 0
         self._bootstrap = None if bootstrap_key is None else _digest(bootstrap_key)
+        # One refresh at a time: two overlapping reads of the same range would fold it twice.
+        self._refreshing = asyncio.Lock()
 
     @classmethod
     async def load(cls, store: EventStore, bootstrap_key: str | None = None) -> AccessKeys:
@@ -120,18 +123,27 @@ class AccessKeys:
         return keys
 
     async def refresh(self, store: EventStore) -> None:
-        """Take in the key records appended since the last look (by any process)."""
-        replay = store.replay(
-            types=(_CREATED, _REVOKED), after_seq=self._after_seq, account=ACCESS_STREAM
-        )
-        async with aclosing(replay) as events:
-            async for event in events:
-                self._take(event)
+        """Take in the key records appended since the last look (by any process).
+
+        The fold is idempotent: a record at or below the high-water mark is skipped, and a
+        creation never replaces a key id already known (so a revoked key stays revoked).
+        """
+        async with self._refreshing:
+            replay = store.replay(
+                types=(_CREATED, _REVOKED), after_seq=self._after_seq, account=ACCESS_STREAM
+            )
+            async with aclosing(replay) as events:
+                async for event in events:
+                    self._take(event)
 
     def _take(self, event: StoredEvent) -> None:
+        if event.seq <= self._after_seq:
+            return
         payload = event.payload
-        self._after_seq = max(self._after_seq, event.seq)
+        self._after_seq = event.seq
         if event.type == _CREATED:
+            if payload["key_id"] in self._keys:
+                return
             principal = Principal(payload["name"], Scope(payload["scope"]))
             self._keys[payload["key_id"]] = KeyRecord(
                 payload["key_id"],
