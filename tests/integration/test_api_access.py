@@ -256,3 +256,30 @@ def test_check_guarded_when_a_route_has_no_scope_then_refused_naming_it() -> Non
 
     with pytest.raises(ConfigError, match=r"\['GET'\] /leaky"):
         check_guarded(app, ("/health",))
+
+
+DOCS = ("/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect")
+
+
+async def test_docs_when_not_public_then_need_a_key_of_any_scope(
+    served: tuple[Api, Host],
+) -> None:
+    api, _ = served
+    anonymous = [(await api.anonymous.get(path)).status_code for path in (*DOCS, _asset())]
+    with_read_key = [(await api["carol"].get(path)).status_code for path in (*DOCS, _asset())]
+
+    assert anonymous == [401] * 5
+    assert with_read_key == [200] * 5
+
+
+async def test_docs_when_docs_public_then_answer_without_a_key(tmp_path: Path) -> None:
+    async with _served(tmp_path, api={"docs_public": True}) as (api, _):
+        anonymous = [(await api.anonymous.get(path)).status_code for path in (*DOCS, _asset())]
+        status = (await api.anonymous.get("/status")).status_code
+
+    assert anonymous == [200] * 5
+    assert status == 401
+
+
+def _asset() -> str:
+    return "/static-offline-docs/swagger-ui.css"
