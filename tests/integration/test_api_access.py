@@ -283,3 +283,16 @@ async def test_docs_when_docs_public_then_answer_without_a_key(tmp_path: Path) -
 
 def _asset() -> str:
     return "/static-offline-docs/swagger-ui.css"
+
+
+@pytest.mark.parametrize("name", ["runtime", "cli", "bootstrap"])
+async def test_new_key_when_name_is_the_systems_then_422_naming_name(
+    served: tuple[Api, Host], name: str
+) -> None:
+    api, host = served
+    answer = await api["alice"].post("/keys/new", json={"name": name, "scope": "trade"})
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "name"
+    assert "reserved for the system" in answer.json()["detail"]
+    assert name not in {row["name"] for row in host.access.listed()}

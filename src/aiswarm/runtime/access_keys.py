@@ -39,6 +39,9 @@ from aiswarm.types import EventType
 __all__ = [
     "ACCESS_STREAM",
     "BOOTSTRAP_PRINCIPAL",
+    "CLI_PRINCIPAL",
+    "RUNTIME_PRINCIPAL",
+    "SYSTEM_PRINCIPALS",
     "AccessKeys",
     "AdminNames",
     "KeyRecord",
@@ -51,6 +54,13 @@ ACCESS_STREAM = "access"
 """The stream holding ``access_key.created`` and ``access_key.revoked``."""
 BOOTSTRAP_PRINCIPAL = "bootstrap"
 """The admin principal ``AIS_API_KEY`` stands for."""
+RUNTIME_PRINCIPAL = "runtime"
+"""``by`` on what the platform does by itself (retiring an approval key, a session change)."""
+CLI_PRINCIPAL = "cli"
+"""``by`` on what an `aiswarm keys` command records."""
+SYSTEM_PRINCIPALS = frozenset({BOOTSTRAP_PRINCIPAL, RUNTIME_PRINCIPAL, CLI_PRINCIPAL})
+"""Names the system itself writes as ``by``: no key may take one (in any letter case), so a
+record by the system cannot be mistaken for one by an operator, nor the other way round."""
 
 _CREATED = EventType.ACCESS_KEY_CREATED
 _REVOKED = EventType.ACCESS_KEY_REVOKED
@@ -93,10 +103,15 @@ class KeyRecord:
 
 def check_principal_name(name: str) -> str:
     """Return ``name`` if it can name a principal; else raise ValueError saying what fits."""
-    if not _NAME.match(name) or name == BOOTSTRAP_PRINCIPAL:
+    if name.lower() in SYSTEM_PRINCIPALS:
+        reserved = ", ".join(sorted(SYSTEM_PRINCIPALS))
+        raise ValueError(
+            f"principal name {name!r} is reserved for the system ({reserved}); choose another"
+        )
+    if not _NAME.match(name):
         raise ValueError(
             f"principal name {name!r} is not usable: use 1-64 letters, digits, '.', '_', '@' or "
-            f"'-', starting with a letter or digit (and not {BOOTSTRAP_PRINCIPAL!r})"
+            "'-', starting with a letter or digit"
         )
     return name
 

@@ -37,6 +37,7 @@ from aiswarm.risk import (
 )
 from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.risk.keyring import load_ed25519_public_key
+from aiswarm.runtime.access_keys import RUNTIME_PRINCIPAL
 from aiswarm.runtime.approval_keys import (
     APPROVAL_KEY,
     SigningKeys,
@@ -53,7 +54,7 @@ __all__ = ["APPROVAL_KEYS_STREAM", "ApprovalKeyRotation", "CurrentVerifier"]
 APPROVAL_KEYS_STREAM = "approval-keys"
 _ROTATED = EventType.APPROVAL_KEY_ROTATED
 _RETIRED = EventType.APPROVAL_KEY_RETIRED
-_RUNTIME = "runtime"
+_RUNTIME = RUNTIME_PRINCIPAL
 
 
 class CurrentVerifier:

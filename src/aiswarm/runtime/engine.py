@@ -56,6 +56,7 @@ from aiswarm.orchestration import (
     FlattenInputs,
     TradingContext,
 )
+from aiswarm.runtime.access_keys import RUNTIME_PRINCIPAL
 from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.orchestration.strategy_tracker import StrategyTracker
 from aiswarm.portfolio import AllocatorConfig
@@ -547,7 +548,7 @@ class TradingEngine:
         return self.session is SessionState.PAUSED
 
     async def change_session(
-        self, trigger: SessionTrigger, reason: str, by: str = "runtime"
+        self, trigger: SessionTrigger, reason: str, by: str = RUNTIME_PRINCIPAL
     ) -> SessionState:
         """Move the session through its table; an illegal move raises ``InvalidTransition``.
 
