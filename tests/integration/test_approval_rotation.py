@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import hmac
 import os
 import subprocess
@@ -292,3 +293,32 @@ async def test_sync_when_rotation_runs_during_retirement_then_both_complete(
         ("approval-2", False, False),
         ("approval-3", False, True),
     ]
+
+
+async def test_public_key_command_when_rotated_then_prints_the_signing_key_then_unretired(
+    tmp_path: Path,
+) -> None:
+    config = paper_config(tmp_path, trading={"approval_algorithm": "ed25519"})
+    host = await start(config)
+    first = host.approval_keys.state()[0]
+    rotated = await TradingService(host).rotate_approval_key("routine", "alice")
+    await host.stop("test over")
+    path = tmp_path / "aiswarm.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("AIS_")}
+    env["AIS_APPROVAL_SECRET"] = SECRET.decode()
+    command = [sys.executable, "-m", "aiswarm.cli", "approvals", "public-key", "--json"]
+    printed = subprocess.run(
+        [*command, "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+    assert printed.returncode == 0, printed.stderr
+    key = json.loads(printed.stdout)
+    assert (key["key_id"], key["generation"]) == (rotated["key_id"], 2)
+    assert key["public_key"] == rotated["public_key"]
+    assert [(k["key_id"], k["generation"]) for k in key["verifying"]] == [(first["key_id"], 1)]

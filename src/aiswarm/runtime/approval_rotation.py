@@ -146,6 +146,9 @@ class ApprovalKeyRotation:
                 "signing": generation.key_id == newest,
                 "retired": generation.key_id in self._retired,
                 "retires_after_ns": self._due_ns.get(generation.key_id),
+                "public_key": None
+                if generation.keys.public_key is None
+                else generation.keys.public_key.hex(),
             }
             for generation in self._generations
         ]
