@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import hmac
+import json
 import os
 import subprocess
 import sys
@@ -234,7 +234,6 @@ async def test_rotate_when_wrong_secret_then_refused_before_writing_and_restart_
         store=store,
     )
     with pytest.raises(ConfigError, match="wrong approval secret"):
-        await wrong.load()
         await wrong.rotate("cli", "routine")
     after = await store.count()
     await store.close()
@@ -303,12 +302,21 @@ async def test_public_key_command_when_rotated_then_prints_the_signing_key_then_
     first = host.approval_keys.state()[0]
     rotated = await TradingService(host).rotate_approval_key("routine", "alice")
     await host.stop("test over")
-    path = tmp_path / "aiswarm.yaml"
+    printed = _public_key_command(tmp_path / "aiswarm.yaml")
+
+    assert printed.returncode == 0, printed.stderr
+    key = json.loads(printed.stdout)
+    assert (key["key_id"], key["generation"]) == (rotated["key_id"], 2)
+    assert key["public_key"] == rotated["public_key"]
+    assert [(k["key_id"], k["generation"]) for k in key["verifying"]] == [(first["key_id"], 1)]
+
+
+def _public_key_command(config: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("AIS_")}
     env["AIS_APPROVAL_SECRET"] = SECRET.decode()
     command = [sys.executable, "-m", "aiswarm.cli", "approvals", "public-key", "--json"]
-    printed = subprocess.run(
-        [*command, "--config", str(path)],
+    return subprocess.run(
+        [*command, "--config", str(config)],
         capture_output=True,
         text=True,
         env=env,
@@ -316,9 +324,3 @@ async def test_public_key_command_when_rotated_then_prints_the_signing_key_then_
         timeout=120,
         check=False,
     )
-
-    assert printed.returncode == 0, printed.stderr
-    key = json.loads(printed.stdout)
-    assert (key["key_id"], key["generation"]) == (rotated["key_id"], 2)
-    assert key["public_key"] == rotated["public_key"]
-    assert [(k["key_id"], k["generation"]) for k in key["verifying"]] == [(first["key_id"], 1)]

@@ -21,9 +21,9 @@ start rather than leave the log ambiguous.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-import hmac
 from hashlib import sha256
 from typing import Any
 

@@ -258,7 +258,7 @@ class ApprovalKeyRotation:
         ours = {g.key_id: g.keys.public_key for g in self._generations}
         async with aclosing(self._store.replay(types=(APPROVAL_KEY,))) as events:
             async for event in events:
-                key_id = event.payload.get("key_id")
+                key_id = str(event.payload.get("key_id"))
                 raw = ours.get(key_id)
                 if raw is None or raw.hex() != event.payload.get("public_key"):
                     raise ConfigError(

@@ -56,11 +56,11 @@ from aiswarm.orchestration import (
     FlattenInputs,
     TradingContext,
 )
-from aiswarm.runtime.access_keys import RUNTIME_PRINCIPAL
 from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.orchestration.strategy_tracker import StrategyTracker
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
+from aiswarm.runtime.access_keys import RUNTIME_PRINCIPAL
 from aiswarm.runtime.mandate_book import MandateBook
 from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
 from aiswarm.runtime.spine import BASELINE, Spine, baseline_payload
