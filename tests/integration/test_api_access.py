@@ -296,3 +296,17 @@ async def test_new_key_when_name_is_the_systems_then_422_naming_name(
     assert answer.json()["errors"][0]["field"] == "name"
     assert "reserved for the system" in answer.json()["detail"]
     assert name not in {row["name"] for row in host.access.listed()}
+
+
+async def test_key_events_when_made_over_api_then_record_the_callers_key_id(
+    served: tuple[Api, Host],
+) -> None:
+    api, host = served
+    made = await api["alice"].post("/keys/new", json={"name": "erin", "scope": "read"})
+    await api["alice"].post(f"/keys/{made.json()['key_id']}/revoke")
+    created = await _recorded(host, "access_key.created")
+    revoked = await _recorded(host, "access_key.revoked")
+
+    alice_id = next(row["key_id"] for row in host.access.listed() if row["name"] == "alice")
+    assert (created[-1]["by"], created[-1]["by_key_id"]) == ("alice", alice_id)
+    assert (revoked[-1]["by"], revoked[-1]["by_key_id"]) == ("alice", alice_id)

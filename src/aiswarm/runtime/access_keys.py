@@ -29,7 +29,7 @@ import hmac
 import re
 import secrets
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -87,6 +87,8 @@ class Principal:
 
     name: str
     scope: Scope
+    key_id: str | None = field(default=None, compare=False)
+    """The key presented (None for the bootstrap key): recorded as ``by_key_id`` beside ``by``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,7 @@ class AccessKeys:
                 and record.revoked_by is None
                 and hmac.compare_digest(record.digest, digest)
             ):
-                return record.principal
+                return replace(record.principal, key_id=record.key_id)
             return None
         if self._bootstrap is not None and hmac.compare_digest(self._bootstrap, digest):
             return Principal(BOOTSTRAP_PRINCIPAL, Scope.ADMIN)
@@ -228,7 +230,7 @@ class AccessKeys:
         ]
 
     async def create(
-        self, store: EventStore, name: str, scope: Scope, by: str
+        self, store: EventStore, name: str, scope: Scope, by: str, by_key_id: str | None = None
     ) -> tuple[KeyRecord, str]:
         """Record a new key for ``name`` with ``scope``; return its record and the key (once).
 
@@ -245,6 +247,7 @@ class AccessKeys:
             "scope": scope.value,
             "key_sha256": _digest(key).hex(),
             "by": by,
+            "by_key_id": by_key_id,
         }
         await store.append(_CREATED, payload, account=ACCESS_STREAM)
         # Read back from the log, not from the append: on PostgreSQL another process may have
@@ -252,7 +255,9 @@ class AccessKeys:
         await self.refresh(store)
         return self._keys[key_id], key
 
-    async def revoke(self, store: EventStore, key_id: str, by: str) -> KeyRecord:
+    async def revoke(
+        self, store: EventStore, key_id: str, by: str, by_key_id: str | None = None
+    ) -> KeyRecord:
         """Record the end of ``key_id``; raise KeyError naming the known ids if there is none.
 
         Revoking a key already revoked changes nothing and records nothing.
@@ -265,7 +270,8 @@ class AccessKeys:
                 f"no API key with id {key_id!r} (known: {known}); see `aiswarm keys list`"
             )
         if record.revoked_by is None:
-            await store.append(_REVOKED, {"key_id": key_id, "by": by}, account=ACCESS_STREAM)
+            payload = {"key_id": key_id, "by": by, "by_key_id": by_key_id}
+            await store.append(_REVOKED, payload, account=ACCESS_STREAM)
             await self.refresh(store)
         return self._keys[key_id]
 

@@ -314,18 +314,23 @@ class TradingService:
         """Return every API key ever created (never the key): id, name, scope, revoked."""
         return self._host.access.listed()
 
-    async def create_access_key(self, name: str, scope: Scope, by: str) -> dict[str, Any]:
+    async def create_access_key(
+        self, name: str, scope: Scope, by: str, by_key_id: str | None = None
+    ) -> dict[str, Any]:
         """Create a key for principal ``name``; the answer holds the key, shown only here."""
+        access, store = self._host.access, self._host.store
         try:
-            record, key = await self._host.access.create(self._host.store, name, scope, by)
+            record, key = await access.create(store, name, scope, by, by_key_id)
         except ValueError as exc:
             raise RefusedError(str(exc)) from None
         return {"key_id": record.key_id, "name": name, "scope": scope.value, "key": key}
 
-    async def revoke_access_key(self, key_id: str, by: str) -> dict[str, Any]:
+    async def revoke_access_key(
+        self, key_id: str, by: str, by_key_id: str | None = None
+    ) -> dict[str, Any]:
         """Revoke ``key_id`` (refused from the next request on)."""
         try:
-            await self._host.access.revoke(self._host.store, key_id, by)
+            await self._host.access.revoke(self._host.store, key_id, by, by_key_id)
         except KeyError as exc:
             raise UnknownKeyError(str(exc.args[0])) from None
         return next(row for row in self._host.access.listed() if row["key_id"] == key_id)
