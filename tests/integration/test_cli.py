@@ -195,7 +195,11 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert "price tick 0.01 (inferred)" in result.stdout
     assert "created a new admin key for paper-admin in" in result.stdout
     types = _event_types(tmp_path / "events.db")
-    assert types[:2] == ["access_key.created", "account.opened"], "the first run's admin key"
+    assert types[:3] == [
+        "access_key.created",
+        "approval_key.rotated",
+        "account.opened",
+    ], "the first run's admin key, then generation 1's key check"
     assert "runtime.started" in types
     assert types.count("cycle.completed") == 90
     assert "order.submitted" in types
