@@ -138,6 +138,8 @@ async def test_reset_when_asked_then_needs_admin_and_a_reason_and_records_the_pr
     changes = await _recorded(host, "kill_switch.changed")
     manual = [(c["trigger"], c["operator_id"], c["reason"]) for c in changes[-2:]]
     assert manual == [("trip", "bob", "venue looks wrong"), ("reset", "alice", "reviewed")]
+    key_ids = {row["name"]: row["key_id"] for row in host.access.listed()}
+    assert [c["operator_key_id"] for c in changes[-2:]] == [key_ids["bob"], key_ids["alice"]]
 
 
 async def test_reset_when_admin_key_revoked_then_refused_from_the_next_request(

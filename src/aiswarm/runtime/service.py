@@ -280,7 +280,12 @@ class TradingService:
         return {**switch, "session": engine.session.value}
 
     async def command_kill_switch(
-        self, trigger: KillTrigger, reason: str, by: str, account: str | None = None
+        self,
+        trigger: KillTrigger,
+        reason: str,
+        by: str,
+        account: str | None = None,
+        by_key_id: str | None = None,
     ) -> dict[str, Any]:
         """Trip, enable or reset the kill switch for principal ``by`` (recorded as operator).
 
@@ -288,7 +293,8 @@ class TradingService:
         """
         control = self._engine(account).spine.kill_switch
         try:
-            change = await control.command(trigger, reason, Authorisation(by, reason))
+            authorisation = Authorisation(by, reason, by_key_id)
+            change = await control.command(trigger, reason, authorisation)
         except (InvalidTransition, ValueError) as exc:
             raise RefusedError(str(exc)) from None
         return change.model_dump()
