@@ -206,7 +206,9 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert "risk.decision" in types
     assert types[-1] == "runtime.stopped"
     accounts = set(_event_column(tmp_path / "events.db", "account"))
-    assert accounts == {"access", "host", "paper-1"}, "keys, the process's records, the account"
+    assert accounts == {"access", "approval-keys", "host", "paper-1"}, (
+        "keys, approval key checks, the process's records, the account"
+    )
     verify = _aiswarm("events", "verify", "--db", f"sqlite:///{tmp_path}/events.db")
     assert verify.returncode == 0, verify.stderr
 
