@@ -224,17 +224,27 @@ def events_list(
 
 @approvals_app.command("public-key")
 def approvals_public_key(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Print the Ed25519 public key approvals are signed with (trading.approval_algorithm:
-    ed25519), from the config and secret `aiswarm run` uses; `run` records it in the log."""
+    """Print the Ed25519 public key approvals are signed with now (trading.approval_algorithm:
+    ed25519), after any rotation, then the older keys not yet retired; `run` records each."""
     from aiswarm.commands.approvals import approval_public_key
 
-    key = approval_public_key(config)
+    key = asyncio.run(approval_public_key(config))
     if as_json:
         _print_json(key)
         return
-    out.print(f"key id {key['key_id']} ({key['algorithm']}), from {key['source']}", markup=False)
+    out.print(
+        f"key id {key['key_id']} (generation {key['generation']}, {key['algorithm']}) signs, "
+        f"from {key['source']}",
+        markup=False,
+    )
     out.print(f"public key (32 bytes, hex): {key['public_key']}", markup=False)
     out.print(key["pem"].rstrip("\n"), markup=False)
+    for older in key["verifying"]:
+        out.print(
+            f"still verifying until retired: key id {older['key_id']} "
+            f"(generation {older['generation']}), public key {older['public_key']}",
+            markup=False,
+        )
 
 
 TopicOption = Annotated[

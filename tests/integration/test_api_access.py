@@ -138,6 +138,8 @@ async def test_reset_when_asked_then_needs_admin_and_a_reason_and_records_the_pr
     changes = await _recorded(host, "kill_switch.changed")
     manual = [(c["trigger"], c["operator_id"], c["reason"]) for c in changes[-2:]]
     assert manual == [("trip", "bob", "venue looks wrong"), ("reset", "alice", "reviewed")]
+    key_ids = {row["name"]: row["key_id"] for row in host.access.listed()}
+    assert [c["operator_key_id"] for c in changes[-2:]] == [key_ids["bob"], key_ids["alice"]]
 
 
 async def test_reset_when_admin_key_revoked_then_refused_from_the_next_request(
@@ -256,3 +258,57 @@ def test_check_guarded_when_a_route_has_no_scope_then_refused_naming_it() -> Non
 
     with pytest.raises(ConfigError, match=r"\['GET'\] /leaky"):
         check_guarded(app, ("/health",))
+
+
+DOCS = ("/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect")
+
+
+async def test_docs_when_not_public_then_need_a_key_of_any_scope(
+    served: tuple[Api, Host],
+) -> None:
+    api, _ = served
+    anonymous = [(await api.anonymous.get(path)).status_code for path in (*DOCS, _asset())]
+    with_read_key = [(await api["carol"].get(path)).status_code for path in (*DOCS, _asset())]
+
+    assert anonymous == [401] * 5
+    assert with_read_key == [200] * 5
+
+
+async def test_docs_when_docs_public_then_answer_without_a_key(tmp_path: Path) -> None:
+    async with _served(tmp_path, api={"docs_public": True}) as (api, _):
+        anonymous = [(await api.anonymous.get(path)).status_code for path in (*DOCS, _asset())]
+        status = (await api.anonymous.get("/status")).status_code
+
+    assert anonymous == [200] * 5
+    assert status == 401
+
+
+def _asset() -> str:
+    return "/static-offline-docs/swagger-ui.css"
+
+
+@pytest.mark.parametrize("name", ["runtime", "cli", "bootstrap"])
+async def test_new_key_when_name_is_the_systems_then_422_naming_name(
+    served: tuple[Api, Host], name: str
+) -> None:
+    api, host = served
+    answer = await api["alice"].post("/keys/new", json={"name": name, "scope": "trade"})
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "name"
+    assert "reserved for the system" in answer.json()["detail"]
+    assert name not in {row["name"] for row in host.access.listed()}
+
+
+async def test_key_events_when_made_over_api_then_record_the_callers_key_id(
+    served: tuple[Api, Host],
+) -> None:
+    api, host = served
+    made = await api["alice"].post("/keys/new", json={"name": "erin", "scope": "read"})
+    await api["alice"].post(f"/keys/{made.json()['key_id']}/revoke")
+    created = await _recorded(host, "access_key.created")
+    revoked = await _recorded(host, "access_key.revoked")
+
+    alice_id = next(row["key_id"] for row in host.access.listed() if row["name"] == "alice")
+    assert (created[-1]["by"], created[-1]["by_key_id"]) == ("alice", alice_id)
+    assert (revoked[-1]["by"], revoked[-1]["by_key_id"]) == ("alice", alice_id)

@@ -180,13 +180,12 @@ async def test_orders_when_cycles_trade_then_listed_with_positions(
 async def test_docs_when_offline_then_served_locally_with_bearer_scheme(
     api: tuple[httpx.AsyncClient, Host],
 ) -> None:
-    client, _ = api
-    public = {"Authorization": ""}
+    client, _ = api  # with a key: api.docs_public is off (tests/integration/test_api_access.py)
 
-    page = await client.get("/docs", headers=public)
+    page = await client.get("/docs")
     assets = re.findall(r"""(?:src|href)=['"]([^'"]+\.(?:js|css))['"]""", page.text)
-    fetched = [await client.get(asset, headers=public) for asset in assets]
-    document = (await client.get("/openapi.json", headers=public)).json()
+    fetched = [await client.get(asset) for asset in assets]
+    document = (await client.get("/openapi.json")).json()
 
     assert page.status_code == 200
     assert sorted(assets) == [

@@ -44,11 +44,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 def _schemathesis(
-    base_url: str, cwd: Path, scope: str, *options: str
+    base_url: str, cwd: Path, scope: str, *options: str, location: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``st run`` over the served document with every check; return what it printed."""
+    """Run ``st run`` over the served document with every check; return what it printed.
+
+    The document is loaded with the ``--header`` options given (it needs a key), or from
+    ``location``.
+    """
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run"]
-    command += [f"{base_url}/openapi.json", "--checks", "all", "--no-color", *options]
+    command += [location or f"{base_url}/openapi.json", "--checks", "all", "--no-color", *options]
     environment = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": HOOKS.stem,
@@ -74,7 +78,7 @@ def test_api_with_admin_key_when_generated_input_then_no_server_error_and_as_doc
     run = _schemathesis(base_url, tmp_path, "admin", "--header", bearer, "--max-examples", "5")
 
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert _tested(run.stdout) == _operations(base_url), run.stdout[-8000:]
+    assert _tested(run.stdout) == _operations(base_url, keys["read"]), run.stdout[-8000:]
 
 
 @pytest.mark.parametrize("scope", ["read", "trade"])
@@ -97,25 +101,50 @@ def test_api_with_smaller_scope_when_generated_input_then_403_where_not_granted(
     )
 
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert _tested(run.stdout) == _operations(base_url), run.stdout[-8000:]
+    assert _tested(run.stdout) == _operations(base_url, keys["read"]), run.stdout[-8000:]
 
 
 def test_api_without_key_when_generated_input_then_401_never_server_error(
     served: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
-    base_url, _ = served
-    # Every answer is the guard's 401, so boundary values (the coverage phase) add nothing.
+    base_url, keys = served
+    # The document itself needs a key (api.docs_public is off): fetch it with one, then test
+    # every operation without. Every answer is the guard's 401, so boundary values (the
+    # coverage phase) add nothing.
+    document = tmp_path / "openapi.json"
+    document.write_bytes(_document(base_url, keys["read"]).content)
     run = _schemathesis(
-        base_url, tmp_path, "", "--max-examples", "3", "--phases", "examples,fuzzing"
+        base_url,
+        tmp_path,
+        "",
+        "--url",
+        base_url,
+        "--max-examples",
+        "3",
+        "--phases",
+        "examples,fuzzing",
+        location=str(document),
     )
 
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert _tested(run.stdout) == _operations(base_url), run.stdout[-8000:]
+    assert _tested(run.stdout) == _operations(base_url, keys["read"]), run.stdout[-8000:]
 
 
-def _operations(base_url: str) -> int:
-    paths = httpx.get(f"{base_url}/openapi.json").json()["paths"]
+def _document(base_url: str, key: str) -> httpx.Response:
+    answer = httpx.get(f"{base_url}/openapi.json", headers={"Authorization": f"Bearer {key}"})
+    answer.raise_for_status()
+    return answer
+
+
+def _operations(base_url: str, key: str) -> int:
+    paths = _document(base_url, key).json()["paths"]
     return sum(len(methods) for methods in paths.values())
+
+
+def test_document_when_no_key_then_401(served: tuple[str, dict[str, str]]) -> None:
+    base_url, _ = served
+
+    assert httpx.get(f"{base_url}/openapi.json").status_code == 401
 
 
 def _tested(report: str) -> int:

@@ -9,8 +9,10 @@ the standard library.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import json
 import os
 import subprocess
 import sys
@@ -19,11 +21,15 @@ from typing import Any
 
 import pytest
 
-from aiswarm.risk import ApprovalVerifier
+from aiswarm.clock import SimulatedClock, WallClock
+from aiswarm.errors import ConfigError
+from aiswarm.risk import Algorithm, ApprovalVerifier
 from aiswarm.risk.approval import ApprovalRefusal, ApprovalRejected
 from aiswarm.runtime import Host, TradingService
 from aiswarm.runtime.approval_keys import generation_secret
-from aiswarm.runtime.host import MAX_SKEW_NS
+from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
+from aiswarm.runtime.host import APPROVAL_TTL_NS, MAX_SKEW_NS
+from aiswarm.store import EventStore, open_event_store
 from kit.builders import order_spec
 from kit.host import FIXED_NOTIONAL, SECRET, paper_config, run_steps, start
 
@@ -87,7 +93,8 @@ async def test_rotation_when_mid_session_then_before_during_after_verify_and_old
     rotations = await _payloads(host, "approval_key.rotated")
     retirements = await _payloads(host, "approval_key.retired")
     assert [(p["key_id"], p["by"], p["reason"]) for p in rotations] == [
-        ("approval-2", "alice", "quarterly rotation")
+        ("approval-1", "runtime", "the first approval key"),
+        ("approval-2", "alice", "quarterly rotation"),
     ]
     assert [(p["key_id"], p["by"]) for p in retirements] == [("approval-1", "runtime")]
     await host.stop("test over")
@@ -207,3 +214,113 @@ async def test_rotation_when_ed25519_then_new_public_key_recorded_before_it_sign
     assert [key_id for _, key_id in recorded] == [first, rotated["key_id"]]
     assert signed_by_new, "the new key signs the session's orders"
     assert recorded[1][0] < signed_by_new[0], "the public key is in the log before it signs"
+
+
+@pytest.mark.parametrize("algorithm", ["hmac-sha256", "ed25519"])
+async def test_rotate_when_wrong_secret_then_refused_before_writing_and_restart_works(
+    tmp_path: Path, algorithm: str
+) -> None:
+    config = paper_config(tmp_path, trading={"approval_algorithm": algorithm})
+    host = await start(config)
+    await run_steps(host, 2)
+    await host.stop("test over")
+    store = await open_event_store(config.store.url, WallClock())
+    before = await store.count()
+    wrong = ApprovalKeyRotation(
+        b"t" * 32,
+        config.trading.approval_algorithm,
+        approval_ttl_ns=APPROVAL_TTL_NS,
+        max_skew_ns=MAX_SKEW_NS,
+        store=store,
+    )
+    with pytest.raises(ConfigError, match="wrong approval secret"):
+        await wrong.rotate("cli", "routine")
+    after = await store.count()
+    await store.close()
+    again = await start(config)
+    signing = again.approval_keys.signing_key_id
+    await again.stop("test over")
+
+    assert after == before, "nothing is written with the wrong secret"
+    assert signing == host.approval_keys.signing_key_id
+
+
+async def test_start_when_secret_changed_after_hmac_rotation_then_refused(tmp_path: Path) -> None:
+    config = paper_config(tmp_path)
+    host = await start(config)
+    await TradingService(host).rotate_approval_key("routine", "alice")
+    await host.stop("test over")
+
+    with pytest.raises(ConfigError, match="wrong approval secret"):
+        await Host.start(config, b"u" * 32, clock_at=SimulatedClock)
+
+
+class _YieldingAppends:
+    """The real store, but each append lingers once written (as a slow commit may)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def append(self, *args: Any, **kwargs: Any) -> Any:
+        written = await self._store.append(*args, **kwargs)
+        await asyncio.sleep(0.05)  # lets other tasks run meanwhile; nothing asserts on time
+        return written
+
+
+async def test_sync_when_rotation_runs_during_retirement_then_both_complete(
+    tmp_path: Path,
+) -> None:
+    store = await open_event_store(f"sqlite+aiosqlite:///{tmp_path}/e.db", WallClock())
+    rotation = ApprovalKeyRotation(
+        SECRET,
+        Algorithm.HMAC_SHA256,
+        approval_ttl_ns=5,
+        max_skew_ns=1,
+        store=_YieldingAppends(store),  # type: ignore[arg-type]
+    )
+    await rotation.rotate("alice", "first")
+    await rotation.sync(100)  # approval-1 retires at 106
+    await asyncio.gather(rotation.sync(200), rotation.rotate("alice", "second"))
+    state = rotation.state()
+    await store.close()
+
+    assert [(row["key_id"], row["retired"], row["signing"]) for row in state] == [
+        ("approval-1", True, False),
+        ("approval-2", False, False),
+        ("approval-3", False, True),
+    ]
+
+
+async def test_public_key_command_when_rotated_then_prints_the_signing_key_then_unretired(
+    tmp_path: Path,
+) -> None:
+    config = paper_config(tmp_path, trading={"approval_algorithm": "ed25519"})
+    host = await start(config)
+    first = host.approval_keys.state()[0]
+    rotated = await TradingService(host).rotate_approval_key("routine", "alice")
+    await host.stop("test over")
+    printed = _public_key_command(tmp_path / "aiswarm.yaml")
+
+    assert printed.returncode == 0, printed.stderr
+    key = json.loads(printed.stdout)
+    assert (key["key_id"], key["generation"]) == (rotated["key_id"], 2)
+    assert key["public_key"] == rotated["public_key"]
+    assert [(k["key_id"], k["generation"]) for k in key["verifying"]] == [(first["key_id"], 1)]
+
+
+def _public_key_command(config: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("AIS_")}
+    env["AIS_APPROVAL_SECRET"] = SECRET.decode()
+    command = [sys.executable, "-m", "aiswarm.cli", "approvals", "public-key", "--json"]
+    return subprocess.run(
+        [*command, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )

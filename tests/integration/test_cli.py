@@ -195,14 +195,20 @@ def test_run_when_cycle_limit_then_trades_records_cycles_and_stops_cleanly(
     assert "price tick 0.01 (inferred)" in result.stdout
     assert "created a new admin key for paper-admin in" in result.stdout
     types = _event_types(tmp_path / "events.db")
-    assert types[:2] == ["access_key.created", "account.opened"], "the first run's admin key"
+    assert types[:3] == [
+        "access_key.created",
+        "approval_key.rotated",
+        "account.opened",
+    ], "the first run's admin key, then generation 1's key check"
     assert "runtime.started" in types
     assert types.count("cycle.completed") == 90
     assert "order.submitted" in types
     assert "risk.decision" in types
     assert types[-1] == "runtime.stopped"
     accounts = set(_event_column(tmp_path / "events.db", "account"))
-    assert accounts == {"access", "host", "paper-1"}, "keys, the process's records, the account"
+    assert accounts == {"access", "approval-keys", "host", "paper-1"}, (
+        "keys, approval key checks, the process's records, the account"
+    )
     verify = _aiswarm("events", "verify", "--db", f"sqlite:///{tmp_path}/events.db")
     assert verify.returncode == 0, verify.stderr
 

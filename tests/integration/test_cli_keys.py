@@ -80,6 +80,8 @@ def test_keys_when_created_listed_revoked_then_stored_hashed_and_shown_once(
     [
         (["keys", "new", "--name", "alice", "--scope", "root"], "--scope was 'root'; use read"),
         (["keys", "new", "--name", "bad name", "--scope", "read"], "principal name 'bad name'"),
+        (["keys", "new", "--name", "runtime", "--scope", "trade"], "'runtime' is reserved"),
+        (["keys", "new", "--name", "CLI", "--scope", "read"], "'CLI' is reserved"),
         (["keys", "revoke", "0123456789ab"], "no API key with id '0123456789ab'"),
     ],
 )

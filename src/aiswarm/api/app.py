@@ -1,7 +1,8 @@
 """The control-plane HTTP API: a public health probe, everything else behind a scoped key.
 
 Routes call the service facade only (``runtime.service``): they never reach into an engine.
-`/health` is public and says nothing sensitive; every other route takes its principal from
+`/health` is public and says nothing sensitive (the docs pages too with ``api.docs_public``);
+every other route takes its principal from
 ``auth.require_scope`` (``check_guarded`` refuses to build an app with an unguarded route).
 Every answer carries security headers; CORS is closed unless ``api.cors_origins`` lists
 origins (``security_headers``). The docs pages (`/docs`, `/redoc`) load their scripts from this
@@ -31,12 +32,13 @@ from .stream_routes import stream_router
 from .tracing import TraceRequests
 from .trading_state_routes import trading_state_router
 
-__all__ = ["PUBLIC_PATHS", "create_app"]
+__all__ = ["DOCS_PATHS", "PUBLIC_PATHS", "create_app"]
 
-PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
-"""The routes that answer without a credential (``/metrics`` too when ``api.metrics_public``):
-liveness, and the API's description (which holds no state, and which a browser must load
-before it can send a key)."""
+PUBLIC_PATHS = ("/health",)
+"""The route that always answers without a credential: liveness (it says nothing sensitive)."""
+DOCS_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+"""The API's description: public only with ``api.docs_public`` (a browser cannot send a key
+before it has loaded /docs), else behind a key of any scope like every other route."""
 _DOCS_ASSETS = ("/static-offline-docs/",)
 """The docs pages' bundled scripts and styles (served by ``FastAPIOffline``)."""
 
@@ -44,13 +46,20 @@ _DOCS_ASSETS = ("/static-offline-docs/",)
 def create_app(service: TradingService) -> FastAPI:
     """Build the API over a running host's service facade, with its config's ``api`` section."""
     api = service.api_settings
-    public = PUBLIC_PATHS + (("/metrics",) if api.metrics_public else ())
+    public = (
+        PUBLIC_PATHS
+        + (("/metrics",) if api.metrics_public else ())
+        + (DOCS_PATHS if api.docs_public else ())
+    )
+    # The docs routes have no require_scope (FastAPI adds them): the key gate alone guards them.
+    unscoped = PUBLIC_PATHS + DOCS_PATHS + (("/metrics",) if api.metrics_public else ())
     app = FastAPIOffline(title="aiswarm control plane", version=__version__)
     gatekeeper = app.state.gatekeeper = Gatekeeper(service, api.rate_limit)
     install_error_handlers(app)
     # Innermost first: the key gate, then CORS (a browser's preflight carries no key), then
     # the headers, which thus go on every answer, the gate's 401 included.
-    app.add_middleware(KeyGate, gatekeeper=gatekeeper, public=public, public_prefixes=_DOCS_ASSETS)
+    assets = _DOCS_ASSETS if api.docs_public else ()
+    app.add_middleware(KeyGate, gatekeeper=gatekeeper, public=public, public_prefixes=assets)
     install_security_headers(app, api.cors_origins)
     app.add_middleware(TraceRequests)  # outermost: every request's log lines share its trace id
     liveness = APIRouter()
@@ -71,5 +80,5 @@ def create_app(service: TradingService) -> FastAPI:
         bus_admin_router(service.streams),
     ):
         app.include_router(mark_scopes(router), responses=answers(401, 403, 429))
-    check_guarded(app, public)
+    check_guarded(app, unscoped)
     return app

@@ -52,14 +52,16 @@ def key_router(service: TradingService) -> APIRouter:
     @router.post("/keys/new", status_code=201, responses=answers(400, 422))
     async def new_key(body: NewKey, principal: Admin) -> dict[str, Any]:
         try:
-            return await service.create_access_key(body.name, body.scope, principal.name)
+            return await service.create_access_key(
+                body.name, body.scope, principal.name, principal.key_id
+            )
         except RefusedError as exc:
             raise FieldRefused(422, "body", "name", str(exc)) from None
 
     @router.post("/keys/{key_id}/revoke", responses=answers(404, 422))
     async def revoke_key(key_id: KeyId, principal: Admin) -> dict[str, Any]:
         try:
-            return await service.revoke_access_key(key_id, principal.name)
+            return await service.revoke_access_key(key_id, principal.name, principal.key_id)
         except UnknownKeyError as exc:
             raise FieldRefused(404, "path", "key_id", str(exc)) from None
 

@@ -96,7 +96,10 @@ def operator_router(service: TradingService) -> APIRouter:
 
     async def _command(trigger: KillTrigger, reason: str, principal: Principal) -> dict[str, Any]:
         try:
-            return present(await service.command_kill_switch(trigger, reason, principal.name))
+            changed = await service.command_kill_switch(
+                trigger, reason, principal.name, by_key_id=principal.key_id
+            )
+            return present(changed)
         except RefusedError as exc:
             raise _conflict(exc) from None
 

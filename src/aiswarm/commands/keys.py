@@ -23,7 +23,7 @@ from aiswarm.clock import WallClock
 from aiswarm.config import AppConfig, load_config, resolve_secrets
 from aiswarm.config.secret_bytes import secret_bytes
 from aiswarm.errors import ConfigError
-from aiswarm.runtime.access_keys import AccessKeys, Scope
+from aiswarm.runtime.access_keys import CLI_PRINCIPAL, AccessKeys, Scope
 from aiswarm.runtime.approval_rotation import ApprovalKeyRotation
 from aiswarm.runtime.host import APPROVAL_TTL_NS, MAX_SKEW_NS
 from aiswarm.store import EventStore, open_event_store
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 PAPER_PRINCIPAL = "paper-admin"
-_CLI = "cli"
+_CLI = CLI_PRINCIPAL
 
 
 @asynccontextmanager

@@ -132,16 +132,26 @@ class ApiConfig(_Section):
     rate_limit: Annotated[
         str,
         Field(
-            pattern=r"^\d+\s*/\s*\d*\s*(second|minute|hour|day)s?$",
+            pattern=r"^0*[1-9]\d*\s*/\s*\d*\s*(second|minute|hour|day)s?$",
             description=(
                 "Requests each principal may make per window, e.g. '600/minute' (the `limits` "
-                "package's notation); one more answers 429 until the window moves on."
+                "package's notation; the count is at least 1); one more answers 429 until the "
+                "window moves on."
             ),
         ),
     ] = "600/minute"
     metrics_public: Annotated[
         bool,
         Field(description="Serve /metrics without a credential (for a scraper); off by default."),
+    ] = False
+    docs_public: Annotated[
+        bool,
+        Field(
+            description=(
+                "Serve the API's description (/openapi.json, /docs, /redoc and their scripts) "
+                "without a credential, so a browser can open /docs; off by default."
+            )
+        ),
     ] = False
 
 

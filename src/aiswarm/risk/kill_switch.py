@@ -113,6 +113,8 @@ class Authorisation:
 
     operator_id: str
     reason: str
+    key_id: str | None = None
+    """The API key the operator presented, when there was one (recorded beside the name)."""
 
 
 class KillSwitchChange(BaseModel):
@@ -120,7 +122,8 @@ class KillSwitchChange(BaseModel):
 
     ``latched`` is the latch after the move. ``reason`` says why, with the numbers for an
     automatic trip (e.g. ``daily_loss=0.03 daily_pnl=-3000 start_of_day_nav=100000
-    limit=0.02``). ``operator_id`` names who asked, for operator triggers. ``ts_ns`` is when it
+    limit=0.02``). ``operator_id`` names who asked, for operator triggers, and
+    ``operator_key_id`` the API key they presented (None without one). ``ts_ns`` is when it
     was decided, in nanoseconds since the Unix epoch (UTC).
     """
 
@@ -133,6 +136,7 @@ class KillSwitchChange(BaseModel):
     cause: TripCause | None = None
     reason: str = Field(min_length=1)
     operator_id: str | None = None
+    operator_key_id: str | None = None
     ts_ns: int = Field(ge=0)
 
 
@@ -278,6 +282,7 @@ class KillSwitch:
             cause=cause,
             reason=reason,
             operator_id=operator_id,
+            operator_key_id=None if authorisation is None else authorisation.key_id,
             ts_ns=ts_ns,
         )
 

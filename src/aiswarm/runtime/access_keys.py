@@ -23,12 +23,13 @@ created. Paper mode's first run instead creates a real admin key (``paper-admin`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +39,9 @@ from aiswarm.types import EventType
 __all__ = [
     "ACCESS_STREAM",
     "BOOTSTRAP_PRINCIPAL",
+    "CLI_PRINCIPAL",
+    "RUNTIME_PRINCIPAL",
+    "SYSTEM_PRINCIPALS",
     "AccessKeys",
     "AdminNames",
     "KeyRecord",
@@ -50,6 +54,13 @@ ACCESS_STREAM = "access"
 """The stream holding ``access_key.created`` and ``access_key.revoked``."""
 BOOTSTRAP_PRINCIPAL = "bootstrap"
 """The admin principal ``AIS_API_KEY`` stands for."""
+RUNTIME_PRINCIPAL = "runtime"
+"""``by`` on what the platform does by itself (retiring an approval key, a session change)."""
+CLI_PRINCIPAL = "cli"
+"""``by`` on what an `aiswarm keys` command records."""
+SYSTEM_PRINCIPALS = frozenset({BOOTSTRAP_PRINCIPAL, RUNTIME_PRINCIPAL, CLI_PRINCIPAL})
+"""Names the system itself writes as ``by``: no key may take one (in any letter case), so a
+record by the system cannot be mistaken for one by an operator, nor the other way round."""
 
 _CREATED = EventType.ACCESS_KEY_CREATED
 _REVOKED = EventType.ACCESS_KEY_REVOKED
@@ -76,6 +87,8 @@ class Principal:
 
     name: str
     scope: Scope
+    key_id: str | None = field(default=None, compare=False)
+    """The key presented (None for the bootstrap key): recorded as ``by_key_id`` beside ``by``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +105,15 @@ class KeyRecord:
 
 def check_principal_name(name: str) -> str:
     """Return ``name`` if it can name a principal; else raise ValueError saying what fits."""
-    if not _NAME.match(name) or name == BOOTSTRAP_PRINCIPAL:
+    if name.lower() in SYSTEM_PRINCIPALS:
+        reserved = ", ".join(sorted(SYSTEM_PRINCIPALS))
+        raise ValueError(
+            f"principal name {name!r} is reserved for the system ({reserved}); choose another"
+        )
+    if not _NAME.match(name):
         raise ValueError(
             f"principal name {name!r} is not usable: use 1-64 letters, digits, '.', '_', '@' or "
-            f"'-', starting with a letter or digit (and not {BOOTSTRAP_PRINCIPAL!r})"
+            "'-', starting with a letter or digit"
         )
     return name
 
@@ -111,6 +129,8 @@ class AccessKeys:
         self._keys: dict[str, KeyRecord] = {}
         self._after_seq = 0
         self._bootstrap = None if bootstrap_key is None else _digest(bootstrap_key)
+        # One refresh at a time: two overlapping reads of the same range would fold it twice.
+        self._refreshing = asyncio.Lock()
 
     @classmethod
     async def load(cls, store: EventStore, bootstrap_key: str | None = None) -> AccessKeys:
@@ -120,18 +140,27 @@ class AccessKeys:
         return keys
 
     async def refresh(self, store: EventStore) -> None:
-        """Take in the key records appended since the last look (by any process)."""
-        replay = store.replay(
-            types=(_CREATED, _REVOKED), after_seq=self._after_seq, account=ACCESS_STREAM
-        )
-        async with aclosing(replay) as events:
-            async for event in events:
-                self._take(event)
+        """Take in the key records appended since the last look (by any process).
+
+        The fold is idempotent: a record at or below the high-water mark is skipped, and a
+        creation never replaces a key id already known (so a revoked key stays revoked).
+        """
+        async with self._refreshing:
+            replay = store.replay(
+                types=(_CREATED, _REVOKED), after_seq=self._after_seq, account=ACCESS_STREAM
+            )
+            async with aclosing(replay) as events:
+                async for event in events:
+                    self._take(event)
 
     def _take(self, event: StoredEvent) -> None:
+        if event.seq <= self._after_seq:
+            return
         payload = event.payload
-        self._after_seq = max(self._after_seq, event.seq)
+        self._after_seq = event.seq
         if event.type == _CREATED:
+            if payload["key_id"] in self._keys:
+                return
             principal = Principal(payload["name"], Scope(payload["scope"]))
             self._keys[payload["key_id"]] = KeyRecord(
                 payload["key_id"],
@@ -162,7 +191,7 @@ class AccessKeys:
                 and record.revoked_by is None
                 and hmac.compare_digest(record.digest, digest)
             ):
-                return record.principal
+                return replace(record.principal, key_id=record.key_id)
             return None
         if self._bootstrap is not None and hmac.compare_digest(self._bootstrap, digest):
             return Principal(BOOTSTRAP_PRINCIPAL, Scope.ADMIN)
@@ -201,7 +230,7 @@ class AccessKeys:
         ]
 
     async def create(
-        self, store: EventStore, name: str, scope: Scope, by: str
+        self, store: EventStore, name: str, scope: Scope, by: str, by_key_id: str | None = None
     ) -> tuple[KeyRecord, str]:
         """Record a new key for ``name`` with ``scope``; return its record and the key (once).
 
@@ -218,6 +247,7 @@ class AccessKeys:
             "scope": scope.value,
             "key_sha256": _digest(key).hex(),
             "by": by,
+            "by_key_id": by_key_id,
         }
         await store.append(_CREATED, payload, account=ACCESS_STREAM)
         # Read back from the log, not from the append: on PostgreSQL another process may have
@@ -225,7 +255,9 @@ class AccessKeys:
         await self.refresh(store)
         return self._keys[key_id], key
 
-    async def revoke(self, store: EventStore, key_id: str, by: str) -> KeyRecord:
+    async def revoke(
+        self, store: EventStore, key_id: str, by: str, by_key_id: str | None = None
+    ) -> KeyRecord:
         """Record the end of ``key_id``; raise KeyError naming the known ids if there is none.
 
         Revoking a key already revoked changes nothing and records nothing.
@@ -238,7 +270,8 @@ class AccessKeys:
                 f"no API key with id {key_id!r} (known: {known}); see `aiswarm keys list`"
             )
         if record.revoked_by is None:
-            await store.append(_REVOKED, {"key_id": key_id, "by": by}, account=ACCESS_STREAM)
+            payload = {"key_id": key_id, "by": by, "by_key_id": by_key_id}
+            await store.append(_REVOKED, payload, account=ACCESS_STREAM)
             await self.refresh(store)
         return self._keys[key_id]
 

@@ -21,6 +21,7 @@ start rather than leave the log ambiguous.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
@@ -48,6 +49,7 @@ __all__ = [
     "HMAC_KEY_ID",
     "SigningKeys",
     "generation_secret",
+    "key_check",
     "record_public_key",
     "signing_keys",
 ]
@@ -57,6 +59,7 @@ HMAC_KEY_ID = "approval-1"
 """The key id of the first generation's HMAC key."""
 _HKDF_INFO = "aiswarm-approval-key/"
 
+_CHECK_TAG = b"aiswarm-key-check"
 _ED25519_SEED_TAG = b"aiswarm-ed25519-seed/1"
 _PEM_START = b"-----BEGIN"
 _KEY_ID_HEX_DIGITS = 16
@@ -92,6 +95,18 @@ def generation_secret(secret: bytes, generation: int) -> bytes:
         return secret
     info = f"{_HKDF_INFO}{generation}".encode("ascii")
     return HKDF(algorithm=SHA256(), length=32, salt=None, info=info).derive(secret)
+
+
+def key_check(secret: bytes, generation: int) -> str:
+    """Return generation ``generation``'s key-check value: 16 hex digits that tell keys apart.
+
+    HMAC-SHA256(the generation's key material, ``aiswarm-key-check``) cut to 8 bytes: recorded
+    beside each rotation so a different approval secret is caught, it reveals nothing usable
+    about the key (a one-way function of it, and too short to verify a guess offline cheaply
+    against a 256-bit secret).
+    """
+    material = generation_secret(secret, generation)
+    return hmac.new(material, _CHECK_TAG, sha256).digest()[:8].hex()
 
 
 def signing_keys(secret: bytes, algorithm: Algorithm, generation: int = 1) -> SigningKeys:

@@ -20,6 +20,7 @@ the next step (``sync``). In Ed25519 mode each account's stream records the new 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -36,9 +37,12 @@ from aiswarm.risk import (
 )
 from aiswarm.risk.approval_verifier import Verifier
 from aiswarm.risk.keyring import load_ed25519_public_key
+from aiswarm.runtime.access_keys import RUNTIME_PRINCIPAL
 from aiswarm.runtime.approval_keys import (
+    APPROVAL_KEY,
     SigningKeys,
     generation_secret,
+    key_check,
     record_public_key,
     signing_keys,
 )
@@ -50,7 +54,7 @@ __all__ = ["APPROVAL_KEYS_STREAM", "ApprovalKeyRotation", "CurrentVerifier"]
 APPROVAL_KEYS_STREAM = "approval-keys"
 _ROTATED = EventType.APPROVAL_KEY_ROTATED
 _RETIRED = EventType.APPROVAL_KEY_RETIRED
-_RUNTIME = "runtime"
+_RUNTIME = RUNTIME_PRINCIPAL
 
 
 class CurrentVerifier:
@@ -105,6 +109,8 @@ class ApprovalKeyRotation:
         self._after_seq = 0
         # per account: its risk engine, its journal, the key id whose public key it recorded
         self._engines: list[list[Any]] = []
+        # load, rotate and sync await the store: one at a time, so none sees another's half-step
+        self._lock = asyncio.Lock()
         self.verifier = CurrentVerifier(self._keyring())
 
     @property
@@ -140,12 +146,36 @@ class ApprovalKeyRotation:
                 "signing": generation.key_id == newest,
                 "retired": generation.key_id in self._retired,
                 "retires_after_ns": self._due_ns.get(generation.key_id),
+                "public_key": None
+                if generation.keys.public_key is None
+                else generation.keys.public_key.hex(),
             }
             for generation in self._generations
         ]
 
+    async def start(self) -> None:
+        """Load the records at start; on a first start record generation 1's key check.
+
+        Raises ``ConfigError`` when the approval secret is not the one the log was written with.
+        """
+        async with self._lock:
+            await self._load()
+            if self._store is None or self._after_seq:
+                return
+            await self._check_public_keys()
+            await self._store.append(
+                _ROTATED,
+                self._record(self._generations[0], _RUNTIME, "the first approval key"),
+                account=APPROVAL_KEYS_STREAM,
+            )
+            await self._load()
+
     async def load(self) -> None:
         """Take in the rotation records (at start, and from other processes at each ``sync``)."""
+        async with self._lock:
+            await self._load()
+
+    async def _load(self) -> None:
         if self._store is None:
             return
         replay = self._store.replay(
@@ -166,6 +196,13 @@ class ApprovalKeyRotation:
             self._due_ns.pop(payload["key_id"], None)
             return True
         number = int(payload["generation"])
+        recorded_check = payload.get("key_check")  # absent on records written before checks
+        if recorded_check is not None and recorded_check != key_check(self._secret, number):
+            raise ConfigError(
+                f"wrong approval secret: approval key generation {number} was recorded with key "
+                f"check {recorded_check}, which this secret does not give; use the approval "
+                "secret the log was written with (AIS_APPROVAL_SECRET or state/approval_secret)"
+            )
         if number <= self._generations[-1].number:
             return False
         generation = self._generation(number)
@@ -191,20 +228,44 @@ class ApprovalKeyRotation:
         """
         if self._store is None:
             raise ValueError("approval keys rotate only over an event store")
-        await self.load()  # another process may have rotated already
-        generation = self._generation(self._generations[-1].number + 1)
+        async with self._lock:
+            # Another process may have rotated already; a wrong secret is refused here, by the
+            # key checks of the records so far, before anything is written.
+            await self._load()
+            await self._check_public_keys()
+            generation = self._generation(self._generations[-1].number + 1)
+            payload = self._record(generation, by, reason)
+            await self._store.append(_ROTATED, payload, account=APPROVAL_KEYS_STREAM)
+            await self._load()  # read back from the log: it switches signers and verifier
+            return self.state()[-1]
+
+    def _record(self, generation: _Generation, by: str, reason: str) -> dict[str, Any]:
         record = generation.keys.public_record()
-        payload = {
+        return {
             "key_id": generation.key_id,
             "generation": generation.number,
             "algorithm": self._algorithm.value,
             "public_key": None if record is None else record["public_key"],
+            "key_check": key_check(self._secret, generation.number),
             "by": by,
             "reason": reason,
         }
-        await self._store.append(_ROTATED, payload, account=APPROVAL_KEYS_STREAM)
-        await self.load()  # read back from the log: it switches the signers and the verifier
-        return self.state()[-1]
+
+    async def _check_public_keys(self) -> None:
+        """Ed25519: refuse when the log names a public key this secret does not give."""
+        if self._store is None or self._algorithm is not Algorithm.ED25519:
+            return
+        ours = {g.key_id: g.keys.public_key for g in self._generations}
+        async with aclosing(self._store.replay(types=(APPROVAL_KEY,))) as events:
+            async for event in events:
+                key_id = str(event.payload.get("key_id"))
+                raw = ours.get(key_id)
+                if raw is None or raw.hex() != event.payload.get("public_key"):
+                    raise ConfigError(
+                        f"wrong approval secret: the log records Ed25519 key {key_id!r} "
+                        f"(account {event.account!r}), which this secret does not give; use the "
+                        "approval secret the log was written with"
+                    )
 
     async def sync(self, now_ns: int) -> None:
         """Take in others' rotations, then retire every older id whose approvals have expired.
@@ -213,7 +274,12 @@ class ApprovalKeyRotation:
         """
         if self._store is None:
             return
-        await self.load()
+        async with self._lock:
+            await self._load()
+            await self._retire_due(now_ns)
+
+    async def _retire_due(self, now_ns: int) -> None:
+        assert self._store is not None  # sync checked
         if not self._due_ns:
             return
         due = [key_id for key_id, at in self._due_ns.items() if at is not None and at <= now_ns]
@@ -228,7 +294,7 @@ class ApprovalKeyRotation:
                 account=APPROVAL_KEYS_STREAM,
             )
             self._retired.add(key_id)
-            del self._due_ns[key_id]
+            self._due_ns.pop(key_id, None)
         if due:
             await self._switch()
 

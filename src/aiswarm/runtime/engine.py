@@ -60,6 +60,7 @@ from aiswarm.orchestration.mandate_routing import MandateRouting
 from aiswarm.orchestration.strategy_tracker import StrategyTracker
 from aiswarm.portfolio import AllocatorConfig
 from aiswarm.risk import LiquiditySource, MarketView, RiskLimits
+from aiswarm.runtime.access_keys import RUNTIME_PRINCIPAL
 from aiswarm.runtime.mandate_book import MandateBook
 from aiswarm.runtime.session_state import SessionState, SessionTrigger, apply
 from aiswarm.runtime.spine import BASELINE, Spine, baseline_payload
@@ -548,7 +549,7 @@ class TradingEngine:
         return self.session is SessionState.PAUSED
 
     async def change_session(
-        self, trigger: SessionTrigger, reason: str, by: str = "runtime"
+        self, trigger: SessionTrigger, reason: str, by: str = RUNTIME_PRINCIPAL
     ) -> SessionState:
         """Move the session through its table; an illegal move raises ``InvalidTransition``.
 

@@ -189,7 +189,7 @@ class Host:
                 max_skew_ns=MAX_SKEW_NS,
                 store=store,
             )
-            await approval_keys.load()
+            await approval_keys.start()
             recovered = await open_engine(
                 config,
                 store,
@@ -308,7 +308,7 @@ class Host:
                 max_skew_ns=MAX_SKEW_NS,
                 store=store,
             )
-            await approval_keys.load()
+            await approval_keys.start()
             recovered = await open_engine(
                 config,
                 store,

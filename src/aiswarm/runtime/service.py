@@ -290,7 +290,12 @@ class TradingService:
         return {**switch, "session": engine.session.value}
 
     async def command_kill_switch(
-        self, trigger: KillTrigger, reason: str, by: str, account: str | None = None
+        self,
+        trigger: KillTrigger,
+        reason: str,
+        by: str,
+        account: str | None = None,
+        by_key_id: str | None = None,
     ) -> dict[str, Any]:
         """Trip, enable or reset the kill switch for principal ``by`` (recorded as operator).
 
@@ -298,7 +303,8 @@ class TradingService:
         """
         control = self._engine(account).spine.kill_switch
         try:
-            change = await control.command(trigger, reason, Authorisation(by, reason))
+            authorisation = Authorisation(by, reason, by_key_id)
+            change = await control.command(trigger, reason, authorisation)
         except (InvalidTransition, ValueError) as exc:
             raise RefusedError(str(exc)) from None
         return change.model_dump()
@@ -324,18 +330,23 @@ class TradingService:
         """Return every API key ever created (never the key): id, name, scope, revoked."""
         return self._host.access.listed()
 
-    async def create_access_key(self, name: str, scope: Scope, by: str) -> dict[str, Any]:
+    async def create_access_key(
+        self, name: str, scope: Scope, by: str, by_key_id: str | None = None
+    ) -> dict[str, Any]:
         """Create a key for principal ``name``; the answer holds the key, shown only here."""
+        access, store = self._host.access, self._host.store
         try:
-            record, key = await self._host.access.create(self._host.store, name, scope, by)
+            record, key = await access.create(store, name, scope, by, by_key_id)
         except ValueError as exc:
             raise RefusedError(str(exc)) from None
         return {"key_id": record.key_id, "name": name, "scope": scope.value, "key": key}
 
-    async def revoke_access_key(self, key_id: str, by: str) -> dict[str, Any]:
+    async def revoke_access_key(
+        self, key_id: str, by: str, by_key_id: str | None = None
+    ) -> dict[str, Any]:
         """Revoke ``key_id`` (refused from the next request on)."""
         try:
-            await self._host.access.revoke(self._host.store, key_id, by)
+            await self._host.access.revoke(self._host.store, key_id, by, by_key_id)
         except KeyError as exc:
             raise UnknownKeyError(str(exc.args[0])) from None
         return next(row for row in self._host.access.listed() if row["key_id"] == key_id)

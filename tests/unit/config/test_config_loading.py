@@ -74,6 +74,24 @@ def test_load_when_wrong_type_then_error_names_value_and_both_fixes(tmp_path: Pa
         load_config(path)
 
 
+@pytest.mark.parametrize("rate", ["0/minute", "00/second"])
+def test_load_when_rate_limit_count_zero_then_refused_naming_field(
+    tmp_path: Path, rate: str
+) -> None:
+    path = _write(tmp_path, f"api:\n  rate_limit: {rate}\n")
+
+    with pytest.raises(ConfigError, match=rf"`api\.rate_limit` was '{rate}'"):
+        load_config(path)
+
+
+def test_load_when_shipped_config_then_docs_public_for_local_paper_only() -> None:
+    config = load_config(REPO / "config" / "aiswarm.yaml")
+
+    assert config.api.docs_public is True
+    assert config.api.host == "127.0.0.1"
+    assert config.mode is Mode.PAPER
+
+
 def test_load_when_file_missing_then_error_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist; pass --config"):
         load_config(tmp_path / "absent.yaml")
