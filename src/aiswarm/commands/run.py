@@ -157,8 +157,6 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
     config = resolved.config
     assert config.approval_secret is not None  # resolve_secrets guarantees it
     bootstrap = None if config.api_key is None else config.api_key.get_secret_value()
-    # JSON lines on stderr from here on, with the secrets scrubbed (docs/logging.md).
-    configure_logging(config.log.level)
     redact([config.approval_secret.get_secret_value()] + ([bootstrap] if bootstrap else []))
     for path in resolved.created:
         console.print(f"created a random secret in {path} (permissions 0600)")
@@ -167,6 +165,9 @@ async def run_platform(config_path: Path | None, options: RunOptions, console: C
         console.print(f"created {credential} in {key_file} (permissions 0600)")
     if key_file is not None:
         redact([key_file.read_text(encoding="utf-8").strip()])  # the paper admin key
+    # JSON lines on stderr from here on, with the secrets scrubbed (docs/logging.md); not
+    # before, so a start refused above is the one line that says why.
+    configure_logging(config.log.level)
 
     host = await Host.start(
         config,
