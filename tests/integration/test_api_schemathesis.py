@@ -75,10 +75,23 @@ def test_api_with_admin_key_when_generated_input_then_no_server_error_and_as_doc
 ) -> None:
     base_url, keys = served
     bearer = f"Authorization: Bearer {keys['admin']}"
-    run = _schemathesis(base_url, tmp_path, "admin", "--header", bearer, "--max-examples", "5")
+    # Not the revocation: schemathesis reuses the key ids GET /keys answers, so it would revoke
+    # the keys the other runs (and this one's own checks) use. Revocation has its own tests
+    # (test_api_access.py, test_access_keys.py).
+    run = _schemathesis(
+        base_url,
+        tmp_path,
+        "admin",
+        "--header",
+        bearer,
+        "--max-examples",
+        "5",
+        "--exclude-path",
+        "/keys/{key_id}/revoke",
+    )
 
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert _tested(run.stdout) == _operations(base_url, keys["read"]), run.stdout[-8000:]
+    assert _tested(run.stdout) == _operations(base_url, keys["read"]) - 1, run.stdout[-8000:]
 
 
 @pytest.mark.parametrize("scope", ["read", "trade"])
